@@ -1,0 +1,42 @@
+/*
+ * container.h - the compression layer around a bundle's stream: detection
+ * by full magic and whole-stream (de)compression for zlib, gzip, bz2, xz,
+ * lzma-alone, lz4 frame and joblib's legacy ZF layout.
+ *
+ * Detection never trusts a file name or a 2-byte prefix (a raw pickle may
+ * begin with "BZ"). Decompression is bounded: it fails with JL_E_LIMIT as
+ * soon as the output would exceed max_out, whatever the input claims.
+ * Codecs missing from this build (HAVE_BZ2, HAVE_LZMA, HAVE_LZ4 not
+ * defined) report "this build has no <name> support".
+ */
+#ifndef JL_CONTAINER_H
+#define JL_CONTAINER_H
+
+#include "base.h"
+#include "value.h" /* jl_compression */
+
+/* The container of a stream from its first bytes (n may be short). */
+jl_compression jl_detect(const uint8_t *p, uint64_t n);
+
+/* "none", "zlib", "gzip", "bz2", "lzma", "xz", "lz4", "zf". */
+const char *jl_compression_name(jl_compression c);
+/* jl_compression from a name as above; JL_COMP_COUNT when unknown. */
+jl_compression jl_compression_from_name(const char *name);
+/* 1 when this build can (de)compress c. */
+int jl_compression_available(jl_compression c);
+
+/* Decompresses all of in[0..n) (a complete container of kind c) into a new
+ * buffer allocated with `a` (*out, *out_len; free with jl_free). For ZF
+ * the header is parsed and the announced length is checked. Trailing
+ * bytes after the end of a zlib/ZF stream are ignored; concatenated
+ * gzip/bz2/xz/lz4 members are decoded as one stream (as Python does). */
+int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                  uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err);
+
+/* Compresses in[0..n) into a complete container of kind c at `level`
+ * (1-9; lz4 0-16) with the exact framing joblib writes (FORMAT.md 2.2).
+ * ZF is written with the 19-byte length field. */
+int jl_compress(jl_compression c, int level, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                uint8_t **out, uint64_t *out_len, jl_error *err);
+
+#endif

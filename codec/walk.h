@@ -1,0 +1,45 @@
+/*
+ * walk.h - iterating a subtree the way json_each / json_tree do: children
+ * of a node, or the whole subtree depth-first, parents before children,
+ * each compound node expanded once (later occurrences are refs), arrays
+ * as leaves (tree) or rows (each over an array).
+ *
+ * Children of each kind:
+ *   list/tuple/set/frozenset: [i] elements
+ *   dict: entries, key step from jl_path_step_key
+ *   object: .__args__ (when args are non-empty), then the state dict's
+ *           entries (str keys as .name) or .__state__ when the state is
+ *           not a dict, then .__items__ for APPEND/SETITEM-filled objects
+ *   ndarray (each only): rows [i]
+ */
+#ifndef JL_WALK_H
+#define JL_WALK_H
+
+#include "value.h"
+
+typedef struct jl_walk_row {
+    uint64_t id;       /* row number in walk order, root = 0 */
+    uint64_t parent;   /* row number of the parent row, UINT64_MAX for the root */
+    uint32_t node;     /* node id */
+    uint32_t key;      /* key node for dict entries, else JL_NONE */
+    int64_t index;     /* list index / array row for indexed children, else -1 */
+    const char *step;  /* the path step from parent ("[3]", ".name"), "" for root */
+    const char *fullkey; /* full path of this node ("$..." ) NUL-terminated */
+    const char *path;    /* full path of the parent ("$" for the root's children) */
+    int is_ref;        /* 1 when the node was already expanded (type "ref") */
+    const char *ref_fullkey; /* for refs: fullkey of the first occurrence */
+    const char *attr;  /* object children: attribute name ("__args__", state key), else NULL */
+} jl_walk_row;
+
+typedef struct jl_walk jl_walk;
+
+/* Starts a walk at node `root` whose own path is `root_path` ("$" or the
+ * path the user gave). mode 0 = each (children only), 1 = tree. */
+int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, jl_walk **out,
+                  jl_error *err);
+/* Next row: returns 1 and fills *row (valid until the next call), 0 at
+ * the end, or a negative value with err set. */
+int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err);
+void jl_walk_free(jl_walk *w);
+
+#endif
