@@ -1,0 +1,44 @@
+/*
+ * writer.h - the bundle writer: a value tree (value.h) back to the bytes
+ * joblib.dump writes, so that Python's joblib.load returns the value.
+ *
+ * Output follows joblib 1.2 on CPython 3 (FORMAT.md 3, 5, 6, 7): the
+ * pure-Python pickler's opcodes, memo and framing; ndarrays as
+ * NumpyArrayWrapper + 16-byte-aligned raw data (object arrays: a nested
+ * protocol-2 pickle); numpy dtypes and scalars as numpy reduces them.
+ * A node reached twice is written once and fetched from the memo after,
+ * except ndarrays, which joblib writes again at each occurrence (the memo
+ * holds the wrapper, not the array).
+ */
+#ifndef JL_WRITER_H
+#define JL_WRITER_H
+
+#include "value.h"
+
+/* Deepest nesting of containers/objects the writer follows (it recurses on
+ * the C stack); doc->limits.max_depth applies too when smaller. */
+#ifndef JL_WRITE_MAX_DEPTH
+#define JL_WRITE_MAX_DEPTH 5000
+#endif
+
+typedef struct jl_write_opts {
+    int protocol;               /* 2..5; 0 = default 4 */
+    jl_compression compression; /* JL_COMP_NONE .. JL_COMP_LZ4 (JL_COMP_ZF is refused) */
+    int level;                  /* compressor level; <= 0 = joblib's default 3 */
+} jl_write_opts;
+
+/* Appends the uncompressed joblib stream of node `id` of doc to `out` (an
+ * initialized buffer; its max applies). Array padding aligns the data to
+ * 16 bytes of out's absolute position, as joblib aligns to the file's.
+ * protocol must be 2..5. On error out may hold a partial stream. */
+int jl_write_stream(const jl_doc *doc, uint32_t id, int protocol, jl_buf *out, jl_error *err);
+
+/* A whole bundle: the stream of node `id` (at most doc->limits.max_alloc
+ * bytes), compressed with o->compression through jl_compress
+ * (container.h). *out is allocated with doc->alloc (free with
+ * jl_free(&doc->alloc, *out)); *n is its length; both are NULL/0 on error.
+ * o may be NULL (protocol 4, no compression). */
+int jl_write_bundle(jl_doc *doc, uint32_t id, const jl_write_opts *o, uint8_t **out, uint64_t *n,
+                    jl_error *err);
+
+#endif
