@@ -235,7 +235,7 @@ static uint64_t le(const uint8_t *p, unsigned n) {
 }
 
 static int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     int rc;
     switch (kind) {
     case JL_ARG_NONE: return JL_OK;
@@ -545,8 +545,8 @@ static int memo_index_arg(jl_vm *vm, uint8_t code, const arg *a, uint64_t *idx) 
 static int step(jl_vm *vm, uint8_t code, const arg *a, int *stop, uint32_t *root) {
     jl_doc *doc = vm->doc;
     jl_error *err = vm_err(vm);
-    uint32_t id, x, y, z, *items;
-    uint64_t n, idx;
+    uint32_t id = JL_NONE, x, y, z, *items = NULL;
+    uint64_t n = 0, idx = 0;
     int rc;
     switch (code) {
     case OP_MARK:

@@ -43,6 +43,12 @@ static int text_is(const jl_doc *doc, uint32_t id, const char *s) {
     return n == strlen(s) && memcmp(p, s, (size_t)n) == 0;
 }
 
+/* bytes, bytearray, or a Python 2 str (raw bytes whatever they hold) */
+static int is_raw_bytes(const jl_doc *doc, uint32_t id) {
+    const jl_node *n = &doc->nodes[id];
+    return n->kind == JL_BYTES || n->kind == JL_BYTEARRAY || (n->kind == JL_STR && (n->flags & JL_F_PY2));
+}
+
 static int number_of(const jl_doc *doc, uint32_t id, double *v) {
     const jl_node *n = &doc->nodes[id];
     if (n->kind == JL_FLOAT) { *v = n->u.f; return 0; }
@@ -237,7 +243,7 @@ static int r_np_scalar(jl_vm *vm, uint32_t args, uint32_t *out) {
     }
     uint32_t data = n == 2 ? arg_at(doc, args, 1) : JL_NONE;
     jl_ref ref;
-    if (data != JL_NONE && doc->nodes[data].kind == JL_BYTES) ref = jl_node_ref(doc, data);
+    if (data != JL_NONE && is_raw_bytes(doc, data)) ref = jl_node_ref(doc, data);
     else if (data != JL_NONE && doc->nodes[data].kind == JL_STR) {
         uint32_t b;
         int rc = latin1_bytes(vm, data, JL_BYTES, &b);
@@ -305,7 +311,7 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
         a->items = data;
     } else {
         jl_ref ref;
-        if (data != JL_NONE && (doc->nodes[data].kind == JL_BYTES || doc->nodes[data].kind == JL_BYTEARRAY))
+        if (data != JL_NONE && is_raw_bytes(doc, data))
             ref = jl_node_ref(doc, data);
         else if (data != JL_NONE && doc->nodes[data].kind == JL_STR) {
             uint32_t b;

@@ -7,7 +7,8 @@
  * Children of each kind:
  *   list/tuple/set/frozenset: [i] elements
  *   dict: entries, key step from jl_path_step_key
- *   object: .__args__ (when args are non-empty), then the state dict's
+ *   object: .__args__ (when args are non-empty), .__kwargs__ (NEWOBJ_EX
+ *           keyword arguments, when non-empty), then the state dict's
  *           entries (str keys as .name) or .__state__ when the state is
  *           not a dict, then .__items__ for APPEND/SETITEM-filled objects
  *   ndarray (each only): rows [i]

@@ -1,0 +1,783 @@
+/*
+ * path.c - paths that select a node (SQL_API.md "Paths") and the steps
+ * joblib_tree writes into fullkey.
+ *
+ * Grammar (after the leading '$'):
+ *   [N]          element N of a list/tuple/set/frozenset; row N of an ndarray
+ *   [#-N]        the N-th element / row / dict entry from the end ("[#]" = past the end)
+ *   [literal]    on a dict: the key written as a JSON literal (3, -1, 1.5,
+ *                1e999 for inf, true, null, "text", [1,"a"] for the tuple (1, 'a'))
+ *   .name        str key of a dict; on an object, a key of its state dict,
+ *                or .__args__ .__kwargs__ .__state__ .__items__ .__class__
+ *   ."text"      str key written as a JSON string (escapes, \uXXXX, pairs)
+ * A bare name runs to the next '.' or '[' (as in SQLite's JSON paths).
+ * On an object, ."text", [literal] and [#-N] address its state dict.
+ *
+ * Keys match by exact type: [1] selects the int key 1, not True nor 1.0
+ * (Python would treat them as one key; a real dict never holds both).
+ * numpy scalar keys match the literal of their JSON value. A Python 2 str
+ * key matches a str step when it is ASCII (py2 attribute names); a
+ * non-ASCII one is bytes of unknown encoding that could equal a unicode key
+ * under some reading, so it is addressed by position ([#-K]) only. When a
+ * dict holds equal keys, the last one wins.
+ *
+ * Errors are JL_E_PATH "bad path '$.a[': expected ']' at character 4",
+ * where the character is the 0-based offset where parsing stopped.
+ */
+#include "path.h"
+
+#include "ndarray.h"
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JL_PATH_MAX_LITERAL_DEPTH 64u /* [[[...]]] nesting inside one step */
+#define JL_PATH_MAX_KEY_DEPTH 32u     /* tuple keys nested deeper have no literal */
+
+/* ---- literals ---------------------------------------------------------- */
+
+enum { L_NULL, L_TRUE, L_FALSE, L_INT, L_FLOAT, L_STR, L_ARR };
+
+/* One parsed JSON literal value; arrays are followed by their elements
+ * (pre-order), `size` entries in all. */
+typedef struct lit {
+    uint8_t t;
+    uint8_t small;     /* L_INT: fits int64, value in i */
+    int64_t i;
+    double f;
+    uint64_t off, len; /* L_INT: canonical digits, L_STR: bytes (WTF-8), in set->text */
+    uint64_t count;    /* L_ARR: elements */
+    uint64_t size;     /* entries of the subtree, itself included */
+} lit;
+
+typedef struct litset {
+    lit *v; /* owned (alloc) */
+    uint64_t n, cap;
+    jl_buf text; /* owned */
+    const jl_alloc *alloc;
+} litset;
+
+static void litset_init(litset *L, const jl_alloc *a) {
+    memset(L, 0, sizeof *L);
+    L->alloc = a;
+    jl_buf_init(&L->text, a, 0);
+}
+static void litset_reset(litset *L) {
+    L->n = 0;
+    L->text.len = 0;
+}
+static void litset_free(litset *L) {
+    jl_free(L->alloc, L->v);
+    jl_buf_free(&L->text);
+}
+
+/* ---- the parser ---------------------------------------------------------- */
+
+typedef struct pp {
+    const char *s;
+    size_t n, i;
+    jl_error *err; /* NULL: parsing rendered text, errors are just "no" */
+} pp;
+
+static int bad(pp *p, size_t at, const char *what) {
+    int cut = p->n > 80;
+    return jl_fail(p->err, JL_E_PATH, JL_NO_OFFSET, "bad path '%.*s%s': %s at character %zu",
+                   (int)(cut ? 77 : p->n), p->s, cut ? "..." : "", what, at);
+}
+
+static int nomem_path(jl_error *err) {
+    return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory parsing a path");
+}
+
+static void put_utf8(jl_buf *b, uint32_t cp) {
+    uint8_t u[4];
+    unsigned n;
+    if (cp < 0x80) { u[0] = (uint8_t)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (uint8_t)(0xC0 | (cp >> 6)); u[1] = (uint8_t)(0x80 | (cp & 63)); n = 2; }
+    else if (cp < 0x10000) { /* surrogates too: WTF-8, as the decoder keeps them */
+        u[0] = (uint8_t)(0xE0 | (cp >> 12));
+        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 63));
+        u[2] = (uint8_t)(0x80 | (cp & 63));
+        n = 3;
+    } else {
+        u[0] = (uint8_t)(0xF0 | (cp >> 18));
+        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 63));
+        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 63));
+        u[3] = (uint8_t)(0x80 | (cp & 63));
+        n = 4;
+    }
+    jl_buf_append(b, u, n);
+}
+
+static int hex4(const char *s, size_t n, size_t i, uint32_t *out) {
+    if (i + 4 > n) return 0;
+    uint32_t v = 0;
+    for (size_t k = i; k < i + 4; k++) {
+        char c = s[k];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return 0;
+        v = v * 16 + (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A JSON string at s[i] == '"', decoded into out. */
+static int parse_string(pp *p, jl_buf *out) {
+    p->i++;
+    for (;;) {
+        size_t start = p->i;
+        while (p->i < p->n && p->s[p->i] != '"' && p->s[p->i] != '\\') p->i++;
+        jl_buf_append(out, p->s + start, p->i - start);
+        if (p->i >= p->n) return bad(p, p->i, "expected '\"'");
+        if (p->s[p->i] == '"') {
+            p->i++;
+            return out->failed ? nomem_path(p->err) : JL_OK;
+        }
+        size_t at = p->i++;
+        if (p->i >= p->n) return bad(p, at, "bad escape");
+        char e = p->s[p->i++];
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *hit = e ? strchr(from, e) : NULL;
+        if (hit) {
+            jl_buf_putc(out, to[hit - from]);
+            continue;
+        }
+        if (e != 'u') return bad(p, at, "bad escape");
+        uint32_t cp, lo;
+        if (!hex4(p->s, p->n, p->i, &cp)) return bad(p, at, "bad \\u escape");
+        p->i += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF && p->i + 1 < p->n && p->s[p->i] == '\\' && p->s[p->i + 1] == 'u' &&
+            hex4(p->s, p->n, p->i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p->i += 6;
+        }
+        put_utf8(out, cp);
+    }
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static void skip_ws(pp *p) {
+    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+        p->i++;
+}
+
+static uint64_t lit_push(litset *L, uint8_t t) {
+    if (L->n == L->cap && jl_grow(L->alloc, (void **)&L->v, &L->cap, L->n + 1, sizeof(lit), 0))
+        return UINT64_MAX;
+    lit *l = &L->v[L->n];
+    memset(l, 0, sizeof *l);
+    l->t = t;
+    l->size = 1;
+    return L->n++;
+}
+
+static int parse_number(pp *p, litset *L) {
+    size_t st = p->i;
+    int neg = 0;
+    if (p->s[p->i] == '-') { neg = 1; p->i++; }
+    if (p->i >= p->n || !is_digit(p->s[p->i])) return bad(p, p->i, "expected a digit");
+    if (p->s[p->i] == '0') p->i++;
+    else
+        while (p->i < p->n && is_digit(p->s[p->i])) p->i++;
+    size_t int_end = p->i;
+    int isf = 0;
+    if (p->i < p->n && p->s[p->i] == '.') {
+        p->i++;
+        if (p->i >= p->n || !is_digit(p->s[p->i])) return bad(p, p->i, "expected a digit");
+        while (p->i < p->n && is_digit(p->s[p->i])) p->i++;
+        isf = 1;
+    }
+    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+        p->i++;
+        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-')) p->i++;
+        if (p->i >= p->n || !is_digit(p->s[p->i])) return bad(p, p->i, "expected a digit");
+        while (p->i < p->n && is_digit(p->s[p->i])) p->i++;
+        isf = 1;
+    }
+    uint64_t li = lit_push(L, isf ? L_FLOAT : L_INT);
+    if (li == UINT64_MAX) return nomem_path(p->err);
+    lit *l = &L->v[li];
+    if (isf) {
+        uint64_t off = L->text.len;
+        jl_buf_append(&L->text, p->s + st, p->i - st);
+        if (L->text.failed) return nomem_path(p->err);
+        l->f = strtod(L->text.p + off, NULL);
+        L->text.len = off;
+        L->text.p[off] = 0;
+        return JL_OK;
+    }
+    /* canonical digits: "-0" is "0" */
+    size_t ds = st + (size_t)neg;
+    if (int_end - ds == 1 && p->s[ds] == '0') neg = 0;
+    l->off = L->text.len;
+    if (neg) jl_buf_putc(&L->text, '-');
+    jl_buf_append(&L->text, p->s + ds, int_end - ds);
+    if (L->text.failed) return nomem_path(p->err);
+    l->len = L->text.len - l->off;
+    uint64_t mag = 0;
+    int fits = 1;
+    for (size_t k = ds; k < int_end && fits; k++)
+        if (jl_mul_overflow(mag, 10, &mag) || jl_add_overflow(mag, (uint64_t)(p->s[k] - '0'), &mag)) fits = 0;
+    if (fits && mag <= (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
+        l->small = 1;
+        l->i = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+    }
+    return JL_OK;
+}
+
+static int parse_literal(pp *p, litset *L, unsigned depth) {
+    skip_ws(p);
+    if (p->i >= p->n) return bad(p, p->i, "expected ']'");
+    if (depth > JL_PATH_MAX_LITERAL_DEPTH) return bad(p, p->i, "literal nested too deeply");
+    char c = p->s[p->i];
+    if (c == '"') {
+        uint64_t li = lit_push(L, L_STR);
+        if (li == UINT64_MAX) return nomem_path(p->err);
+        uint64_t off = L->text.len;
+        int rc = parse_string(p, &L->text);
+        if (rc) return rc;
+        L->v[li].off = off;
+        L->v[li].len = L->text.len - off;
+        return JL_OK;
+    }
+    if (c == '[') {
+        uint64_t li = lit_push(L, L_ARR), count = 0;
+        if (li == UINT64_MAX) return nomem_path(p->err);
+        p->i++;
+        skip_ws(p);
+        if (p->i < p->n && p->s[p->i] == ']') p->i++;
+        else
+            for (;;) {
+                int rc = parse_literal(p, L, depth + 1);
+                if (rc) return rc;
+                count++;
+                skip_ws(p);
+                if (p->i < p->n && p->s[p->i] == ',') { p->i++; continue; }
+                if (p->i < p->n && p->s[p->i] == ']') { p->i++; break; }
+                return bad(p, p->i, p->i < p->n ? "expected ',' or ']'" : "expected ']'");
+            }
+        L->v[li].count = count;
+        L->v[li].size = L->n - li;
+        return JL_OK;
+    }
+    if (c == '-' || is_digit(c)) return parse_number(p, L);
+    static const struct { const char *word; uint8_t t; } words[] = {
+        { "true", L_TRUE }, { "false", L_FALSE }, { "null", L_NULL }
+    };
+    for (unsigned k = 0; k < 3; k++) {
+        size_t wl = strlen(words[k].word);
+        if (p->n - p->i >= wl && memcmp(p->s + p->i, words[k].word, wl) == 0) {
+            p->i += wl;
+            return lit_push(L, words[k].t) == UINT64_MAX ? nomem_path(p->err) : JL_OK;
+        }
+    }
+    return bad(p, p->i, "expected a JSON literal");
+}
+
+/* ---- matching keys --------------------------------------------------------- */
+
+typedef struct mctx {
+    const jl_doc *doc;
+    litset *L;    /* the step's literal */
+    litset K;     /* scratch: a scalar key's JSON value as literals */
+    jl_buf tmp;   /* scratch: rendered keys */
+    int rc;       /* first error (out of memory) */
+    jl_error *err;
+} mctx;
+
+static int is_ascii(const uint8_t *s, uint64_t n) {
+    for (uint64_t k = 0; k < n; k++)
+        if (s[k] >= 0x80) return 0;
+    return 1;
+}
+
+/* A str key node against text s[0..n): the same bytes; a Python 2 str
+ * only when ASCII. */
+static int str_key_eq(const jl_doc *doc, const jl_node *k, const uint8_t *s, uint64_t n) {
+    const uint8_t *kb = doc->blocks[k->block].p + k->u.off;
+    if (k->len != n || (n && memcmp(kb, s, (size_t)n) != 0)) return 0;
+    return !(k->flags & JL_F_PY2) || is_ascii(kb, n);
+}
+
+static int lit_eq(const litset *A, uint64_t a, const litset *B, uint64_t b) {
+    const lit *x = &A->v[a], *y = &B->v[b];
+    if (x->t != y->t) return 0;
+    switch (x->t) {
+    case L_INT:
+        if (x->small && y->small) return x->i == y->i;
+        return x->len == y->len && memcmp(A->text.p + x->off, B->text.p + y->off, (size_t)x->len) == 0;
+    case L_FLOAT: return x->f == y->f;
+    case L_STR:
+        return x->len == y->len && (x->len == 0 || memcmp(A->text.p + x->off, B->text.p + y->off, (size_t)x->len) == 0);
+    case L_ARR: {
+        if (x->count != y->count) return 0;
+        uint64_t ca = a + 1, cb = b + 1;
+        for (uint64_t k = 0; k < x->count; k++) {
+            if (!lit_eq(A, ca, B, cb)) return 0;
+            ca += A->v[ca].size;
+            cb += B->v[cb].size;
+        }
+        return 1;
+    }
+    default: return 1;
+    }
+}
+
+/* A numpy scalar key: its JSON value read back as a literal. */
+static int scalar_match(mctx *m, uint32_t key, uint64_t li) {
+    m->tmp.len = 0;
+    jl_error e;
+    jl_error_clear(&e);
+    if (jl_render_json(m->doc, key, &m->tmp, &e)) return 0;
+    if (m->tmp.len == 4 && memcmp(m->tmp.p, "null", 4) == 0) return 0; /* NaN, NaT: no literal */
+    pp p = { m->tmp.p, m->tmp.len, 0, NULL };
+    litset_reset(&m->K);
+    if (parse_literal(&p, &m->K, 0) || p.i != p.n) return 0;
+    return lit_eq(m->L, li, &m->K, 0);
+}
+
+static int key_match(mctx *m, uint32_t key, uint64_t li) {
+    const jl_doc *doc = m->doc;
+    if (key >= doc->nnodes) return 0;
+    const jl_node *k = &doc->nodes[key];
+    const lit *l = &m->L->v[li];
+    if (k->kind == JL_SCALAR) return scalar_match(m, key, li);
+    switch (l->t) {
+    case L_NULL: return k->kind == JL_NULL;
+    case L_TRUE:
+    case L_FALSE: return k->kind == JL_BOOL && (k->u.i != 0) == (l->t == L_TRUE);
+    case L_FLOAT: return k->kind == JL_FLOAT && k->u.f == l->f;
+    case L_STR: return k->kind == JL_STR && str_key_eq(doc, k, (const uint8_t *)m->L->text.p + l->off, l->len);
+    case L_INT:
+        if (k->kind != JL_INT) return 0;
+        if (!(k->flags & JL_F_BIG)) return l->small && k->u.i == l->i;
+        m->tmp.len = 0;
+        if (jl_render_int(doc, key, &m->tmp)) {
+            if (m->tmp.failed) m->rc = JL_E_NOMEM;
+            return 0;
+        }
+        return m->tmp.len == l->len && memcmp(m->tmp.p, m->L->text.p + l->off, (size_t)l->len) == 0;
+    case L_ARR: {
+        if (k->kind != JL_TUPLE || k->len != l->count) return 0;
+        uint64_t c = li + 1, n = l->count;
+        for (uint64_t j = 0; j < n; j++) {
+            if (!key_match(m, jl_kids_of(doc, key)[j], c)) return 0;
+            c += m->L->v[c].size;
+        }
+        return 1;
+    }
+    }
+    return 0;
+}
+
+/* ---- selecting ------------------------------------------------------------- */
+
+static int is_reserved(const uint8_t *s, uint64_t n) {
+    static const char *const names[] = { "__args__", "__kwargs__", "__state__", "__items__", "__class__" };
+    for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strlen(names[k]) == n && memcmp(names[k], s, (size_t)n) == 0) return 1;
+    return 0;
+}
+
+/* The state dict of an object, or JL_NONE when its state is not a dict. */
+static uint32_t state_dict(const jl_doc *doc, uint32_t obj) {
+    uint32_t s = jl_object_of(doc, obj)->state;
+    return s < doc->nnodes && doc->nodes[s].kind == JL_DICT ? s : JL_NONE;
+}
+
+static uint32_t dict_by_name(const jl_doc *doc, uint32_t d, const uint8_t *s, uint64_t n) {
+    const uint32_t *k = jl_kids_of(doc, d);
+    for (uint64_t i = doc->nodes[d].len / 2; i-- > 0;) {
+        const jl_node *kn = &doc->nodes[k[2 * i]];
+        if (kn->kind == JL_STR && str_key_eq(doc, kn, s, n)) return k[2 * i + 1];
+    }
+    return JL_NONE;
+}
+
+static uint32_t select_name(const jl_doc *doc, uint32_t cur, const uint8_t *s, uint64_t n, int quoted) {
+    const jl_node *nd = &doc->nodes[cur];
+    if (nd->kind == JL_DICT) return dict_by_name(doc, cur, s, n);
+    if (nd->kind != JL_OBJECT) return JL_NONE;
+    if (!quoted && is_reserved(s, n)) {
+        const jl_object *o = jl_object_of(doc, cur);
+        uint32_t r = JL_NONE;
+        switch (s[2]) {
+        case 'a': r = o->args; break;
+        case 'k': r = o->kwargs; break;
+        case 's': r = o->state; break;
+        case 'i': r = o->listitems != JL_NONE ? o->listitems : o->dictitems; break;
+        case 'c': r = o->cls; break;
+        }
+        return r < doc->nnodes ? r : JL_NONE;
+    }
+    uint32_t d = state_dict(doc, cur);
+    return d == JL_NONE ? JL_NONE : dict_by_name(doc, d, s, n);
+}
+
+static uint64_t first_dim(const jl_doc *doc, uint32_t arr) {
+    const jl_array *a = jl_array_of(doc, arr);
+    return a->ndim && !a->is_scalar ? doc->dims[a->dims_at] : 0;
+}
+
+static int array_row(jl_doc *doc, uint32_t arr, uint64_t i, uint32_t *out, jl_error *err) {
+    jl_error e;
+    jl_error_clear(&e);
+    *out = jl_array_row(doc, arr, i, &e);
+    if (*out == JL_NONE && e.code != JL_OK) {
+        if (err) *err = e;
+        return e.code;
+    }
+    return JL_OK;
+}
+
+/* Position i (0-based) of a sequence, array or dict (the value of entry i). */
+static int select_pos(jl_doc *doc, uint32_t cur, uint64_t i, uint32_t *out, jl_error *err) {
+    const jl_node *nd = &doc->nodes[cur];
+    *out = JL_NONE;
+    if (nd->kind == JL_OBJECT) {
+        cur = state_dict(doc, cur);
+        if (cur == JL_NONE) return JL_OK;
+        nd = &doc->nodes[cur];
+    }
+    if (jl_is_container(nd->kind) && nd->kind != JL_DICT) {
+        if (i < nd->len) *out = jl_kids_of(doc, cur)[i];
+    } else if (nd->kind == JL_DICT) {
+        if (i < nd->len / 2) *out = jl_kids_of(doc, cur)[2 * i + 1];
+    } else if (nd->kind == JL_NDARRAY) {
+        if (i < first_dim(doc, cur)) return array_row(doc, cur, i, out, err);
+    }
+    return JL_OK;
+}
+
+static uint64_t count_of(const jl_doc *doc, uint32_t cur) {
+    const jl_node *nd = &doc->nodes[cur];
+    if (nd->kind == JL_OBJECT) {
+        cur = state_dict(doc, cur);
+        return cur == JL_NONE ? 0 : doc->nodes[cur].len / 2;
+    }
+    if (nd->kind == JL_DICT) return nd->len / 2;
+    if (jl_is_container(nd->kind)) return nd->len;
+    if (nd->kind == JL_NDARRAY) return first_dim(doc, cur);
+    return 0;
+}
+
+static int select_literal(jl_doc *doc, uint32_t cur, litset *L, uint32_t *out, jl_error *err) {
+    const jl_node *nd = &doc->nodes[cur];
+    const lit *l = &L->v[0];
+    *out = JL_NONE;
+    if ((jl_is_container(nd->kind) && nd->kind != JL_DICT) || nd->kind == JL_NDARRAY)
+        return l->t == L_INT && l->small && l->i >= 0 ? select_pos(doc, cur, (uint64_t)l->i, out, err) : JL_OK;
+    uint32_t d = nd->kind == JL_DICT ? cur : nd->kind == JL_OBJECT ? state_dict(doc, cur) : JL_NONE;
+    if (d == JL_NONE) return JL_OK;
+    mctx m;
+    memset(&m, 0, sizeof m);
+    m.doc = doc;
+    m.L = L;
+    m.err = err;
+    litset_init(&m.K, &doc->alloc);
+    jl_buf_init(&m.tmp, &doc->alloc, 0);
+    const uint32_t *k = jl_kids_of(doc, d);
+    for (uint64_t i = doc->nodes[d].len / 2; i-- > 0 && !m.rc;)
+        if (key_match(&m, k[2 * i], 0)) {
+            *out = k[2 * i + 1];
+            break;
+        }
+    litset_free(&m.K);
+    jl_buf_free(&m.tmp);
+    return m.rc ? jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory matching a dict key") : JL_OK;
+}
+
+int jl_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n, uint32_t *out, jl_error *err) {
+    pp p = { path, n, 0, err };
+    *out = JL_NONE;
+    if (n == 0 || path[0] != '$') return bad(&p, 0, "expected '$'");
+    p.i = 1;
+    uint32_t cur = root < doc->nnodes ? root : JL_NONE;
+    litset L;
+    litset_init(&L, &doc->alloc);
+    int rc = JL_OK;
+    while (p.i < n && !rc) {
+        char c = path[p.i];
+        litset_reset(&L);
+        if (c == '.') {
+            p.i++;
+            if (p.i < n && path[p.i] == '"') {
+                if ((rc = parse_string(&p, &L.text))) break;
+                if (cur != JL_NONE) cur = select_name(doc, cur, (const uint8_t *)L.text.p, L.text.len, 1);
+            } else {
+                size_t st = p.i;
+                while (p.i < n && path[p.i] != '.' && path[p.i] != '[') p.i++;
+                if (p.i == st) {
+                    rc = bad(&p, p.i, "expected a name");
+                    break;
+                }
+                if (cur != JL_NONE) cur = select_name(doc, cur, (const uint8_t *)path + st, p.i - st, 0);
+            }
+        } else if (c == '[') {
+            p.i++;
+            if (p.i < n && path[p.i] == '#') {
+                p.i++;
+                uint64_t k = 0;
+                if (p.i < n && path[p.i] == '-') {
+                    p.i++;
+                    if (p.i >= n || !is_digit(path[p.i])) {
+                        rc = bad(&p, p.i, "expected a digit");
+                        break;
+                    }
+                    while (p.i < n && is_digit(path[p.i])) {
+                        if (jl_mul_overflow(k, 10, &k) || jl_add_overflow(k, (uint64_t)(path[p.i] - '0'), &k))
+                            k = UINT64_MAX;
+                        p.i++;
+                    }
+                }
+                if (p.i >= n || path[p.i] != ']') {
+                    rc = bad(&p, p.i, "expected ']'");
+                    break;
+                }
+                p.i++;
+                if (cur != JL_NONE) {
+                    uint64_t len = count_of(doc, cur);
+                    if (k >= 1 && k <= len) rc = select_pos(doc, cur, len - k, &cur, err);
+                    else cur = JL_NONE;
+                }
+            } else {
+                if ((rc = parse_literal(&p, &L, 0))) break;
+                skip_ws(&p);
+                if (p.i >= n || path[p.i] != ']') {
+                    rc = bad(&p, p.i, "expected ']'");
+                    break;
+                }
+                p.i++;
+                if (cur != JL_NONE) rc = select_literal(doc, cur, &L, &cur, err);
+            }
+        } else rc = bad(&p, p.i, "expected '.' or '['");
+        if (!rc && L.text.failed) rc = nomem_path(err);
+    }
+    litset_free(&L);
+    if (!rc) *out = cur;
+    return rc;
+}
+
+/* ---- writing steps ------------------------------------------------------------ */
+
+static int is_ident(const uint8_t *s, uint64_t n) {
+    if (n == 0 || is_digit((char)s[0])) return 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint8_t c = s[k];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || is_digit((char)c))) return 0;
+    }
+    return 1;
+}
+
+/* A str key as a JSON string; JL_E_ARG for a non-ASCII Python 2 str. */
+static int put_str_literal(const jl_doc *doc, const jl_node *k, jl_buf *b) {
+    const uint8_t *s = doc->blocks[k->block].p + k->u.off;
+    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
+    return jl_render_json_string(b, s, k->len);
+}
+
+/* ".name" or ."text" for a str key node (JL_E_ARG: none, nothing appended). */
+static int put_str_step(const jl_doc *doc, const jl_node *k, jl_buf *b, int bare_ok) {
+    const uint8_t *s = doc->blocks[k->block].p + k->u.off;
+    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
+    jl_buf_putc(b, '.');
+    if (bare_ok && is_ident(s, k->len)) return jl_buf_append(b, s, k->len);
+    return put_str_literal(doc, k, b);
+}
+
+/* The JSON literal of a key node; JL_E_ARG when it has none. */
+static int put_literal(const jl_doc *doc, uint32_t key, jl_buf *b, unsigned depth) {
+    if (key >= doc->nnodes) return JL_E_ARG;
+    const jl_node *k = &doc->nodes[key];
+    switch (k->kind) {
+    case JL_NULL: return jl_buf_puts(b, "null");
+    case JL_BOOL: return jl_buf_puts(b, k->u.i ? "true" : "false");
+    case JL_INT: {
+        int rc = jl_render_int(doc, key, b);
+        return rc == JL_E_LIMIT && !b->failed ? JL_E_ARG : rc;
+    }
+    case JL_FLOAT:
+        if (isnan(k->u.f)) return JL_E_ARG;
+        if (isinf(k->u.f)) return jl_buf_puts(b, k->u.f > 0 ? "1e999" : "-1e999");
+        return jl_render_double(b, k->u.f);
+    case JL_STR: return put_str_literal(doc, k, b);
+    case JL_TUPLE: {
+        if (depth >= JL_PATH_MAX_KEY_DEPTH) return JL_E_ARG;
+        jl_buf_putc(b, '[');
+        for (uint32_t j = 0; j < k->len; j++) {
+            if (j) jl_buf_putc(b, ',');
+            int rc = put_literal(doc, jl_kids_of(doc, key)[j], b, depth + 1);
+            if (rc) return rc;
+            k = &doc->nodes[key];
+        }
+        return jl_buf_putc(b, ']');
+    }
+    case JL_SCALAR: {
+        jl_buf t;
+        jl_error e;
+        jl_buf_init(&t, b->alloc, 0);
+        int rc = jl_render_json(doc, key, &t, &e);
+        if (!rc && t.len && t.p[0] != '{' && !(t.len == 4 && memcmp(t.p, "null", 4) == 0))
+            rc = jl_buf_append(b, t.p, t.len);
+        else if (!rc || rc != JL_E_NOMEM) rc = JL_E_ARG;
+        jl_buf_free(&t);
+        return rc;
+    }
+    default: return JL_E_ARG;
+    }
+}
+
+static void buf_trunc(jl_buf *b, uint64_t len) {
+    if (b->p && len <= b->len) {
+        b->len = len;
+        b->p[len] = 0;
+    }
+}
+
+int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b) {
+    if (key >= doc->nnodes) return JL_E_ARG;
+    const jl_node *k = &doc->nodes[key];
+    if (k->kind == JL_STR) return put_str_step(doc, k, b, 1);
+    uint64_t start = b->len;
+    jl_buf_putc(b, '[');
+    int rc = put_literal(doc, key, b, 0);
+    if (rc == JL_E_ARG) {
+        buf_trunc(b, start);
+        return rc;
+    }
+    if (rc) return rc;
+    return jl_buf_putc(b, ']');
+}
+
+int jl_path_step_index(jl_buf *b, uint64_t i) { return jl_buf_printf(b, "[%llu]", (unsigned long long)i); }
+
+int jl_path_step_entry(const jl_doc *doc, uint32_t dict, uint64_t pair, jl_buf *b) {
+    const jl_node *d = &doc->nodes[dict];
+    uint64_t npairs = d->len / 2;
+    int rc = pair < npairs ? jl_path_step_key(doc, jl_kids_of(doc, dict)[2 * pair], b) : JL_E_ARG;
+    if (rc == JL_E_ARG) return jl_buf_printf(b, "[#-%llu]", (unsigned long long)(npairs - pair));
+    return rc;
+}
+
+static int nonempty(const jl_doc *doc, uint32_t id) {
+    if (id >= doc->nnodes) return 0;
+    return !jl_is_container(doc->nodes[id].kind) || doc->nodes[id].len > 0;
+}
+
+/* Cursor: 0 args, 1 kwargs, 2 state (or its entries at JL_SLOT_ENTRY + i), 3 items, 4 end. */
+int jl_object_next_child(const jl_doc *doc, uint32_t obj, uint64_t *cursor, uint32_t *child, uint64_t *slot) {
+    const jl_object *o = jl_object_of(doc, obj);
+    for (;;) {
+        uint64_t c = *cursor;
+        if (c >= JL_SLOT_ENTRY) {
+            uint32_t d = state_dict(doc, obj);
+            uint64_t i = c - JL_SLOT_ENTRY;
+            if (d != JL_NONE && i < doc->nodes[d].len / 2) {
+                *cursor = c + 1;
+                *child = jl_kids_of(doc, d)[2 * i + 1];
+                *slot = c;
+                return 1;
+            }
+            *cursor = 3;
+            continue;
+        }
+        switch (c) {
+        case 0:
+            *cursor = 1;
+            if (nonempty(doc, o->args)) {
+                *child = o->args;
+                *slot = JL_SLOT_ARGS;
+                return 1;
+            }
+            break;
+        case 1:
+            *cursor = 2;
+            if (nonempty(doc, o->kwargs)) {
+                *child = o->kwargs;
+                *slot = JL_SLOT_KWARGS;
+                return 1;
+            }
+            break;
+        case 2:
+            if (state_dict(doc, obj) != JL_NONE) {
+                *cursor = JL_SLOT_ENTRY;
+                break;
+            }
+            *cursor = 3;
+            if (o->state < doc->nnodes) {
+                *child = o->state;
+                *slot = JL_SLOT_STATE;
+                return 1;
+            }
+            break;
+        case 3: {
+            *cursor = 4;
+            uint32_t items = o->listitems < doc->nnodes ? o->listitems : o->dictitems;
+            if (items < doc->nnodes) {
+                *child = items;
+                *slot = JL_SLOT_ITEMS;
+                return 1;
+            }
+            break;
+        }
+        default: return 0;
+        }
+    }
+}
+
+int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *b) {
+    switch (slot) {
+    case JL_SLOT_ARGS: return jl_buf_puts(b, ".__args__");
+    case JL_SLOT_KWARGS: return jl_buf_puts(b, ".__kwargs__");
+    case JL_SLOT_STATE: return jl_buf_puts(b, ".__state__");
+    case JL_SLOT_ITEMS: return jl_buf_puts(b, ".__items__");
+    case JL_SLOT_CLASS: return jl_buf_puts(b, ".__class__");
+    default: break;
+    }
+    uint32_t d = state_dict(doc, obj);
+    if (slot < JL_SLOT_ENTRY || d == JL_NONE) return JL_E_ARG;
+    uint64_t i = slot - JL_SLOT_ENTRY;
+    if (i >= doc->nodes[d].len / 2) return JL_E_ARG;
+    const jl_node *k = &doc->nodes[jl_kids_of(doc, d)[2 * i]];
+    if (k->kind == JL_STR) {
+        const uint8_t *s = doc->blocks[k->block].p + k->u.off;
+        int rc = put_str_step(doc, k, b, !is_reserved(s, k->len));
+        if (rc != JL_E_ARG) return rc;
+    }
+    return jl_path_step_entry(doc, d, i, b);
+}
+
+size_t jl_path_parent_len(const char *path, size_t n) {
+    size_t i = 1, last = 1;
+    while (i < n) {
+        last = i;
+        if (path[i] == '.') {
+            i++;
+            if (i < n && path[i] == '"') {
+                for (i++; i < n && path[i] != '"'; i++)
+                    if (path[i] == '\\') i++;
+                i++;
+            } else
+                while (i < n && path[i] != '.' && path[i] != '[') i++;
+        } else if (path[i] == '[') {
+            unsigned depth = 0;
+            for (; i < n; i++) {
+                char c = path[i];
+                if (c == '"') {
+                    for (i++; i < n && path[i] != '"'; i++)
+                        if (path[i] == '\\') i++;
+                } else if (c == '[') depth++;
+                else if (c == ']' && --depth == 0) {
+                    i++;
+                    break;
+                }
+            }
+        } else i++;
+    }
+    return n <= 1 ? 1 : last;
+}

@@ -1,0 +1,383 @@
+/*
+ * read_funcs.c - the scalar functions of the read surface.
+ *
+ *   joblib_load(src [, path])   the node at path (default '$') as its SQL
+ *                               value; NULL when the path selects nothing
+ *   joblib_info(src)            JSON describing the bundle, without
+ *                               converting array data
+ *   joblib_extract(src, path)   the node at path as a new bundle BLOB
+ *                               (protocol 4, uncompressed), losing nothing:
+ *                               an array keeps its dtype, byte order, shape;
+ *                               it carries the bundle subtype, so it nests
+ *                               as its value in joblib_list(...) and co.
+ *   joblib_config(name [, value])  a per-connection limit: returns its
+ *                               value (after setting it when value is given);
+ *                               joblib_config() returns all of them as JSON
+ *
+ * src is a file path (TEXT) or the bytes of a bundle (BLOB); NULL gives
+ * NULL. Example:
+ *
+ *   SELECT joblib_load('model.pkl', '$.coef_');          -- BLOB of <f8
+ *   SELECT json_extract(joblib_info('model.pkl'), '$.arrays[0].shape');
+ *   SELECT joblib_config('max_decompressed', 1 << 34);   -- 16 GiB
+ *
+ * joblib_info returns an object:
+ *   format       "joblib", "joblib-legacy" (sidecar .npy files), "joblib-zf"
+ *                (the old ZF compressed layout) or "pickle" (a plain pickle)
+ *   compression  "none", "zlib", "gzip", "bz2", "lzma", "xz", "lz4", "zf"
+ *   protocol     highest PROTO opcode seen (0 when none)
+ *   python       2 or 3, from the opcodes seen
+ *   nodes        decoded values
+ *   size         bytes of the main file (or BLOB) as read
+ *   stream_size  bytes of the uncompressed stream
+ *   files        every file that belongs to the bundle ([] for a BLOB)
+ *   arrays       [{path, dtype (descr as stored: ">f8" stays big-endian),
+ *                  shape, order, nbytes, offset (where the first element
+ *                  starts in the uncompressed stream, null for object
+ *                  arrays), file (sidecar arrays; offset is then in that
+ *                  file's stream), class (subclasses such as numpy.matrix)}]
+ *                one entry per array, in tree order, shared arrays once.
+ *
+ * Limits (joblib_config names; defaults in codec/base.h):
+ *   max_decompressed  bytes a decompressor may produce   (16 GiB)
+ *   max_nodes         values in one bundle               (200 000 000)
+ *   max_depth         nesting depth                      (100 000)
+ *   max_memo          pickle memo entries / largest index (100 000 000)
+ *   max_alloc         bytes in any one allocation        (8 GiB)
+ * They apply to bundles opened after the change, on this connection.
+ */
+#include "ext.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "container.h"
+#include "dtype.h"
+#include "ndarray.h"
+#include "path.h"
+#include "render.h"
+#include "walk.h"
+#include "write.h" /* JL_BUNDLE_SUBTYPE */
+#include "writer.h"
+
+/* Checks the optional path argument argv[i]: 1 with *path set (default
+ * "$"), or 0 when the result is set (NULL for a NULL path, an error for a
+ * wrong type). */
+static int path_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, int i,
+                    const char *fname, const char **path, size_t *n) {
+    *path = "$";
+    *n = 1;
+    if (argc <= i) return 1;
+    switch (sqlite3_value_type(argv[i])) {
+    case SQLITE_NULL:
+        sqlite3_result_null(ctx);
+        return 0;
+    case SQLITE_TEXT:
+        *path = (const char *)sqlite3_value_text(argv[i]);
+        if (!*path) {
+            sqlite3_result_error_nomem(ctx);
+            return 0;
+        }
+        *n = (size_t)sqlite3_value_bytes(argv[i]);
+        return 1;
+    default:
+        jl_ext_result_errorf(ctx, "%s(): argument %d (path) must be TEXT such as '$.a[0]', not %s",
+                             fname, i + 1, jl_ext_type_name(argv[i]));
+        return 0;
+    }
+}
+
+/* Resolves path in c->doc; reports errors itself. Returns the node, or
+ * JL_NONE with the result set (NULL, or an error). */
+static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
+    jl_error err;
+    uint32_t id = JL_NONE;
+    jl_error_clear(&err);
+    if (c->doc->root == JL_NONE) {
+        sqlite3_result_null(c->ctx);
+        return JL_NONE;
+    }
+    if (jl_path_resolve(c->doc, c->doc->root, path, n, &id, &err) != JL_OK) {
+        jl_ext_result_error(c->ctx, &err, c->file, path);
+        return JL_NONE;
+    }
+    if (id == JL_NONE) sqlite3_result_null(c->ctx);
+    return id;
+}
+
+/* ---- joblib_load ------------------------------------------------------------ */
+
+static void fn_load(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *path;
+    size_t n;
+    jl_ext_call c;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (!path_arg(ctx, argc, argv, 1, "joblib_load", &path, &n)) return;
+    if (!jl_ext_begin(ctx, argv, 0, "joblib_load", &c)) return;
+    uint32_t id = resolve(&c, path, n);
+    if (id != JL_NONE) {
+        jl_error err;
+        jl_error_clear(&err);
+        if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
+            jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    }
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_info ------------------------------------------------------------ */
+
+static const char *const format_names[] = {
+    [JL_FMT_PICKLE] = "pickle",
+    [JL_FMT_JOBLIB] = "joblib",
+    [JL_FMT_LEGACY] = "joblib-legacy",
+    [JL_FMT_ZF] = "joblib-zf",
+};
+
+/* Appends file i of the doc as a JSON string. Sidecars are stored by their
+ * plain name and live in the main file's directory: they are shown with
+ * that directory, as paths that can be opened. */
+static void info_file(const jl_doc *doc, uint64_t i, jl_buf *b) {
+    const char *f = doc->files[i].path;
+    const char *main = doc->files[0].path;
+    const char *slash = strrchr(main, '/');
+    if (i == 0 || !slash || strchr(f, '/')) {
+        jl_ext_json_string(b, f, strlen(f));
+        return;
+    }
+    jl_buf p;
+    jl_buf_init(&p, jl_ext_alloc(), 0);
+    jl_buf_append(&p, main, (uint64_t)(slash - main) + 1);
+    jl_buf_puts(&p, f);
+    if (p.failed) b->failed = p.failed;
+    else jl_ext_json_string(b, p.p, (size_t)p.len);
+    jl_buf_free(&p);
+}
+
+/* Appends one entry of "arrays" for ndarray node `id` at `fullkey`. */
+static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, jl_error *err) {
+    const jl_array *a = jl_array_of(doc, id);
+    const jl_dtype *dt = a->dtype < doc->ndtypes ? &doc->dtypes[a->dtype] : NULL;
+    jl_buf_puts(b, "{\"path\":");
+    jl_ext_json_string(b, fullkey, strlen(fullkey));
+    jl_buf_puts(b, ",\"dtype\":");
+    if (dt) {
+        jl_buf d;
+        jl_buf_init(&d, jl_ext_alloc(), b->max);
+        if (jl_dtype_descr(doc, a->dtype, &d) != JL_OK || d.failed) {
+            int failed = d.failed;
+            jl_buf_free(&d);
+            return jl_fail(err, failed == JL_E_LIMIT ? JL_E_LIMIT : JL_E_NOMEM, JL_NO_OFFSET,
+                           "cannot describe the dtype of the array at %s", fullkey);
+        }
+        /* structured dtypes are already a JSON list; plain descrs are quoted */
+        if (d.len && d.p[0] == '[') jl_buf_append(b, d.p, d.len);
+        else jl_ext_json_string(b, d.p ? d.p : "", (size_t)d.len);
+        jl_buf_free(&d);
+    } else {
+        jl_buf_puts(b, "null");
+    }
+    jl_buf_puts(b, ",\"shape\":");
+    jl_array_shape_json(doc, a, b);
+    jl_buf_printf(b, ",\"order\":\"%c\"", a->order == 'F' ? 'F' : 'C');
+    uint64_t nbytes = 0;
+    if (dt && jl_mul_overflow(jl_array_count(doc, a), dt->itemsize, &nbytes)) nbytes = 0;
+    jl_buf_printf(b, ",\"nbytes\":%llu", (unsigned long long)nbytes);
+    if (a->file != JL_NONE && a->file < doc->nfiles) {
+        jl_buf_puts(b, ",\"file\":");
+        info_file(doc, a->file, b);
+    }
+    if (dt && !dt->has_object) jl_buf_printf(b, ",\"offset\":%llu", (unsigned long long)a->stream_off);
+    else jl_buf_puts(b, ",\"offset\":null");
+    jl_buf cls;
+    jl_buf_init(&cls, jl_ext_alloc(), b->max);
+    if (jl_render_class(doc, id, &cls) && cls.p && !cls.failed && strcmp(cls.p, "numpy.ndarray") != 0) {
+        jl_buf_puts(b, ",\"class\":");
+        jl_ext_json_string(b, cls.p, (size_t)cls.len);
+    }
+    jl_buf_free(&cls);
+    return jl_buf_putc(b, '}');
+}
+
+static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    jl_ext_call c;
+    if (!jl_ext_begin(ctx, argv, 0, "joblib_info", &c)) return;
+    jl_doc *doc = c.doc;
+    jl_walk *w = NULL;
+    jl_error err;
+    jl_error_clear(&err);
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, doc));
+
+    jl_buf_printf(&b, "{\"format\":\"%s\",\"compression\":\"%s\",\"protocol\":%u,\"python\":%u,",
+                  doc->format < sizeof format_names / sizeof format_names[0] ? format_names[doc->format]
+                                                                              : "unknown",
+                  jl_compression_name((jl_compression)doc->compression), (unsigned)doc->protocol,
+                  (unsigned)doc->python);
+    jl_buf_printf(&b, "\"nodes\":%llu,\"size\":%llu,\"stream_size\":%llu,\"files\":[",
+                  (unsigned long long)c.mark.nnodes, (unsigned long long)doc->size,
+                  (unsigned long long)doc->stream_len);
+    /* the main file first (when the codec did not list it), then the rest */
+    int nf = 0;
+    if (c.file && (doc->nfiles == 0 || strcmp(doc->files[0].path, c.file) != 0)) {
+        jl_ext_json_string(&b, c.file, strlen(c.file));
+        nf++;
+    }
+    for (uint64_t i = 0; i < doc->nfiles; i++) {
+        if (nf++) jl_buf_putc(&b, ',');
+        info_file(doc, i, &b);
+    }
+    jl_buf_puts(&b, "],\"arrays\":[");
+
+    int na = 0;
+    if (doc->root != JL_NONE) {
+        jl_walk_row row;
+        int rc;
+        if (jl_walk_start(doc, doc->root, "$", 1, &w, &err) != JL_OK) goto fail;
+        while ((rc = jl_walk_next(w, &row, &err)) == 1) {
+            if (row.is_ref || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
+            if (na++) jl_buf_putc(&b, ',');
+            if (info_array(doc, row.node, row.fullkey, &b, &err) != JL_OK && err.code != JL_OK)
+                goto fail;
+            if (b.failed) break;
+        }
+        if (rc < 0) goto fail;
+    }
+    jl_buf_puts(&b, "]}");
+    jl_ext_result_buf(ctx, &b, 1);
+    goto done;
+fail:
+    jl_buf_free(&b);
+    jl_ext_result_error(ctx, &err, c.file, NULL);
+done:
+    jl_walk_free(w);
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_extract ---------------------------------------------------------- */
+
+static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *path;
+    size_t n;
+    jl_ext_call c;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (!path_arg(ctx, argc, argv, 1, "joblib_extract", &path, &n)) return;
+    if (!jl_ext_begin(ctx, argv, 0, "joblib_extract", &c)) return;
+    uint32_t id = resolve(&c, path, n);
+    if (id != JL_NONE) {
+        uint8_t *out = NULL;
+        uint64_t len = 0;
+        jl_error err;
+        jl_error_clear(&err);
+        /* default options: protocol 4, no compression */
+        if (jl_write_bundle(c.doc, id, NULL, &out, &len, &err) != JL_OK)
+            jl_ext_result_error(ctx, &err, c.file, path);
+        else {
+            jl_ext_result_owned_blob(ctx, &c.doc->alloc, out, len);
+            /* a bundle BLOB: nests as its value in the write functions */
+            sqlite3_result_subtype(ctx, JL_BUNDLE_SUBTYPE);
+        }
+    }
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_config ------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    size_t off; /* in jl_limits */
+} config_names[] = {
+    { "max_decompressed", offsetof(jl_limits, max_decompressed) },
+    { "max_nodes", offsetof(jl_limits, max_nodes) },
+    { "max_depth", offsetof(jl_limits, max_depth) },
+    { "max_memo", offsetof(jl_limits, max_memo) },
+    { "max_alloc", offsetof(jl_limits, max_alloc) },
+};
+#define N_CONFIG (sizeof config_names / sizeof config_names[0])
+
+static uint64_t *config_slot(jl_ext *e, size_t i) {
+    return (uint64_t *)((char *)&e->limits + config_names[i].off);
+}
+
+static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    jl_ext *e = sqlite3_user_data(ctx);
+    if (argc == 0) {
+        jl_buf b;
+        jl_buf_init(&b, jl_ext_alloc(), 0);
+        for (size_t i = 0; i < N_CONFIG; i++)
+            jl_buf_printf(&b, "%c\"%s\":%llu", i ? ',' : '{', config_names[i].name,
+                          (unsigned long long)*config_slot(e, i));
+        jl_buf_putc(&b, '}');
+        jl_ext_result_buf(ctx, &b, 1);
+        return;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const char *name = (const char *)sqlite3_value_text(argv[0]);
+    size_t i = 0;
+    if (sqlite3_value_type(argv[0]) == SQLITE_TEXT && name)
+        while (i < N_CONFIG && strcmp(config_names[i].name, name) != 0) i++;
+    else i = N_CONFIG;
+    if (i == N_CONFIG) {
+        jl_ext_result_errorf(ctx,
+                             "joblib_config(): argument 1 (name) must be one of max_decompressed, "
+                             "max_nodes, max_depth, max_memo, max_alloc, not %s%s%s",
+                             name ? "'" : "", name ? name : jl_ext_type_name(argv[0]), name ? "'" : "");
+        return;
+    }
+    if (argc > 1) {
+        sqlite3_value *v = argv[1];
+        int64_t x = 0;
+        double d;
+        switch (sqlite3_value_type(v)) {
+        case SQLITE_NULL:
+            sqlite3_result_null(ctx);
+            return;
+        case SQLITE_INTEGER:
+            x = sqlite3_value_int64(v);
+            break;
+        case SQLITE_FLOAT:
+            d = sqlite3_value_double(v);
+            x = d >= 1 && d < 9.2e18 && d == (double)(int64_t)d ? (int64_t)d : 0;
+            break;
+        default:
+            x = 0;
+        }
+        if (x < 1) {
+            jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "
+                                      "integer, not %s", jl_ext_type_name(v));
+            return;
+        }
+        *config_slot(e, i) = (uint64_t)x;
+    }
+    uint64_t v = *config_slot(e, i);
+    sqlite3_result_int64(ctx, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/* ---- registration ------------------------------------------------------------ */
+
+#define JL_FN_CONFIG (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+
+/* Risk flags (see ext.h): the readers open a file when src is TEXT, so they
+ * are neither DIRECTONLY nor INNOCUOUS, and not DETERMINISTIC since a file
+ * can change. joblib_config changes connection state (it can raise the
+ * limits that protect against hostile bundles): DIRECTONLY, so that no
+ * view or trigger of an untrusted schema can call it. */
+const jl_sql_func jl_read_funcs[] = {
+    { "joblib_load", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
+    { "joblib_load", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
+    { "joblib_info", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_info, NULL, NULL },
+    { "joblib_extract", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_extract, NULL, NULL },
+    { "joblib_config", 0, JL_FN_CONFIG | SQLITE_RESULT_SUBTYPE, fn_config, NULL, NULL },
+    { "joblib_config", 1, JL_FN_CONFIG, fn_config, NULL, NULL },
+    { "joblib_config", 2, JL_FN_CONFIG, fn_config, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
