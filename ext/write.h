@@ -1,0 +1,85 @@
+/*
+ * write.h - declarations of the write surface (SQL_API.md "Writing"):
+ * joblib_dump / joblib_dumps / joblib (write_funcs.c), the constructors
+ * joblib_ndarray / joblib_list / joblib_tuple / joblib_dict
+ * (constructors.c), the aggregates joblib_group_array / _list / _dict
+ * (aggregates.c), and SQL values into nodes of a doc being built
+ * (sqlin.c).
+ *
+ * Bundle BLOBs and nesting. Every bundle BLOB a write function returns
+ * carries the subtype JL_BUNDLE_SUBTYPE ('j' = 106) and so does the result
+ * of joblib(blob). A BLOB argument with that subtype is a bundle: it nests
+ * as the value it holds. A BLOB without it is plain bytes. SQLite (3.40)
+ * keeps a subtype only while a value passes directly from one function to
+ * another: a bundle stored in a table and read back is plain bytes again
+ * until joblib() marks it, as json() marks stored JSON text.
+ */
+#ifndef JL_WRITE_H
+#define JL_WRITE_H
+
+#include "ext.h"
+#include "value.h"
+#include "writer.h"
+
+/* The subtype of bundle BLOBs: 'j'. (JSON text uses 'J' = 74.) */
+#define JL_BUNDLE_SUBTYPE 106
+
+/* Registers every function of the write surface on db; cfg is the
+ * connection's jl_ext (each registration takes a reference). Returns an
+ * SQLite result code; on failure the error is in sqlite3_errmsg(db). */
+int jl_register_write_functions(sqlite3 *db, void *cfg);
+
+/* The function table of the write surface (ends with a NULL name), for a
+ * registration loop that prefers tables (joblib.c). */
+extern const jl_sql_func jl_write_funcs[];
+
+/* ---- SQL values into nodes (sqlin.c) ------------------------------------ */
+
+/* Turns SQL arguments into nodes of one doc being built. */
+typedef struct jl_sqlin {
+    jl_doc *doc;        /* destination: not owned */
+    const jl_ext *ext;  /* limits for nested bundles: not owned */
+    int borrow;         /* 1: argument bytes outlive doc (a scalar call that
+                         * writes doc before returning): nested bundles are
+                         * not copied and their docs kept in keep[] */
+    jl_doc **keep;      /* source docs doc borrows from; owned (freed by jl_sqlin_free) */
+    uint64_t nkeep, cap_keep;
+} jl_sqlin;
+
+void jl_sqlin_init(jl_sqlin *s, jl_doc *doc, const jl_ext *ext, int borrow);
+/* Frees the kept source docs (after doc is no longer read). */
+void jl_sqlin_free(jl_sqlin *s);
+
+/* The node for SQL value v: NULL -> None, INTEGER -> int, REAL -> float,
+ * TEXT -> str (must be UTF-8), TEXT with the JSON subtype -> parsed JSON,
+ * BLOB -> bytes, BLOB with JL_BUNDLE_SUBTYPE -> the value the bundle holds. */
+int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
+
+/* 1 when node id may be a dict key / set element in Python (None, bool,
+ * int, float, complex, str, bytes, numpy scalars, globals, objects, and
+ * tuples / frozensets of those); 0 for list, dict, set, bytearray,
+ * ndarray. Bounded by `depth` levels of nested tuples. */
+int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
+
+/* ---- writing a built doc (write_funcs.c) -------------------------------- */
+
+/* The compression joblib.dump would use for the `compress` argument arg
+ * (NULL when absent) and the file name dest (NULL when there is none):
+ * INTEGER 0-9, TEXT 'method' / 'method:level', or dest's extension
+ * (write_funcs.c tells the rules). Sets o->compression and o->level
+ * (the exact level: lz4's default is 0, which jl_write_bundle reads as
+ * "default 3"); leaves o->protocol. Returns 0, or -1 with the SQL error
+ * set on ctx, naming fname. */
+int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
+                                jl_write_opts *o);
+
+/* Writes node `id` of doc as an uncompressed protocol-4 bundle and sets it
+ * as the result BLOB with JL_BUNDLE_SUBTYPE (or the error). Used by the
+ * constructors and aggregates. */
+void jl_write_result_bundle(sqlite3_context *ctx, jl_doc *doc, uint32_t id);
+
+/* A new empty doc for building, with SQLite's allocator and the
+ * connection's limits (user data of ctx). NULL on OOM. */
+jl_doc *jl_write_new_doc(sqlite3_context *ctx);
+
+#endif

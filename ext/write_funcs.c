@@ -1,0 +1,441 @@
+/*
+ * write_funcs.c - writing bundles that Python's joblib.load returns.
+ *
+ *   joblib_dump(value, dest [, compress [, protocol]])
+ *       writes value to the file dest, as joblib.dump(value, dest,
+ *       compress, protocol) does, and returns the JSON array of the files
+ *       written (["dest"]). The file appears complete or not at all: it
+ *       is written to a temporary file in dest's directory, synced and
+ *       renamed over dest; on error dest is left as it was and no
+ *       temporary file remains.
+ *   joblib_dumps(value [, compress [, protocol]])
+ *       the same bundle as a BLOB (marked as a bundle, see below).
+ *   joblib(blob)
+ *       checks that blob holds a bundle and returns it marked for
+ *       nesting, as json(text) marks stored JSON text.
+ *
+ * value: any SQL value, JSON text with the JSON subtype, or a bundle BLOB
+ * (sqlin.c). Example:
+ *
+ *   SELECT joblib_dump(joblib_dict('coef', joblib_ndarray(x'0000803f', '<f4'),
+ *                                  'name', 'model'), '/tmp/m.pkl', 'gzip');
+ *   -- ["/tmp/m.pkl"]; in Python joblib.load('/tmp/m.pkl') gives
+ *   -- {'coef': array([1.], dtype=float32), 'name': 'model'}
+ *   INSERT INTO models VALUES ('m1', joblib_dumps(json('{"a":[1,2]}')));
+ *   SELECT joblib_dumps(joblib_list(joblib(blob), 3)) FROM models;
+ *
+ * compress (as joblib.dump, FORMAT.md 2.4):
+ *   absent, NULL, 0     no compression, unless dest ends in .z .gz .bz2
+ *                       .lzma .xz .lz4, which picks that method at its
+ *                       default level (zlib 3, gzip 3, bz2 9, lzma 6, xz 6,
+ *                       lz4 0)
+ *   INTEGER 1-9         that level: with the method of dest's extension, or
+ *                       zlib
+ *   TEXT 'method'       zlib, gzip, bz2, lzma, xz or lz4 at level 3 (joblib's
+ *                       compress=True), whatever dest's extension
+ *   TEXT 'method:N'     that method at level N (0 = no compression)
+ *   TEXT 'npy'          the legacy sidecar layout: not supported yet (error)
+ * protocol: 2, 3, 4 or 5 (default 4, what joblib writes on Python 3.8+).
+ *
+ * Bundle BLOBs returned here, by the constructors and by the aggregates
+ * carry the subtype 'j' (106): SQLite passes it from one function's result
+ * directly into another function's argument, which is how nesting works.
+ *
+ * Limits: the stream is built in memory (at most max_alloc bytes, see
+ * joblib_config); a BLOB result is at most SQLITE_LIMIT_LENGTH bytes.
+ * Risk: joblib_dump writes files and is DIRECTONLY; joblib_dumps and
+ * joblib() are pure (INNOCUOUS, DETERMINISTIC).
+ */
+#include "write.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "container.h"
+#include "decode.h"
+#include "writer.h"
+
+/* ---- compressors ------------------------------------------------------- */
+
+/* joblib's compressors: method name, file extension that selects it, and
+ * the level joblib uses when the extension picks it. */
+static const struct {
+    const char *name;
+    jl_compression c;
+    const char *ext;
+    int default_level;
+} methods[] = {
+    { "zlib", JL_COMP_ZLIB, ".z", 3 },  { "gzip", JL_COMP_GZIP, ".gz", 3 },
+    { "bz2", JL_COMP_BZ2, ".bz2", 9 },  { "lzma", JL_COMP_LZMA, ".lzma", 6 },
+    { "xz", JL_COMP_XZ, ".xz", 6 },     { "lz4", JL_COMP_LZ4, ".lz4", 0 },
+};
+#define N_METHODS (sizeof methods / sizeof methods[0])
+#define BARE_NAME_LEVEL 3 /* 'gzip' alone = joblib's compress=True */
+
+typedef struct comp {
+    jl_compression c; /* JL_COMP_NONE: no compression */
+    int level;
+} comp;
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Parses a decimal level 0-9 in s[0..n); -1 when it is not one. */
+static int parse_level(const char *s, size_t n) {
+    if (n != 1 || s[0] < '0' || s[0] > '9') return -1;
+    return s[0] - '0';
+}
+
+/* Decides the compression from the compress argument (NULL when absent)
+ * and dest (NULL for joblib_dumps), as joblib.dump does. 0, or -1 with
+ * the error set. */
+static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg,
+                              const char *dest, comp *out) {
+    int level = 0, is_tuple = 0;
+    jl_compression method = JL_COMP_NONE;
+    if (arg) {
+        switch (sqlite3_value_type(arg)) {
+        case SQLITE_NULL:
+            break;
+        case SQLITE_INTEGER: {
+            sqlite3_int64 v = sqlite3_value_int64(arg);
+            if (v < 0 || v > 9) {
+                jl_ext_result_errorf(ctx, "%s: compress level must be 0-9, not %lld", fname, (long long)v);
+                return -1;
+            }
+            level = (int)v;
+            break;
+        }
+        case SQLITE_TEXT: {
+            const char *s = (const char *)sqlite3_value_text(arg);
+            if (!s) {
+                sqlite3_result_error_nomem(ctx);
+                return -1;
+            }
+            size_t n = strlen(s);
+            if (parse_level(s, n) >= 0) { /* '3' as 3 */
+                level = parse_level(s, n);
+                break;
+            }
+            const char *colon = strchr(s, ':');
+            size_t mn = colon ? (size_t)(colon - s) : n;
+            if (mn == 3 && memcmp(s, "npy", 3) == 0) {
+                jl_ext_result_errorf(ctx, "compress=npy is not supported yet");
+                return -1;
+            }
+            size_t i;
+            for (i = 0; i < N_METHODS; i++)
+                if (strlen(methods[i].name) == mn && memcmp(s, methods[i].name, mn) == 0) break;
+            if (i == N_METHODS) {
+                jl_ext_result_errorf(ctx, "%s: unknown compressor '%.*s' (expected zlib, gzip, bz2, lzma, xz, "
+                                     "lz4 or a level 0-9, optionally as 'method:level')", fname, (int)mn, s);
+                return -1;
+            }
+            method = methods[i].c;
+            level = BARE_NAME_LEVEL;
+            if (colon && (level = parse_level(colon + 1, n - mn - 1)) < 0) {
+                jl_ext_result_errorf(ctx, "%s: compress level in '%s' must be 0-9", fname, s);
+                return -1;
+            }
+            is_tuple = 1;
+            break;
+        }
+        default:
+            jl_ext_result_errorf(ctx, "%s: compress must be an INTEGER level 0-9 or a TEXT method name, not %s",
+                                 fname, jl_ext_type_name(arg));
+            return -1;
+        }
+    }
+    if (!is_tuple) {
+        /* the extension of dest decides the method (the last match, as joblib loops) */
+        int def = 0;
+        method = JL_COMP_NONE;
+        for (size_t i = 0; dest && i < N_METHODS; i++)
+            if (ends_with(dest, methods[i].ext)) {
+                method = methods[i].c;
+                def = methods[i].default_level;
+            }
+        if (method != JL_COMP_NONE && level == 0) level = def;
+        else if (method == JL_COMP_NONE && level > 0) method = JL_COMP_ZLIB;
+        if (method == JL_COMP_NONE) level = 0;
+    } else if (level == 0) {
+        method = JL_COMP_NONE; /* level 0 writes uncompressed, even with a method */
+    }
+    if (method != JL_COMP_NONE && !jl_compression_available(method)) {
+        jl_ext_result_errorf(ctx, "%s: this build has no %s support", fname, jl_compression_name(method));
+        return -1;
+    }
+    out->c = method;
+    out->level = level;
+    return 0;
+}
+
+int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
+                                jl_write_opts *o) {
+    comp c;
+    if (choose_compression(ctx, fname, arg, dest, &c)) return -1;
+    o->compression = c.c;
+    o->level = c.level;
+    return 0;
+}
+
+static int choose_protocol(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, int *out) {
+    *out = 4;
+    if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return 0;
+    if (sqlite3_value_type(arg) != SQLITE_INTEGER) {
+        jl_ext_result_errorf(ctx, "%s: protocol must be an INTEGER 2-5, not %s", fname, jl_ext_type_name(arg));
+        return -1;
+    }
+    sqlite3_int64 v = sqlite3_value_int64(arg);
+    if (v < 2 || v > 5) {
+        jl_ext_result_errorf(ctx, "%s: protocol must be 2, 3, 4 or 5, not %lld", fname, (long long)v);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* ---- building and writing ----------------------------------------------- */
+
+jl_doc *jl_write_new_doc(sqlite3_context *ctx) {
+    const jl_ext *ext = sqlite3_user_data(ctx);
+    return jl_doc_new(jl_ext_alloc(), ext ? &ext->limits : NULL);
+}
+
+/* The uncompressed stream of node id into *out (allocated with
+ * jl_ext_alloc(), at most max bytes). */
+static int write_stream(jl_doc *doc, uint32_t id, int protocol, uint64_t max, uint8_t **out, uint64_t *n,
+                        jl_error *err) {
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), max);
+    int rc = jl_write_stream(doc, id, protocol, &b, err);
+    if (rc == JL_OK && b.failed) rc = b.failed;
+    if (rc != JL_OK) {
+        int failed = b.failed;
+        jl_buf_free(&b);
+        if (failed == JL_E_LIMIT)
+            return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
+                           "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
+        if (failed == JL_E_NOMEM || (err->code == JL_OK))
+            return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
+        return rc;
+    }
+    *out = (uint8_t *)jl_buf_take(&b, n);
+    if (!*out) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
+    return JL_OK;
+}
+
+/* The bundle bytes of node id: the stream, compressed as c says. */
+static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, uint64_t max, uint8_t **out,
+                        uint64_t *n, jl_error *err) {
+    uint8_t *s;
+    uint64_t sn;
+    int rc = write_stream(doc, id, protocol, c->c == JL_COMP_NONE ? max : doc->limits.max_alloc, &s, &sn, err);
+    if (rc) return rc;
+    if (c->c == JL_COMP_NONE) {
+        *out = s;
+        *n = sn;
+        return JL_OK;
+    }
+    rc = jl_compress(c->c, c->level, s, sn, jl_ext_alloc(), out, n, err);
+    sqlite3_free(s);
+    if (rc == JL_OK && *n > max) {
+        sqlite3_free(*out);
+        *out = NULL;
+        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
+                       "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
+    }
+    return rc;
+}
+
+/* Sets bytes p[0..n) (allocated with jl_ext_alloc(); taken) as a bundle BLOB. */
+static void result_bundle_bytes(sqlite3_context *ctx, uint8_t *p, uint64_t n) {
+    if (n == 0) {
+        sqlite3_free(p);
+        sqlite3_result_zeroblob(ctx, 0);
+    } else {
+        sqlite3_result_blob64(ctx, p, (sqlite3_uint64)n, sqlite3_free);
+    }
+    sqlite3_result_subtype(ctx, JL_BUNDLE_SUBTYPE);
+}
+
+void jl_write_result_bundle(sqlite3_context *ctx, jl_doc *doc, uint32_t id) {
+    jl_error err;
+    jl_error_clear(&err);
+    uint8_t *p;
+    uint64_t n;
+    comp none = { JL_COMP_NONE, 0 };
+    if (write_bundle(doc, id, 4, &none, jl_ext_max_result(ctx, doc), &p, &n, &err) != JL_OK) {
+        jl_ext_result_error(ctx, &err, NULL, NULL);
+        return;
+    }
+    result_bundle_bytes(ctx, p, n);
+}
+
+/* joblib_dump and joblib_dumps: argv[0] value, then dest when `to_file`,
+ * then compress and protocol. */
+static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, int to_file) {
+    const char *fname = to_file ? "joblib_dump" : "joblib_dumps";
+    const char *dest = NULL;
+    int at = 1;
+    if (to_file) {
+        sqlite3_value *d = argv[1];
+        if (sqlite3_value_type(d) == SQLITE_NULL) {
+            sqlite3_result_null(ctx);
+            return;
+        }
+        if (sqlite3_value_type(d) != SQLITE_TEXT) {
+            jl_ext_result_errorf(ctx, "joblib_dump: dest must be TEXT (a file name), not %s", jl_ext_type_name(d));
+            return;
+        }
+        dest = (const char *)sqlite3_value_text(d);
+        if (!dest) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        if (!*dest) {
+            jl_ext_result_errorf(ctx, "joblib_dump: dest is an empty file name");
+            return;
+        }
+        if ((size_t)sqlite3_value_bytes(d) != strlen(dest)) {
+            jl_ext_result_errorf(ctx, "joblib_dump: dest contains a NUL character");
+            return;
+        }
+        at = 2;
+    }
+    comp c;
+    int protocol;
+    if (choose_compression(ctx, fname, argc > at ? argv[at] : NULL, dest, &c) ||
+        choose_protocol(ctx, fname, argc > at + 1 ? argv[at + 1] : NULL, &protocol))
+        return;
+
+    jl_error err;
+    jl_error_clear(&err);
+    jl_doc *doc = jl_write_new_doc(ctx);
+    if (!doc) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    jl_sqlin in;
+    jl_sqlin_init(&in, doc, sqlite3_user_data(ctx), 1);
+    uint8_t *p = NULL;
+    uint64_t n = 0;
+    uint32_t root;
+    int rc = jl_sqlin_value(&in, argv[0], &root, &err);
+    uint64_t max = to_file ? doc->limits.max_alloc : jl_ext_max_result(ctx, doc);
+    if (rc == JL_OK) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &err);
+    jl_sqlin_free(&in);
+    jl_doc_free(doc);
+    if (rc != JL_OK) {
+        jl_ext_result_error(ctx, &err, NULL, NULL);
+        return;
+    }
+    if (!to_file) {
+        result_bundle_bytes(ctx, p, n);
+        return;
+    }
+    rc = jl_atomic_write(dest, p, n, &err);
+    sqlite3_free(p);
+    if (rc != JL_OK) {
+        jl_ext_result_error(ctx, &err, NULL, NULL);
+        return;
+    }
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
+    jl_buf_putc(&b, '[');
+    jl_ext_json_string(&b, dest, strlen(dest));
+    jl_buf_putc(&b, ']');
+    jl_ext_result_buf(ctx, &b, 1);
+}
+
+static void fn_dump(sqlite3_context *ctx, int argc, sqlite3_value **argv) { dump_common(ctx, argc, argv, 1); }
+
+static void fn_dumps(sqlite3_context *ctx, int argc, sqlite3_value **argv) { dump_common(ctx, argc, argv, 0); }
+
+/* joblib(blob): the same bytes, checked and marked as a bundle. */
+static void fn_joblib(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    sqlite3_value *v = argv[0];
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+        sqlite3_result_null(ctx);
+        return;
+    case SQLITE_BLOB:
+        break;
+    default:
+        jl_ext_result_errorf(ctx, "joblib(): the argument must be a BLOB holding a bundle, not %s",
+                             jl_ext_type_name(v));
+        return;
+    }
+    static const uint8_t empty[1];
+    const uint8_t *p = sqlite3_value_blob(v);
+    int n = sqlite3_value_bytes(v);
+    if (!p && n > 0) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    const jl_ext *ext = sqlite3_user_data(ctx);
+    jl_open_opts o = { jl_ext_alloc(), ext ? &ext->limits : NULL };
+    jl_doc *doc = NULL;
+    jl_error err;
+    jl_error_clear(&err);
+    if (jl_open_memory(p ? p : empty, (uint64_t)n, 1, &o, &doc, &err) != JL_OK) {
+        jl_ext_result_error(ctx, &err, NULL, NULL);
+        return;
+    }
+    jl_doc_free(doc);
+    sqlite3_result_blob64(ctx, p ? (const void *)p : (const void *)empty, (sqlite3_uint64)n, SQLITE_TRANSIENT);
+    sqlite3_result_subtype(ctx, JL_BUNDLE_SUBTYPE);
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+/* Flags: every function here reads its arguments' subtypes (SQLITE_SUBTYPE)
+ * and sets its result's (SQLITE_RESULT_SUBTYPE). joblib_dump writes files:
+ * DIRECTONLY, never from a schema. The rest are pure. */
+#define W_FLAGS (SQLITE_SUBTYPE | SQLITE_RESULT_SUBTYPE)
+
+/* defined in constructors.c and aggregates.c */
+void jl_fn_ndarray(sqlite3_context *, int, sqlite3_value **);
+void jl_fn_list(sqlite3_context *, int, sqlite3_value **);
+void jl_fn_tuple(sqlite3_context *, int, sqlite3_value **);
+void jl_fn_dict(sqlite3_context *, int, sqlite3_value **);
+void jl_agg_array_step(sqlite3_context *, int, sqlite3_value **);
+void jl_agg_list_step(sqlite3_context *, int, sqlite3_value **);
+void jl_agg_dict_step(sqlite3_context *, int, sqlite3_value **);
+void jl_agg_final(sqlite3_context *);
+
+const jl_sql_func jl_write_funcs[] = {
+    { "joblib_dump", 2, JL_FN_WRITER | W_FLAGS, fn_dump, NULL, NULL },
+    { "joblib_dump", 3, JL_FN_WRITER | W_FLAGS, fn_dump, NULL, NULL },
+    { "joblib_dump", 4, JL_FN_WRITER | W_FLAGS, fn_dump, NULL, NULL },
+    { "joblib_dumps", 1, JL_FN_PURE | W_FLAGS, fn_dumps, NULL, NULL },
+    { "joblib_dumps", 2, JL_FN_PURE | W_FLAGS, fn_dumps, NULL, NULL },
+    { "joblib_dumps", 3, JL_FN_PURE | W_FLAGS, fn_dumps, NULL, NULL },
+    { "joblib", 1, JL_FN_PURE | W_FLAGS, fn_joblib, NULL, NULL },
+    { "joblib_ndarray", 2, JL_FN_PURE | W_FLAGS, jl_fn_ndarray, NULL, NULL },
+    { "joblib_ndarray", 3, JL_FN_PURE | W_FLAGS, jl_fn_ndarray, NULL, NULL },
+    { "joblib_ndarray", 4, JL_FN_PURE | W_FLAGS, jl_fn_ndarray, NULL, NULL },
+    { "joblib_list", -1, JL_FN_PURE | W_FLAGS, jl_fn_list, NULL, NULL },
+    { "joblib_tuple", -1, JL_FN_PURE | W_FLAGS, jl_fn_tuple, NULL, NULL },
+    { "joblib_dict", -1, JL_FN_PURE | W_FLAGS, jl_fn_dict, NULL, NULL },
+    { "joblib_group_array", 1, JL_FN_PURE | W_FLAGS, NULL, jl_agg_array_step, jl_agg_final },
+    { "joblib_group_array", 2, JL_FN_PURE | W_FLAGS, NULL, jl_agg_array_step, jl_agg_final },
+    { "joblib_group_list", 1, JL_FN_PURE | W_FLAGS, NULL, jl_agg_list_step, jl_agg_final },
+    { "joblib_group_dict", 2, JL_FN_PURE | W_FLAGS, NULL, jl_agg_dict_step, jl_agg_final },
+    { NULL, 0, 0, NULL, NULL, NULL },
+};
+
+int jl_register_write_functions(sqlite3 *db, void *cfg) {
+    jl_ext *ext = cfg;
+    int rc = SQLITE_OK;
+    for (const jl_sql_func *f = jl_write_funcs; rc == SQLITE_OK && f->name; f++) {
+        if (ext) jl_ext_ref(ext); /* released by jl_ext_unref, also when registration fails */
+        rc = sqlite3_create_function_v2(db, f->name, f->nArg, f->flags, ext, f->xFunc, f->xStep, f->xFinal,
+                                        ext ? jl_ext_unref : NULL);
+    }
+    return rc;
+}
