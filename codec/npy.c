@@ -12,6 +12,10 @@
  * escapes, ints with an optional Python 2 'L', True/False/None. A
  * structured descr (a list of (name, descr[, shape]) tuples) is turned
  * into JSON text and read by jl_dtype_parse_json.
+ *
+ * Headers are also written (jl_npy_write_header, for compress='npy'
+ * sidecars) byte for byte as numpy 1.24's np.save writes them: the descr
+ * spelled with Python's repr, numpy's spare spaces, 64-byte padding.
  */
 #include "dtype.h"
 
@@ -409,5 +413,293 @@ done:
     jl_free(&doc->alloc, c.v);
     jl_buf_free(&c.str);
     jl_buf_free(&json);
+    return rc;
+}
+
+/* ---- writing headers ------------------------------------------------------ */
+
+/* numpy.lib.format (1.24): ARRAY_ALIGN and GROWTH_AXIS_MAX_DIGITS. */
+#define NPY_ALIGN 64
+#define NPY_GROWTH_DIGITS 21
+
+/* The descr JSON of jl_dtype_descr, re-spelled as the Python literal
+ * numpy's repr gives: strings with Python quoting, fields as tuples,
+ * subarray shapes as tuples. The JSON is our own output, so this reads
+ * only that grammar: descr = string | [field, ...];
+ * field = [name | [title, name], descr(, [int, ...])]. */
+typedef struct pyw {
+    const char *s;
+    uint64_t n, pos;
+    jl_buf *out;
+    jl_buf tmp; /* one decoded string; owned */
+} pyw;
+
+static int pyw_bad(pyw *w) {
+    (void)w;
+    return JL_E_ARG;
+}
+
+static int pyw_eat(pyw *w, char c) {
+    if (w->pos >= w->n || w->s[w->pos] != c) return pyw_bad(w);
+    w->pos++;
+    return JL_OK;
+}
+
+static int pyw_peek(const pyw *w) { return w->pos < w->n ? (unsigned char)w->s[w->pos] : -1; }
+
+/* Decodes one UTF-8 sequence at p[0..n): its code point and length
+ * (invalid bytes are taken one at a time as their latin-1 value). */
+static uint32_t utf8_next(const uint8_t *p, uint64_t n, unsigned *len) {
+    uint8_t c = p[0];
+    unsigned k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (k == 1 || k > n) {
+        *len = 1;
+        return c;
+    }
+    uint32_t cp = c & (0x7F >> k);
+    for (unsigned i = 1; i < k; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *len = 1;
+            return c;
+        }
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    *len = k;
+    return cp;
+}
+
+/* A JSON string (our escapes: \" \\ \uXXXX) as Python's repr of a str. */
+static int pyw_str(pyw *w) {
+    int rc = pyw_eat(w, '"');
+    if (rc) return rc;
+    w->tmp.len = 0;
+    for (;;) {
+        int c = pyw_peek(w);
+        if (c < 0) return pyw_bad(w);
+        w->pos++;
+        if (c == '"') break;
+        if (c != '\\') {
+            jl_buf_putc(&w->tmp, (char)c);
+            continue;
+        }
+        int e = pyw_peek(w);
+        w->pos++;
+        if (e == 'u') {
+            uint32_t cp = 0;
+            for (int k = 0; k < 4; k++) {
+                int h = w->pos < w->n ? hexval((unsigned char)w->s[w->pos]) : -1;
+                if (h < 0) return pyw_bad(w);
+                cp = cp << 4 | (uint32_t)h;
+                w->pos++;
+            }
+            put_cp(&w->tmp, cp);
+        } else if (e == '"' || e == '\\' || e == '/') {
+            jl_buf_putc(&w->tmp, (char)e);
+        } else {
+            static const char from[] = "bfnrt", to[] = "\b\f\n\r\t";
+            const char *f = e > 0 ? strchr(from, e) : NULL;
+            if (!f) return pyw_bad(w);
+            jl_buf_putc(&w->tmp, to[f - from]);
+        }
+    }
+    if (w->tmp.failed) return w->tmp.failed;
+    const uint8_t *p = (const uint8_t *)w->tmp.p;
+    uint64_t n = w->tmp.len;
+    /* Python prefers ' and switches to " only when the text has ' but no " */
+    int has_sq = n && memchr(p, '\'', (size_t)n) != NULL, has_dq = n && memchr(p, '"', (size_t)n) != NULL;
+    char q = has_sq && !has_dq ? '"' : '\'';
+    jl_buf *o = w->out;
+    jl_buf_putc(o, q);
+    for (uint64_t i = 0; i < n;) {
+        unsigned len;
+        uint32_t cp = utf8_next(p + i, n - i, &len);
+        if (cp == (uint32_t)q || cp == '\\') {
+            jl_buf_putc(o, '\\');
+            jl_buf_putc(o, (char)cp);
+        } else if (cp == '\t') {
+            jl_buf_puts(o, "\\t");
+        } else if (cp == '\n') {
+            jl_buf_puts(o, "\\n");
+        } else if (cp == '\r') {
+            jl_buf_puts(o, "\\r");
+        } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD) {
+            jl_buf_printf(o, "\\x%02x", (unsigned)cp); /* not printable: Python escapes */
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            jl_buf_printf(o, "\\u%04x", (unsigned)cp); /* a lone surrogate (WTF-8) */
+        } else {
+            jl_buf_append(o, p + i, len);
+        }
+        i += len;
+    }
+    return jl_buf_putc(o, q);
+}
+
+/* [int, ...] as a Python tuple: (3,) or (2, 3). */
+static int pyw_shape(pyw *w) {
+    int rc = pyw_eat(w, '[');
+    if (rc) return rc;
+    jl_buf_putc(w->out, '(');
+    unsigned k = 0;
+    while (pyw_peek(w) != ']') {
+        if (k && (rc = pyw_eat(w, ','))) return rc;
+        uint64_t start = w->pos;
+        while (pyw_peek(w) >= '0' && pyw_peek(w) <= '9') w->pos++;
+        if (w->pos == start) return pyw_bad(w);
+        if (k) jl_buf_puts(w->out, ", ");
+        jl_buf_append(w->out, w->s + start, w->pos - start);
+        k++;
+    }
+    w->pos++;
+    return jl_buf_puts(w->out, k == 1 ? ",)" : ")");
+}
+
+static int pyw_descr(pyw *w, unsigned depth);
+
+static int pyw_field(pyw *w, unsigned depth) {
+    int rc = pyw_eat(w, '[');
+    if (rc) return rc;
+    jl_buf_putc(w->out, '(');
+    if (pyw_peek(w) == '[') { /* (title, name) */
+        w->pos++;
+        jl_buf_putc(w->out, '(');
+        if ((rc = pyw_str(w)) || (rc = pyw_eat(w, ','))) return rc;
+        jl_buf_puts(w->out, ", ");
+        if ((rc = pyw_str(w)) || (rc = pyw_eat(w, ']'))) return rc;
+        jl_buf_putc(w->out, ')');
+    } else if ((rc = pyw_str(w))) {
+        return rc;
+    }
+    if ((rc = pyw_eat(w, ','))) return rc;
+    jl_buf_puts(w->out, ", ");
+    if ((rc = pyw_descr(w, depth + 1))) return rc;
+    if (pyw_peek(w) == ',') {
+        w->pos++;
+        jl_buf_puts(w->out, ", ");
+        if ((rc = pyw_shape(w))) return rc;
+    }
+    if ((rc = pyw_eat(w, ']'))) return rc;
+    return jl_buf_putc(w->out, ')');
+}
+
+static int pyw_descr(pyw *w, unsigned depth) {
+    if (depth > JL_DTYPE_MAX_DEPTH + 1) return pyw_bad(w);
+    if (pyw_peek(w) == '"') return pyw_str(w);
+    int rc = pyw_eat(w, '[');
+    if (rc) return rc;
+    jl_buf_putc(w->out, '[');
+    for (unsigned k = 0; pyw_peek(w) != ']'; k++) {
+        if (k) {
+            if ((rc = pyw_eat(w, ','))) return rc;
+            jl_buf_puts(w->out, ", ");
+        }
+        if ((rc = pyw_field(w, depth))) return rc;
+    }
+    w->pos++;
+    return jl_buf_putc(w->out, ']');
+}
+
+/* Re-encodes UTF-8 text in place as latin-1; 0 when a code point is above
+ * U+00FF (the text is then left as it was). */
+static int to_latin1(jl_buf *b) {
+    const uint8_t *p = (const uint8_t *)b->p;
+    for (uint64_t i = 0; i < b->len;) {
+        unsigned len;
+        if (utf8_next(p + i, b->len - i, &len) > 0xFF) return 0;
+        i += len;
+    }
+    uint64_t o = 0;
+    for (uint64_t i = 0; i < b->len;) {
+        unsigned len;
+        uint32_t cp = utf8_next(p + i, b->len - i, &len);
+        b->p[o++] = (char)cp;
+        i += len;
+    }
+    b->len = o;
+    b->p[o] = 0;
+    return 1;
+}
+
+int jl_npy_write_header(const jl_doc *doc, uint32_t dt, int fortran_order, const uint64_t *dims, unsigned ndim,
+                        jl_buf *out, jl_error *err) {
+    if (dt >= doc->ndtypes) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "npy header: no dtype %u", dt);
+    jl_buf descr, text;
+    jl_buf_init(&descr, &doc->alloc, 0);
+    jl_buf_init(&text, &doc->alloc, 0);
+    pyw w = { NULL, 0, 0, &text, {0} };
+    jl_buf_init(&w.tmp, &doc->alloc, 0);
+    int rc = jl_dtype_descr(doc, dt, &descr);
+    if (rc) {
+        rc = jl_fail(err, rc, JL_NO_OFFSET, "out of memory writing an npy header");
+        goto done;
+    }
+    w.s = descr.p;
+    w.n = descr.len;
+
+    /* the dict in sorted key order, as _write_array_header writes it */
+    jl_buf_puts(&text, "{'descr': ");
+    if (descr.len && descr.p[0] != '[') {
+        /* a plain descr string ("<f8"): quote it as JSON for pyw_str */
+        jl_buf q;
+        jl_buf_init(&q, &doc->alloc, 0);
+        jl_buf_putc(&q, '"');
+        jl_buf_append(&q, descr.p, descr.len);
+        jl_buf_putc(&q, '"');
+        w.s = q.p;
+        w.n = q.len;
+        rc = q.failed ? q.failed : pyw_str(&w);
+        jl_buf_free(&q);
+        w.s = NULL;
+    } else {
+        rc = pyw_descr(&w, 0);
+        if (!rc && w.pos != w.n) rc = JL_E_ARG;
+    }
+    if (rc) {
+        if (rc == JL_E_ARG) rc = jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "npy header: cannot spell dtype descr %.120s",
+                                         descr.p ? descr.p : "");
+        else rc = jl_fail(err, rc, JL_NO_OFFSET, "out of memory writing an npy header");
+        goto done;
+    }
+    jl_buf_printf(&text, ", 'fortran_order': %s, 'shape': (", fortran_order ? "True" : "False");
+    for (unsigned i = 0; i < ndim; i++) jl_buf_printf(&text, i ? ", %llu" : "%llu", (unsigned long long)dims[i]);
+    jl_buf_puts(&text, ndim == 1 ? ",), }" : "), }");
+    /* spare room for the growth axis to gain digits */
+    if (ndim > 0) {
+        char digits[24];
+        int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)dims[fortran_order ? ndim - 1 : 0]);
+        for (int i = nd; i < NPY_GROWTH_DIGITS; i++) jl_buf_putc(&text, ' ');
+    }
+    if (text.failed) {
+        rc = jl_fail(err, text.failed, JL_NO_OFFSET, "out of memory writing an npy header");
+        goto done;
+    }
+
+    /* version: 1.0 when it fits a u16 length, 2.0 when not, 3.0 (UTF-8)
+     * when the text is not latin-1 */
+    int latin1 = to_latin1(&text);
+    uint64_t hlen = text.len + 1, prefix = 10, pad;
+    pad = NPY_ALIGN - (prefix + hlen) % NPY_ALIGN;
+    uint8_t major = 1;
+    if (!latin1 || hlen + pad > 0xFFFF) {
+        major = latin1 ? 2 : 3;
+        prefix = 12;
+        pad = NPY_ALIGN - (prefix + hlen) % NPY_ALIGN;
+        if (hlen + pad > 0xFFFFFFFFu) {
+            rc = jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "npy header of %llu bytes is too long",
+                         (unsigned long long)hlen);
+            goto done;
+        }
+    }
+    uint64_t total = hlen + pad;
+    uint8_t head[12] = { 0x93, 'N', 'U', 'M', 'P', 'Y', major, 0,
+                         (uint8_t)total, (uint8_t)(total >> 8), (uint8_t)(total >> 16), (uint8_t)(total >> 24) };
+    jl_buf_append(out, head, prefix);
+    jl_buf_append(out, text.p, text.len);
+    for (uint64_t i = 0; i < pad; i++) jl_buf_putc(out, ' ');
+    jl_buf_putc(out, '\n');
+    if (out->failed) rc = jl_fail(err, out->failed, JL_NO_OFFSET, "out of memory writing an npy header");
+done:
+    jl_buf_free(&descr);
+    jl_buf_free(&text);
+    jl_buf_free(&w.tmp);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "dtype.h"
 #include "opcodes.h"
 #include "pickle_emit.h"
 
@@ -35,7 +36,8 @@ typedef struct W {
     int nested;         /* inside an object-array payload: arrays as numpy reduces them */
     uint32_t depth;     /* current nesting */
     uint32_t max_depth;
-    jl_buf scratch;     /* global memo keys; owned */
+    jl_buf scratch;     /* global memo keys, sidecar names; owned */
+    jl_write_sidecars *sc; /* legacy layout (compress='npy'), or NULL; not owned */
 } W;
 
 /* Helpers off the recursion path stay out of put()'s frame, so that deep
@@ -685,6 +687,31 @@ static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     return nbytes ? jl_emit_direct(&w->e, jl_ref_ptr(w->doc, a->data), nbytes) : JL_OK;
 }
 
+/* joblib < 0.10's NDArrayWrapper (FORMAT.md 4.1): the array goes to
+ * sidecar k = sc->n, named in the state dict. */
+static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
+    int objects, rc;
+    uint64_t nbytes;
+    if ((rc = array_check(w, id, a, &objects, &nbytes))) return rc;
+    jl_write_sidecars *sc = w->sc;
+    if (jl_grow(&w->doc->alloc, (void **)&sc->ids, &sc->cap, sc->n + 1, sizeof *sc->ids, w->doc->limits.max_alloc))
+        return jl_fail(w->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory listing sidecar files");
+    sc->ids[sc->n++] = id;
+    if ((rc = put_globalz(w, "joblib.numpy_pickle", "NDArrayWrapper")) || (rc = put_op(w, OP_EMPTY_TUPLE)) ||
+        (rc = jl_emit_op(&w->e, OP_NEWOBJ)) || (rc = jl_emit_memoize(&w->e, NULL)) || (rc = save(w)) ||
+        (rc = jl_emit_op(&w->e, OP_EMPTY_DICT)) || (rc = jl_emit_memoize(&w->e, NULL)) ||
+        (rc = jl_emit_op(&w->e, OP_MARK)) || (rc = put_istrz(w, "filename")))
+        return rc;
+    w->scratch.len = 0;
+    if (jl_buf_printf(&w->scratch, "%s_%02llu.npy", sc->base, (unsigned long long)sc->n))
+        return jl_fail(w->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming a sidecar file");
+    if ((rc = put_fstr(w, w->scratch.p, w->scratch.len)) || (rc = put_istrz(w, "subclass")) ||
+        (rc = put_class_of(w, a)) || (rc = put_istrz(w, "allow_mmap")) || (rc = put_bool(w, 1)) ||
+        (rc = jl_emit_op(&w->e, OP_SETITEMS)))
+        return rc;
+    return jl_emit_op(&w->e, OP_BUILD);
+}
+
 /* numpy's own reduction (inside object-array payloads): _reconstruct(cls,
  * (0,), b'b') then BUILD (1, shape, dtype, is_fortran, data-or-items). */
 static NOINLINE int put_reconstruct(W *w, uint32_t id, const jl_array *a) {
@@ -804,7 +831,11 @@ static int put(W *w, uint32_t id) {
     /* everything else is memoized, except arrays in the main stream:
      * joblib writes a new wrapper at each occurrence */
     int is_array = nd->kind == JL_NDARRAY;
-    if (!is_array || w->nested) {
+    /* (in the legacy layout an object array is numpy's own reduction, which
+     * the memo holds as the array itself) */
+    int inline_array = is_array && w->sc && nd->u.ext < doc->narrays &&
+                       dt_has_object(doc, jl_array_of(doc, id)->dtype);
+    if (!is_array || w->nested || inline_array) {
         uint32_t idx = jl_emit_memo_find(&w->e, JL_EMIT_KEY_NODE(id));
         if (idx != JL_NONE) return jl_emit_get(&w->e, idx);
     }
@@ -819,7 +850,8 @@ static int put(W *w, uint32_t id) {
         if (nd->u.ext >= doc->narrays) return bad(w, id, "its array record is missing");
         const jl_array *a = jl_array_of(doc, id);
         if (nd->kind == JL_SCALAR) rc = put_scalar(w, id, a);
-        else rc = w->nested ? put_reconstruct(w, id, a) : put_wrapper(w, id, a);
+        else if (w->nested || inline_array) rc = put_reconstruct(w, id, a);
+        else rc = w->sc ? put_ndwrapper(w, id, a) : put_wrapper(w, id, a);
         break;
     }
     case JL_OBJECT:
@@ -836,9 +868,10 @@ static int put(W *w, uint32_t id) {
 /* ---- streams ------------------------------------------------------------------ */
 
 static int run(W *w, const jl_doc *doc, uint32_t id, int proto, jl_buf *out, int nested, uint32_t depth,
-               jl_error *err) {
+               jl_write_sidecars *sc, jl_error *err) {
     memset(w, 0, sizeof *w);
     w->doc = doc;
+    w->sc = sc;
     w->err = err;
     w->nested = nested;
     w->depth = depth;
@@ -857,14 +890,66 @@ static int run(W *w, const jl_doc *doc, uint32_t id, int proto, jl_buf *out, int
  * memo of its own. */
 static int write_nested(W *w, uint32_t id) {
     W inner;
-    return run(&inner, w->doc, id, 2, w->e.out, 1, w->depth, w->err);
+    return run(&inner, w->doc, id, 2, w->e.out, 1, w->depth, NULL, w->err);
 }
 
 int jl_write_stream(const jl_doc *doc, uint32_t id, int protocol, jl_buf *out, jl_error *err) {
     if (protocol < 2 || protocol > 5)
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "pickle protocol %d is not supported (use 2 to 5)", protocol);
     W w;
-    return run(&w, doc, id, protocol, out, 0, 0, err);
+    return run(&w, doc, id, protocol, out, 0, 0, NULL, err);
+}
+
+int jl_write_stream_npy(const jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, jl_buf *out,
+                        jl_error *err) {
+    if (protocol < 2 || protocol > 5)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "pickle protocol %d is not supported (use 2 to 5)", protocol);
+    if (!sc || !sc->base || !*sc->base)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "the legacy layout needs the main file's name");
+    W w;
+    return run(&w, doc, id, protocol, out, 0, 0, sc, err);
+}
+
+int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
+    W w; /* for the checks only */
+    memset(&w, 0, sizeof w);
+    w.doc = doc;
+    w.err = err;
+    if (id >= doc->nnodes || doc->nodes[id].kind != JL_NDARRAY || doc->nodes[id].u.ext >= doc->narrays)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "cannot write node %u as .npy: not an array", id);
+    const jl_array *a = jl_array_of(doc, id);
+    int objects, rc;
+    uint64_t nbytes;
+    if ((rc = array_check(&w, id, a, &objects, &nbytes))) return rc;
+    if (objects) return bad(&w, id, "an object array has no .npy sidecar (it is pickled inline)");
+    /* a subarray dtype adds its dims to the shape, as numpy expands it */
+    uint32_t dt = a->dtype;
+    uint64_t dims[64];
+    unsigned ndim = a->ndim;
+    const jl_dtype *d = &doc->dtypes[dt];
+    if (ndim > 64) return bad(&w, id, "more than 64 dimensions");
+    memcpy(dims, doc->dims + a->dims_at, ndim * sizeof *dims);
+    /* numpy's flags: F order only when the bytes differ from C order */
+    unsigned big = 0, zero = 0;
+    for (unsigned i = 0; i < ndim; i++) {
+        big += dims[i] > 1;
+        zero |= dims[i] == 0;
+    }
+    int fortran = a->order == 'F' && big > 1 && !zero;
+    for (int nest = 0; dt_subarray(d); nest++) {
+        if (fortran) return bad(&w, id, "an F-order array of a subarray dtype");
+        if (ndim + d->sub_ndim > 64 || nest > DT_MAX_NEST) return bad(&w, id, "more than 64 dimensions");
+        if ((rc = dims_ok(&w, d->sub_dims_at, d->sub_ndim))) return rc;
+        memcpy(dims + ndim, doc->dims + d->sub_dims_at, d->sub_ndim * sizeof *dims);
+        ndim += d->sub_ndim;
+        dt = d->sub_base;
+        if (!(d = dtype_at(&w, dt))) return err ? err->code : JL_E_ARG;
+    }
+    if ((rc = jl_npy_write_header(doc, dt, fortran, dims, ndim, out, err))) return rc;
+    if (nbytes && jl_buf_append(out, jl_ref_ptr(doc, a->data), nbytes))
+        return jl_fail(err, out->failed, JL_NO_OFFSET, "%s writing a .npy file of %llu data bytes",
+                       out->failed == JL_E_LIMIT ? "over max_alloc" : "out of memory", (unsigned long long)nbytes);
+    return JL_OK;
 }
 
 int jl_write_bundle(jl_doc *doc, uint32_t id, const jl_write_opts *o, uint8_t **out, uint64_t *n,

@@ -33,6 +33,31 @@ typedef struct jl_write_opts {
  * protocol must be 2..5. On error out may hold a partial stream. */
 int jl_write_stream(const jl_doc *doc, uint32_t id, int protocol, jl_buf *out, jl_error *err);
 
+/* The legacy sidecar layout of joblib < 0.10 (FORMAT.md 4.1), asked for
+ * with compress='npy': jl_write_stream_npy writes each non-object ndarray
+ * as joblib.numpy_pickle.NDArrayWrapper whose BUILD state is {'filename':
+ * "<base>_NN.npy" (NN = 01, 02, ... 100 in pickling order), 'subclass':
+ * class, 'allow_mmap': True} and records the array here; the caller then
+ * writes each sidecar with jl_write_npy. Object arrays are pickled inline
+ * as numpy reduces them. An array reached twice gets two sidecars (the
+ * memo would hold the wrapper, not the array). */
+typedef struct jl_write_sidecars {
+    const char *base; /* the main file's name without its directory; not owned */
+    uint32_t *ids;    /* array nodes, sidecar k = ids[k-1]; owned: jl_free(&doc->alloc, ids) */
+    uint64_t n, cap;
+} jl_write_sidecars;
+
+/* As jl_write_stream, in the legacy layout; sc->ids grows (free it also
+ * on error). */
+int jl_write_stream_npy(const jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, jl_buf *out,
+                        jl_error *err);
+
+/* Appends the .npy file of non-object ndarray node `id` to out, as
+ * numpy.save writes it: jl_npy_write_header (dtype.h), then the bytes as
+ * stored (fortran_order when they are in F order and the shape makes
+ * that differ from C order). */
+int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err);
+
 /* A whole bundle: the stream of node `id` (at most doc->limits.max_alloc
  * bytes), compressed with o->compression through jl_compress
  * (container.h). *out is allocated with doc->alloc (free with

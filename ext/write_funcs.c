@@ -4,10 +4,11 @@
  *   joblib_dump(value, dest [, compress [, protocol]])
  *       writes value to the file dest, as joblib.dump(value, dest,
  *       compress, protocol) does, and returns the JSON array of the files
- *       written (["dest"]). The file appears complete or not at all: it
- *       is written to a temporary file in dest's directory, synced and
- *       renamed over dest; on error dest is left as it was and no
- *       temporary file remains.
+ *       written (["dest"], or the main file and its sidecars for 'npy').
+ *       The files appear complete or not at all: each is written to a
+ *       temporary file in dest's directory and synced, then all are
+ *       renamed over their names; on error every destination is left as
+ *       it was and no temporary file remains.
  *   joblib_dumps(value [, compress [, protocol]])
  *       the same bundle as a BLOB (marked as a bundle, see below).
  *   joblib(blob)
@@ -34,7 +35,17 @@
  *   TEXT 'method'       zlib, gzip, bz2, lzma, xz or lz4 at level 3 (joblib's
  *                       compress=True), whatever dest's extension
  *   TEXT 'method:N'     that method at level N (0 = no compression)
- *   TEXT 'npy'          the legacy sidecar layout: not supported yet (error)
+ *   TEXT 'npy'          joblib_dump only: the legacy layout of joblib < 0.10
+ *                       (FORMAT.md 4.1), whatever dest's extension: dest is
+ *                       an uncompressed pickle in which every non-object
+ *                       ndarray is a joblib.numpy_pickle.NDArrayWrapper,
+ *                       and each such array goes to its own .npy file,
+ *                       dest_01.npy, dest_02.npy, ... in pickling order (an
+ *                       array met twice is written twice); object arrays
+ *                       are pickled inline. joblib.load still reads it (with
+ *                       a DeprecationWarning); the stored names embed
+ *                       dest's name, so the files must keep their names.
+ *                       Returns ["dest", "dest_01.npy", ...].
  * protocol: 2, 3, 4 or 5 (default 4, what joblib writes on Python 3.8+).
  *
  * Bundle BLOBs returned here, by the constructors and by the aggregates
@@ -76,6 +87,7 @@ static const struct {
 typedef struct comp {
     jl_compression c; /* JL_COMP_NONE: no compression */
     int level;
+    int npy;          /* 1: compress='npy', the legacy sidecar layout */
 } comp;
 
 static int ends_with(const char *s, const char *suffix) {
@@ -90,11 +102,12 @@ static int parse_level(const char *s, size_t n) {
 }
 
 /* Decides the compression from the compress argument (NULL when absent)
- * and dest (NULL for joblib_dumps), as joblib.dump does. 0, or -1 with
- * the error set. */
+ * and dest (NULL for joblib_dumps), as joblib.dump does. 'npy' is
+ * accepted only when allow_npy. 0, or -1 with the error set. */
 static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg,
-                              const char *dest, comp *out) {
+                              const char *dest, int allow_npy, comp *out) {
     int level = 0, is_tuple = 0;
+    out->npy = 0;
     jl_compression method = JL_COMP_NONE;
     if (arg) {
         switch (sqlite3_value_type(arg)) {
@@ -123,8 +136,16 @@ static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_v
             const char *colon = strchr(s, ':');
             size_t mn = colon ? (size_t)(colon - s) : n;
             if (mn == 3 && memcmp(s, "npy", 3) == 0) {
-                jl_ext_result_errorf(ctx, "compress=npy is not supported yet");
-                return -1;
+                if (!allow_npy || colon) {
+                    jl_ext_result_errorf(ctx, colon ? "%s: compress 'npy' takes no level" :
+                                         "%s: compress 'npy' (the legacy layout with .npy sidecar "
+                                         "files) is supported by joblib_dump only", fname);
+                    return -1;
+                }
+                out->c = JL_COMP_NONE;
+                out->level = 0;
+                out->npy = 1;
+                return 0;
             }
             size_t i;
             for (i = 0; i < N_METHODS; i++)
@@ -176,7 +197,7 @@ static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_v
 int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
                                 jl_write_opts *o) {
     comp c;
-    if (choose_compression(ctx, fname, arg, dest, &c)) return -1;
+    if (choose_compression(ctx, fname, arg, dest, 0, &c)) return -1;
     o->compression = c.c;
     o->level = c.level;
     return 0;
@@ -206,12 +227,13 @@ jl_doc *jl_write_new_doc(sqlite3_context *ctx) {
 }
 
 /* The uncompressed stream of node id into *out (allocated with
- * jl_ext_alloc(), at most max bytes). */
-static int write_stream(jl_doc *doc, uint32_t id, int protocol, uint64_t max, uint8_t **out, uint64_t *n,
-                        jl_error *err) {
+ * jl_ext_alloc(), at most max bytes); in the legacy layout when sc is not
+ * NULL (sc->ids then lists the sidecars). */
+static int write_stream(jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, uint64_t max, uint8_t **out,
+                        uint64_t *n, jl_error *err) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), max);
-    int rc = jl_write_stream(doc, id, protocol, &b, err);
+    int rc = sc ? jl_write_stream_npy(doc, id, protocol, sc, &b, err) : jl_write_stream(doc, id, protocol, &b, err);
     if (rc == JL_OK && b.failed) rc = b.failed;
     if (rc != JL_OK) {
         int failed = b.failed;
@@ -233,7 +255,8 @@ static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, u
                         uint64_t *n, jl_error *err) {
     uint8_t *s;
     uint64_t sn;
-    int rc = write_stream(doc, id, protocol, c->c == JL_COMP_NONE ? max : doc->limits.max_alloc, &s, &sn, err);
+    int rc = write_stream(doc, id, protocol, NULL, c->c == JL_COMP_NONE ? max : doc->limits.max_alloc, &s, &sn,
+                          err);
     if (rc) return rc;
     if (c->c == JL_COMP_NONE) {
         *out = s;
@@ -267,12 +290,67 @@ void jl_write_result_bundle(sqlite3_context *ctx, jl_doc *doc, uint32_t id) {
     jl_error_clear(&err);
     uint8_t *p;
     uint64_t n;
-    comp none = { JL_COMP_NONE, 0 };
+    comp none = { JL_COMP_NONE, 0, 0 };
     if (write_bundle(doc, id, 4, &none, jl_ext_max_result(ctx, doc), &p, &n, &err) != JL_OK) {
         jl_ext_result_error(ctx, &err, NULL, NULL);
         return;
     }
     result_bundle_bytes(ctx, p, n);
+}
+
+/* compress='npy': the main pickle of node id and one .npy file per
+ * non-object array, written together (jl_atomic_write_many). Appends the
+ * JSON array of the files written to `files`. */
+static int dump_legacy(jl_doc *doc, uint32_t id, int protocol, const char *dest, jl_buf *files, jl_error *err) {
+    const char *slash = strrchr(dest, '/');
+    jl_write_sidecars sc = { slash ? slash + 1 : dest, NULL, 0, 0 };
+    if (!*sc.base) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "dest '%.200s' names a directory", dest);
+    uint8_t *main_p = NULL;
+    uint64_t main_n = 0, i;
+    jl_buf *npy = NULL;      /* one .npy file per sidecar; owned */
+    char **paths = NULL;     /* their paths (sqlite3_malloc); owned */
+    jl_atomic_part *parts = NULL;
+    int rc = write_stream(doc, id, protocol, &sc, doc->limits.max_alloc, &main_p, &main_n, err);
+    if (rc) goto done;
+    npy = sqlite3_malloc64((sc.n + 1) * sizeof *npy);
+    paths = sqlite3_malloc64((sc.n + 1) * sizeof *paths);
+    parts = sqlite3_malloc64((sc.n + 1) * sizeof *parts);
+    for (i = 0; npy && i < sc.n; i++) jl_buf_init(&npy[i], jl_ext_alloc(), doc->limits.max_alloc);
+    if (paths) memset(paths, 0, (sc.n + 1) * sizeof *paths);
+    if (!npy || !paths || !parts) {
+        rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory listing %llu sidecar files",
+                     (unsigned long long)sc.n);
+        goto done;
+    }
+    parts[0] = (jl_atomic_part){ dest, main_p, main_n };
+    for (i = 0; i < sc.n; i++) {
+        if ((rc = jl_write_npy(doc, sc.ids[i], &npy[i], err))) goto done;
+        /* the name the pickle holds, in dest's directory */
+        paths[i] = sqlite3_mprintf("%s_%02llu.npy", dest, (unsigned long long)(i + 1));
+        if (!paths[i]) {
+            rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming sidecar files");
+            goto done;
+        }
+        parts[i + 1] = (jl_atomic_part){ paths[i], npy[i].p, npy[i].len };
+    }
+    if ((rc = jl_atomic_write_many(parts, sc.n + 1, err))) goto done;
+    jl_buf_putc(files, '[');
+    for (i = 0; i <= sc.n; i++) {
+        if (i) jl_buf_putc(files, ',');
+        jl_ext_json_string(files, parts[i].path, strlen(parts[i].path));
+    }
+    jl_buf_putc(files, ']');
+done:
+    if (npy)
+        for (i = 0; i < sc.n; i++) jl_buf_free(&npy[i]);
+    if (paths)
+        for (i = 0; i < sc.n; i++) sqlite3_free(paths[i]);
+    sqlite3_free(npy);
+    sqlite3_free(paths);
+    sqlite3_free(parts);
+    sqlite3_free(main_p);
+    jl_free(&doc->alloc, sc.ids);
+    return rc;
 }
 
 /* joblib_dump and joblib_dumps: argv[0] value, then dest when `to_file`,
@@ -308,7 +386,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     }
     comp c;
     int protocol;
-    if (choose_compression(ctx, fname, argc > at ? argv[at] : NULL, dest, &c) ||
+    if (choose_compression(ctx, fname, argc > at ? argv[at] : NULL, dest, to_file, &c) ||
         choose_protocol(ctx, fname, argc > at + 1 ? argv[at + 1] : NULL, &protocol))
         return;
 
@@ -326,13 +404,22 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     uint32_t root;
     int rc = jl_sqlin_value(&in, argv[0], &root, &err);
     uint64_t max = to_file ? doc->limits.max_alloc : jl_ext_max_result(ctx, doc);
-    if (rc == JL_OK) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &err);
+    jl_buf files;
+    jl_buf_init(&files, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
+    if (rc == JL_OK && c.npy) rc = dump_legacy(doc, root, protocol, dest, &files, &err);
+    else if (rc == JL_OK) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &err);
     jl_sqlin_free(&in);
     jl_doc_free(doc);
     if (rc != JL_OK) {
+        jl_buf_free(&files);
         jl_ext_result_error(ctx, &err, NULL, NULL);
         return;
     }
+    if (c.npy) {
+        jl_ext_result_buf(ctx, &files, 1);
+        return;
+    }
+    jl_buf_free(&files);
     if (!to_file) {
         result_bundle_bytes(ctx, p, n);
         return;

@@ -549,7 +549,7 @@ def failed_writes_leave_nothing():
         ("SELECT joblib_dump(joblib_ndarray(x'000000', '<f4'), ?)", (keep,), "not a multiple"),
         ("SELECT joblib_dump(joblib_ndarray(zeroblob(12), '<f4', '[2,2]'), ?)", (keep,), "needs 16 bytes"),
         ("SELECT joblib_dump(1, ?, 'snappy')", (keep,), "unknown compressor 'snappy'"),
-        ("SELECT joblib_dump(1, ?, 'npy')", (keep,), "compress=npy is not supported yet"),
+        ("SELECT joblib_dump(1, ?, 'npy:1')", (keep,), "compress 'npy' takes no level"),
         ("SELECT joblib_dump(1, ?)", (os.path.join(d, "missing", "x.pkl"),), "No such file or directory"),
         ("SELECT joblib_dump(1, ?)", (d,), "is a directory"),
         ("SELECT joblib_dump(1, ?, 0, 7)", (keep,), "protocol must be 2, 3, 4 or 5"),

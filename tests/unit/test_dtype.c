@@ -3,7 +3,8 @@
  * (codec/npy.c): pickled dtype states built by hand as value trees (the
  * FORMAT.md 6.3 table and the older layouts), descr strings checked
  * against what numpy 1.24 prints, JSON descrs, byte swapping, shape
- * sizes, and .npy headers from the corpus, numpy 1.24 and broken ones.
+ * sizes, and .npy headers from the corpus, numpy 1.24 and broken ones;
+ * .npy headers written as numpy 1.24's np.save writes them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -768,6 +769,144 @@ static void test_alloc_failures(void **state) {
     free(p);
 }
 
+/* ---- writing .npy headers --------------------------------------------------- */
+
+/* dtype from a descr string, or from JSON when it starts with '['. */
+static uint32_t any_dt(jl_doc *d, const char *s) {
+    if (s[0] != '[') return simple_dt(d, s);
+    uint32_t dt;
+    jl_error err;
+    if (jl_dtype_parse_json(d, s, strlen(s), &dt, &err)) fail_msg("jl_dtype_parse_json(%s): %s", s, err.message);
+    return dt;
+}
+
+/* Each expected header is what numpy 1.24's np.save writes (checked with
+ * numpy.lib.format): version, total length, and the dict text; the rest
+ * is spaces (numpy's spare room for the growth axis + padding) and '\n'. */
+static void test_npy_write_header(void **state) {
+    jl_doc *d = new_doc(state);
+    static const struct {
+        const char *dt;
+        unsigned ndim;
+        uint64_t dims[2];
+        int fortran, major;
+        uint64_t total;
+        const char *dict;
+    } C[] = {
+        { "<i8", 1, {5}, 0, 1, 128, "{'descr': '<i8', 'fortran_order': False, 'shape': (5,), }" },
+        { ">f8", 2, {2, 3}, 1, 1, 128, "{'descr': '>f8', 'fortran_order': True, 'shape': (2, 3), }" },
+        { "?", 0, {0}, 0, 1, 128, "{'descr': '|b1', 'fortran_order': False, 'shape': (), }" },
+        { "<M8[ns]", 2, {4, 0}, 0, 1, 128, "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (4, 0), }" },
+        { "<U3", 2, {2, 123456}, 1, 1, 128, "{'descr': '<U3', 'fortran_order': True, 'shape': (2, 123456), }" },
+        { "[[\"x\",\"<i4\"],[\"y\",\">f8\",[2,3]]]", 1, {3}, 0, 1, 128,
+          "{'descr': [('x', '<i4'), ('y', '>f8', (2, 3))], 'fortran_order': False, 'shape': (3,), }" },
+        { "[[[\"tit\",\"nm\"],\"<i2\"]]", 1, {1}, 0, 1, 128,
+          "{'descr': [(('tit', 'nm'), '<i2')], 'fortran_order': False, 'shape': (1,), }" },
+        /* Python's quoting: " when the text has ' but no ", escapes */
+        { "[[\"it's\",\"i1\"],[\"d\\\"q\",\"i1\"],[\"a\\\\b\\tc\",\"i1\"]]", 1, {1}, 0, 1, 192,
+          "{'descr': [(\"it's\", '|i1'), ('d\"q', '|i1'), ('a\\\\b\\tc', '|i1')], 'fortran_order': False, "
+          "'shape': (1,), }" },
+        { "[[\"n\",[[\"p\",\"u1\"],[\"q\",\"<i8\"]]],[\"s\",\"S3\"]]", 1, {2}, 0, 1, 192,
+          "{'descr': [('n', [('p', '|u1'), ('q', '<i8')]), ('s', '|S3')], 'fortran_order': False, 'shape': (2,), }" },
+        /* latin-1 in version 1.0, UTF-8 in 3.0 */
+        { "[[\"caf\xc3\xa9\",\"i1\"]]", 1, {1}, 0, 1, 128,
+          "{'descr': [('caf\xe9', '|i1')], 'fortran_order': False, 'shape': (1,), }" },
+        { "[[\"\xe2\x82\xac\",\"i1\"]]", 1, {1}, 0, 3, 128,
+          "{'descr': [('\xe2\x82\xac', '|i1')], 'fortran_order': False, 'shape': (1,), }" },
+    };
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+        uint32_t dt = any_dt(d, C[i].dt);
+        jl_buf b;
+        jl_buf_init(&b, NULL, 0);
+        jl_error err;
+        if (jl_npy_write_header(d, dt, C[i].fortran, C[i].dims, C[i].ndim, &b, &err))
+            fail_msg("%s: %s", C[i].dt, err.message);
+        size_t pre = C[i].major == 1 ? 10 : 12, len = strlen(C[i].dict);
+        uint64_t hlen = C[i].total - pre;
+        if (b.len != C[i].total) fail_msg("case %zu: %llu bytes, numpy writes %llu", i, (unsigned long long)b.len,
+                                          (unsigned long long)C[i].total);
+        const uint8_t *p = (const uint8_t *)b.p;
+        assert_memory_equal(p, "\x93NUMPY", 6);
+        assert_int_equal(p[6], C[i].major);
+        assert_int_equal(p[7], 0);
+        assert_int_equal(p[8] | p[9] << 8, hlen);
+        if (pre == 12) assert_int_equal(p[10] | p[11] << 8, 0);
+        if (memcmp(p + pre, C[i].dict, len)) fail_msg("case %zu: got %.*s", i, (int)len, (const char *)p + pre);
+        for (uint64_t k = pre + len; k < C[i].total - 1; k++) assert_int_equal(p[k], ' ');
+        assert_int_equal(p[C[i].total - 1], '\n');
+        /* and it reads back */
+        jl_npy_header h;
+        if (jl_npy_parse_header(d, p, b.len, &h, &err)) fail_msg("case %zu: %s", i, err.message);
+        assert_string_equal(descr(d, h.dtype), descr(d, dt));
+        assert_int_equal(h.fortran_order, C[i].fortran);
+        assert_int_equal(h.ndim, C[i].ndim);
+        for (unsigned k = 0; k < C[i].ndim; k++) assert_int_equal(h.dims[k], C[i].dims[k]);
+        assert_int_equal(h.data_offset, C[i].total);
+        jl_buf_free(&b);
+    }
+
+    /* a header past 65535 bytes is version 2.0: 6000 fields 'f0'..'f5999'
+     * of i1 (numpy: 107008 bytes, length field f4 a1 01 00) */
+    jl_buf js;
+    jl_buf_init(&js, NULL, 0);
+    jl_buf_putc(&js, '[');
+    for (int i = 0; i < 6000; i++) jl_buf_printf(&js, "%s[\"f%d\",\"i1\"]", i ? "," : "", i);
+    jl_buf_putc(&js, ']');
+    uint32_t dt = any_dt(d, js.p);
+    jl_buf_free(&js);
+    jl_buf b;
+    jl_buf_init(&b, NULL, 0);
+    jl_error err;
+    uint64_t one = 1;
+    assert_int_equal(jl_npy_write_header(d, dt, 0, &one, 1, &b, &err), JL_OK);
+    assert_int_equal(b.len, 107008);
+    assert_memory_equal(b.p, "\x93NUMPY\x02\x00\xf4\xa1\x01\x00{'descr': [('f0', '|i1'), ('f1', '|i1'), ", 50);
+    jl_npy_header h;
+    assert_int_equal(jl_npy_parse_header(d, (const uint8_t *)b.p, b.len, &h, &err), JL_OK);
+    assert_int_equal(d->dtypes[h.dtype].nfields, 6000);
+    jl_buf_free(&b);
+
+    /* no such dtype */
+    jl_buf_init(&b, NULL, 0);
+    assert_int_equal(jl_npy_write_header(d, 999999, 0, &one, 1, &b, &err), JL_E_ARG);
+    assert_string_equal(err.message, "npy header: no dtype 999999");
+    jl_buf_free(&b);
+    jl_doc_free(d);
+}
+
+/* Allocation failures while writing a header are reported and free all. */
+static void test_npy_write_alloc_failures(void **state) {
+    (void)state;
+    const char *js = "[[\"x\",\"<i4\"],[\"caf\xc3\xa9\",\">f8\",[2]]]";
+    uint64_t dims[2] = {2, 3};
+    int ok = 0;
+    for (long k = 0; k < 200 && !ok; k++) {
+        jl_test_alloc t;
+        jl_test_alloc_init(&t, -1);
+        jl_doc *d = jl_doc_new(&t.alloc, NULL);
+        uint32_t dt;
+        jl_error err;
+        assert_int_equal(jl_dtype_parse_json(d, js, strlen(js), &dt, &err), JL_OK);
+        jl_buf b;
+        jl_buf_init(&b, &t.alloc, 0);
+        t.fail_after = t.calls + k;
+        jl_error_clear(&err);
+        int rc = jl_npy_write_header(d, dt, 1, dims, 2, &b, &err);
+        if (rc == JL_OK) {
+            ok = 1;
+            assert_int_equal(b.len, 128);
+        } else {
+            assert_int_equal(rc, JL_E_NOMEM);
+            assert_string_equal(err.message, "out of memory writing an npy header");
+        }
+        t.fail_after = -1;
+        jl_buf_free(&b);
+        jl_doc_free(d);
+        assert_int_equal(t.live, 0);
+    }
+    assert_true(ok);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_simple),
@@ -786,6 +925,8 @@ int main(void) {
         cmocka_unit_test(test_npy_versions),
         cmocka_unit_test(test_npy_malformed),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_npy_write_header),
+        cmocka_unit_test(test_npy_write_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

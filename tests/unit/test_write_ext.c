@@ -750,7 +750,9 @@ static void test_sql_compress(void **state) {
         snprintf(want, sizeof want, "text:%s|text:[1,2]", cases[i].magic);
         expect_at(sql, want, __LINE__);
     }
-    EXPECT("SELECT joblib_dumps(1, 'npy')", "error:joblib: compress=npy is not supported yet");
+    EXPECT("SELECT joblib_dumps(1, 'npy')", "error:joblib: joblib_dumps: compress 'npy' (the legacy layout with "
+                                            ".npy sidecar files) is supported by joblib_dump only");
+    EXPECT("SELECT joblib_dumps(1, 'npy:3')", "error:joblib: joblib_dumps: compress 'npy' takes no level");
     EXPECT("SELECT joblib_dumps(1, 'foo')", "error:joblib: joblib_dumps: unknown compressor 'foo' (expected zlib, "
                                             "gzip, bz2, lzma, xz, lz4 or a level 0-9, optionally as 'method:level')");
     EXPECT("SELECT joblib_dumps(1, 10)", "error:joblib: joblib_dumps: compress level must be 0-9, not 10");
