@@ -60,10 +60,19 @@ static char order_of(const jl_doc *doc, uint32_t node) {
     return 'C';
 }
 
-/* Runs a nested pickle (an object array's payload) and adopts its array. */
+static void redirect(uint32_t *slot, uint32_t from, uint32_t to) {
+    if (*slot == from) *slot = to;
+}
+
+/* Runs a nested pickle (an object array's payload) and adopts its array:
+ * `obj` becomes the array, and every reference the payload made to its
+ * own root (an array that contains itself) is pointed at `obj`, so that
+ * sharing survives. Only what the nested run created can refer to its
+ * root, so only those kids and side-table entries are scanned. */
 static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start, const char *where,
                         uint32_t cls, uint64_t *end) {
     jl_doc *doc = vm->doc;
+    uint64_t kids0 = doc->nkids, objects0 = doc->nobjects, arrays0 = doc->narrays;
     uint32_t root;
     int rc = jl_vm_run(vm->dec, block, start, where, &root, end, vm->err);
     if (rc) return rc;
@@ -75,6 +84,20 @@ static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start,
     nd->flags = 0;
     nd->u.ext = doc->nodes[root].u.ext;
     if (cls != JL_NONE) jl_array_of(doc, obj)->cls = cls;
+    for (uint64_t i = kids0; i < doc->nkids; i++) redirect(&doc->kids[i], root, obj);
+    for (uint64_t i = objects0; i < doc->nobjects; i++) {
+        jl_object *o = &doc->objects[i];
+        redirect(&o->cls, root, obj);
+        redirect(&o->args, root, obj);
+        redirect(&o->kwargs, root, obj);
+        redirect(&o->state, root, obj);
+        redirect(&o->listitems, root, obj);
+        redirect(&o->dictitems, root, obj);
+    }
+    for (uint64_t i = arrays0; i < doc->narrays; i++) {
+        redirect(&doc->arrays[i].items, root, obj);
+        redirect(&doc->arrays[i].cls, root, obj);
+    }
     return JL_OK;
 }
 

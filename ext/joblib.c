@@ -24,6 +24,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "ext.h"
+#include "show_sql.h"
 #include "tables.h"
 #include "write.h"
 
@@ -34,6 +35,7 @@ static const jl_sql_func *const func_tables[] = {
     jl_read_funcs,
     jl_write_funcs,
     jl_table_funcs,
+    jl_show_funcs,
 };
 
 static const jl_sql_module *const module_tables[] = {

@@ -418,7 +418,7 @@ static void test_graft_out_of_memory(void **state) {
 static char tmpdir[64];
 
 static const char *tpath(const char *name) {
-    static char buf[2][256];
+    static char buf[2][sizeof tmpdir + 260];
     static int which;
     which ^= 1;
     snprintf(buf[which], sizeof buf[which], "%s/%s", tmpdir, name);
