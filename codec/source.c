@@ -5,7 +5,7 @@
  * else - an empty regular file (which may still yield bytes, like those in
  * /proc), a pipe, a character device, or a file the kernel refuses to map -
  * is read with read() into a buffer from the caller's allocator that grows
- * up to max_len bytes. Every error names the path and errno's text.
+ * up to max_len bytes (a mapped file is not bounded: mapping allocates nothing). Every error names the path and errno's text.
  *
  * A mapped file that another process truncates while it is mapped makes
  * reads past the new end fault (SIGBUS); joblib bundles are not written in
@@ -109,11 +109,8 @@ int jl_map_file(const char *path, const jl_alloc *a, uint64_t max_len, jl_mapped
         goto done;
     }
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        /* a mapping costs no memory: max_len bounds only what is read */
         uint64_t size = (uint64_t)st.st_size;
-        if (size > max_len) {
-            rc = fail_too_big(err, path, max_len);
-            goto done;
-        }
         if (size <= SIZE_MAX) {
             void *q = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (q != MAP_FAILED) {
@@ -124,6 +121,10 @@ int jl_map_file(const char *path, const jl_alloc *a, uint64_t max_len, jl_mapped
             }
         }
         /* not mappable (some file systems): read it instead */
+        if (size > max_len) {
+            rc = fail_too_big(err, path, max_len);
+            goto done;
+        }
     }
     rc = read_all(fd, path, a, max_len, m, err);
 done:
