@@ -276,6 +276,29 @@ static int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     return jl_vm_fail(vm, JL_E_FORMAT, "bad argument kind");
 }
 
+/* 1 when p[0..n) is UTF-8 as Python's "surrogatepass" reads it: well
+ * formed, lone surrogates (ED A0..BF xx) allowed. */
+static int valid_wtf8(const uint8_t *p, uint64_t n) {
+    uint64_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
+        }
+        uint8_t c = p[i];
+        if (c < 0x80) { i++; continue; }
+        unsigned len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!len || n - i < len) return 0;
+        for (unsigned k = 1; k < len; k++)
+            if ((p[i + k] & 0xC0) != 0x80) return 0;
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 static jl_ref stream_ref(jl_vm *vm, uint64_t off, uint64_t n) {
     jl_ref r = { off, n, vm->block };
     return r;
@@ -603,7 +626,9 @@ static int step(jl_vm *vm, uint8_t code, const arg *a, int *stop, uint32_t *root
     case OP_BYTEARRAY8: return push(vm, jl_new_ref(doc, JL_BYTEARRAY, stream_ref(vm, a->off, a->n), err));
     case OP_BINUNICODE:
     case OP_SHORT_BINUNICODE:
-    case OP_BINUNICODE8: return push(vm, jl_new_ref(doc, JL_STR, stream_ref(vm, a->off, a->n), err));
+    case OP_BINUNICODE8:
+        if (!valid_wtf8(a->p, a->n)) return jl_vm_fail(vm, JL_E_FORMAT, "str that is not UTF-8");
+        return push(vm, jl_new_ref(doc, JL_STR, stream_ref(vm, a->off, a->n), err));
     case OP_UNICODE:
         if ((rc = make_unicode(vm, a, &id))) return rc;
         return push(vm, id);
@@ -677,6 +702,8 @@ static int step(jl_vm *vm, uint8_t code, const arg *a, int *stop, uint32_t *root
         if (vm->nstack == 0) return jl_vm_fail(vm, JL_E_FORMAT, "stack underflow");
         return memo_put(vm, vm->memo.count, vm->stack[vm->nstack - 1]);
     case OP_GLOBAL:
+        if (!valid_wtf8(a->p, a->n) || !valid_wtf8(a->p2, a->n2))
+            return jl_vm_fail(vm, JL_E_FORMAT, "class name that is not UTF-8");
         if ((rc = make_global(vm, stream_ref(vm, a->off, a->n), stream_ref(vm, a->off2, a->n2), &id)))
             return rc;
         return push(vm, id);
@@ -709,6 +736,8 @@ static int step(jl_vm *vm, uint8_t code, const arg *a, int *stop, uint32_t *root
         if ((rc = jl_vm_newobj(vm, x, y, z, JL_HOW_NEWOBJ_EX, &id))) return rc;
         return push(vm, id);
     case OP_INST: {
+        if (!valid_wtf8(a->p, a->n) || !valid_wtf8(a->p2, a->n2))
+            return jl_vm_fail(vm, JL_E_FORMAT, "class name that is not UTF-8");
         if ((rc = pop_mark(vm, &items, &n))) return rc;
         uint32_t args = new_container(vm, JL_TUPLE, items, n);
         if (args == JL_NONE) return -1;

@@ -439,7 +439,9 @@ def object_arrays():
     o2[0, 0], o2[0, 1], o2[1, 0], o2[1, 1] = 1, "two", [3.0], {"four": 4}
     withnp = np.empty(3, dtype=object)
     withnp[0], withnp[1], withnp[2] = np.arange(3), np.array(["a"]), None
-    return {"mixed": np.array([1, "abc", {"a": 1}, None, (1, 2)], dtype=object), "2d": o2,
+    itself = np.empty(2, dtype=object)  # an object array that contains itself
+    itself[0], itself[1] = itself, "x"
+    return {"mixed": np.array([1, "abc", {"a": 1}, None, (1, 2)], dtype=object), "2d": o2, "itself": itself,
             "F": np.asfortranarray(o2), "withnp": withnp, "floats": np.array([1.5, float("nan")], dtype=object),
             "record_obj": np.array([(1, "x")], dtype=[("i", "<i4"), ("o", "O")])}
 

@@ -154,6 +154,9 @@ static void test_bad_input(void **state) {
     expect_error("\x80\x05\x97.", 4, JL_E_UNSUPPORTED, "out-of-band buffers");
     expect_error("", 0, JL_E_TRUNCATED, "empty input");
     expect_error("\x80\x02T\xff\xff\xff\xff.", 8, JL_E_FORMAT, "negative length");
+    expect_error("\x80\x04\x8c\x02\xc3\x28.", 7, JL_E_FORMAT, "str that is not UTF-8 at byte 2 (SHORT_BINUNICODE)");
+    expect_error("\x80\x02X\x01\x00\x00\x00\xff.", 9, JL_E_FORMAT, "str that is not UTF-8");
+    expect_error("c\xffos\nsystem\n.", 12, JL_E_FORMAT, "class name that is not UTF-8");
     /* a REDUCE of os.system stays data */
     const char evil[] = "cos\nsystem\n(S'touch /tmp/jl_pwned'\ntR.";
     jl_doc *doc = open_mem(evil, sizeof evil - 1);
