@@ -1,7 +1,13 @@
--- sqlite-joblib demo: read a bundle written by Python's joblib.
--- Run from a directory holding seed.pkl (scripts/demo does it all):
+-- sqlite-joblib demo: read bundles written by Python's joblib.
+-- Run from a directory holding seed.pkl and model.joblib (scripts/demo
+-- makes both with real joblib and scikit-learn, then runs this):
 --   python3 -c "import joblib, numpy as np; joblib.dump([('a',[1,2,3]),('b',np.arange(10))], 'seed.pkl')"
 --   sqlite3 :memory: -cmd '.load path/to/joblib' < demo.sql
+-- tests/CMakeLists.txt runs it too (test demo.sql).
+
+-- The seed example at a glance.
+SELECT joblib_show('seed.pkl');
+SELECT '';
 
 -- What the file is, without decoding array data.
 SELECT 'joblib_info: ' || joblib_info('seed.pkl');
@@ -23,3 +29,15 @@ SELECT joblib_load('seed.pkl', '$[0][0]')      AS "$[0][0]",
 -- The array's elements as rows.
 SELECT key, value FROM joblib_each('seed.pkl', '$[1][1]') WHERE key < 4;
 SELECT sum(value) AS "sum of np.arange(10)" FROM joblib_each('seed.pkl', '$[1][1]');
+
+-- A scikit-learn model made on the spot, at a glance, and one array of it.
+.mode list
+.headers off
+SELECT '';
+SELECT joblib_show('model.joblib');
+SELECT '';
+.headers on
+.mode box
+SELECT j.value ->> 'path' AS array, j.value ->> 'dtype' AS dtype, j.value ->> 'shape' AS shape
+FROM json_each(joblib_info('model.joblib'), '$.arrays') AS j;
+SELECT key AS "index", value AS class FROM joblib_each('model.joblib', '$.classes_');
