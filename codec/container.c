@@ -45,7 +45,7 @@
 /* Decoder memory liblzma may use (the dictionary an xz/lzma header asks
  * for); joblib's presets need at most 65 MiB. */
 #ifndef JL_LZMA_MEMLIMIT
-#define JL_LZMA_MEMLIMIT ((uint64_t)1 << 30)
+#define JL_LZMA_MEMLIMIT ((uint64_t)128 << 20) /* joblib presets need at most ~65 MiB */
 #endif
 
 /* Largest piece handed to a library in one call (zlib and bzip2 count in

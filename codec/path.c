@@ -656,10 +656,53 @@ int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b) {
 
 int jl_path_step_index(jl_buf *b, uint64_t i) { return jl_buf_printf(b, "[%llu]", (unsigned long long)i); }
 
+/* 1 when two keys select the same entry by a path literal (same kind and
+ * value; tuples element by element, a few levels deep). */
+static int same_key(const jl_doc *doc, uint32_t a, uint32_t b, unsigned depth) {
+    if (a == b) return 1;
+    const jl_node *x = &doc->nodes[a], *y = &doc->nodes[b];
+    if (x->kind != y->kind || depth > 4) return 0;
+    switch (x->kind) {
+    case JL_NULL: return 1;
+    case JL_BOOL: return x->u.i == y->u.i;
+    case JL_FLOAT: return x->u.f == y->u.f;
+    case JL_INT:
+        if ((x->flags ^ y->flags) & JL_F_BIG) return 0;
+        if (!(x->flags & JL_F_BIG)) return x->u.i == y->u.i;
+        return x->len == y->len && memcmp(doc->blocks[x->block].p + x->u.off, doc->blocks[y->block].p + y->u.off, x->len) == 0;
+    case JL_STR:
+    case JL_BYTES:
+        return x->len == y->len &&
+               (x->len == 0 || memcmp(doc->blocks[x->block].p + x->u.off, doc->blocks[y->block].p + y->u.off, x->len) == 0);
+    case JL_TUPLE:
+        if (x->len != y->len) return 0;
+        for (uint32_t i = 0; i < x->len; i++)
+            if (!same_key(doc, jl_kids_of(doc, a)[i], jl_kids_of(doc, b)[i], depth + 1)) return 0;
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Dicts up to this many entries are checked for keys set again later
+ * (only a crafted pickle has them; Python's dict keeps the last value). */
+#define JL_PATH_DUP_SCAN 256
+
+/* 1 when a later entry of `dict` has a key equal to that of entry `pair`:
+ * a path literal would select the later one. */
+static int shadowed(const jl_doc *doc, uint32_t dict, uint64_t pair) {
+    uint64_t npairs = doc->nodes[dict].len / 2;
+    if (npairs > JL_PATH_DUP_SCAN) return 0;
+    const uint32_t *k = jl_kids_of(doc, dict);
+    for (uint64_t j = pair + 1; j < npairs; j++)
+        if (same_key(doc, k[2 * pair], k[2 * j], 0)) return 1;
+    return 0;
+}
+
 int jl_path_step_entry(const jl_doc *doc, uint32_t dict, uint64_t pair, jl_buf *b) {
     const jl_node *d = &doc->nodes[dict];
     uint64_t npairs = d->len / 2;
-    int rc = pair < npairs ? jl_path_step_key(doc, jl_kids_of(doc, dict)[2 * pair], b) : JL_E_ARG;
+    int rc = pair < npairs && !shadowed(doc, dict, pair) ? jl_path_step_key(doc, jl_kids_of(doc, dict)[2 * pair], b)
+                                                         : JL_E_ARG;
     if (rc == JL_E_ARG) return jl_buf_printf(b, "[#-%llu]", (unsigned long long)(npairs - pair));
     return rc;
 }
@@ -744,7 +787,7 @@ int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *
     uint64_t i = slot - JL_SLOT_ENTRY;
     if (i >= doc->nodes[d].len / 2) return JL_E_ARG;
     const jl_node *k = &doc->nodes[jl_kids_of(doc, d)[2 * i]];
-    if (k->kind == JL_STR) {
+    if (k->kind == JL_STR && !shadowed(doc, d, i)) {
         const uint8_t *s = doc->blocks[k->block].p + k->u.off;
         int rc = put_str_step(doc, k, b, !is_reserved(s, k->len));
         if (rc != JL_E_ARG) return rc;

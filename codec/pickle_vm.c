@@ -148,7 +148,7 @@ static uint32_t pop(jl_vm *vm) { return vm->stack[--vm->nstack]; }
 static int pop_mark(jl_vm *vm, uint32_t **items, uint64_t *n) {
     if (!vm->nmarks) return jl_vm_fail(vm, JL_E_FORMAT, "no MARK on the stack");
     uint64_t base = vm->marks[--vm->nmarks];
-    *items = vm->stack + base;
+    *items = vm->stack ? vm->stack + base : NULL; /* NULL + 0 is UB */
     *n = vm->nstack - base;
     vm->nstack = base;
     return JL_OK;

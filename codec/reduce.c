@@ -15,7 +15,11 @@
 
 #include "dtype.h"
 
+/* A reduction returns 0 when it made *out, DECLINE when its arguments
+ * are not of the form it knows (the call stays data, an object node), -1
+ * or a jl_code when the input is wrong (the error is set). */
 typedef int (*reduce_fn)(jl_vm *vm, uint32_t args, uint32_t *out);
+#define DECLINE (-2)
 
 /* ---- small node helpers ---------------------------------------------- */
 
@@ -80,7 +84,7 @@ static int r_set_kind(jl_vm *vm, uint32_t args, uint32_t *out, jl_kind kind) {
     jl_doc *doc = vm->doc;
     uint32_t n = nargs(doc, args);
     uint32_t src = n ? arg_at(doc, args, 0) : JL_NONE;
-    if (n > 1 || (n == 1 && !is_sequence(doc, src))) return 1;
+    if (n > 1 || (n == 1 && !is_sequence(doc, src))) return DECLINE;
     *out = copy_items(vm, kind, src);
     return *out == JL_NONE ? -1 : 0;
 }
@@ -92,9 +96,9 @@ static int r_complex(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
     double v[2] = { 0, 0 };
     uint32_t n = nargs(doc, args);
-    if (n > 2) return 1;
+    if (n > 2) return DECLINE;
     for (uint32_t i = 0; i < n; i++)
-        if (number_of(doc, arg_at(doc, args, i), &v[i])) return 1;
+        if (number_of(doc, arg_at(doc, args, i), &v[i])) return DECLINE;
     *out = jl_new_bytes(doc, JL_COMPLEX, v, sizeof v, vm->err);
     return *out == JL_NONE ? -1 : 0;
 }
@@ -104,7 +108,7 @@ static int latin1_bytes(jl_vm *vm, uint32_t text, jl_kind kind, uint32_t *out) {
     jl_doc *doc = vm->doc;
     const uint8_t *p;
     uint64_t n;
-    if (jl_node_text(doc, text, &p, &n)) return 1;
+    if (jl_node_text(doc, text, &p, &n)) return DECLINE;
     jl_ref ref;
     uint8_t *b = jl_heap_alloc(doc, n, &ref, vm->err);
     if (!b) return -1;
@@ -126,7 +130,7 @@ static int latin1_bytes(jl_vm *vm, uint32_t text, jl_kind kind, uint32_t *out) {
 /* _codecs.encode(text, 'latin1'): how Python 3 writes bytes at protocol < 3. */
 static int r_codecs_encode(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
-    if (nargs(doc, args) != 2 || !is_kind(doc, arg_at(doc, args, 0), JL_STR)) return 1;
+    if (nargs(doc, args) != 2 || !is_kind(doc, arg_at(doc, args, 0), JL_STR)) return DECLINE;
     uint32_t enc = arg_at(doc, args, 1);
     if (text_is(doc, enc, "latin1") || text_is(doc, enc, "latin-1") || text_is(doc, enc, "iso-8859-1"))
         return latin1_bytes(vm, arg_at(doc, args, 0), JL_BYTES, out);
@@ -134,7 +138,7 @@ static int r_codecs_encode(jl_vm *vm, uint32_t args, uint32_t *out) {
         *out = jl_new_ref(doc, JL_BYTES, jl_node_ref(doc, arg_at(doc, args, 0)), vm->err);
         return *out == JL_NONE ? -1 : 0;
     }
-    return 1;
+    return DECLINE;
 }
 
 /* bytes() and bytes(b) */
@@ -149,7 +153,7 @@ static int r_bytes(jl_vm *vm, uint32_t args, uint32_t *out) {
         *out = arg_at(doc, args, 0);
         return 0;
     }
-    return 1;
+    return DECLINE;
 }
 
 /* bytearray(), bytearray(b), bytearray(text, 'latin-1') */
@@ -168,22 +172,22 @@ static int r_bytearray(jl_vm *vm, uint32_t args, uint32_t *out) {
     if (n == 2 && is_kind(doc, a0, JL_STR) &&
         (text_is(doc, arg_at(doc, args, 1), "latin-1") || text_is(doc, arg_at(doc, args, 1), "latin1")))
         return latin1_bytes(vm, a0, JL_BYTEARRAY, out);
-    return 1;
+    return DECLINE;
 }
 
 /* OrderedDict() and Python 2's OrderedDict([[k, v], ...]) */
 static int r_ordereddict(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
     uint32_t n = nargs(doc, args);
-    if (n > 1) return 1;
+    if (n > 1) return DECLINE;
     uint32_t src = n ? arg_at(doc, args, 0) : JL_NONE;
-    if (n && !is_sequence(doc, src)) return 1;
+    if (n && !is_sequence(doc, src)) return DECLINE;
     uint32_t d = jl_node_new(doc, JL_DICT, vm->err);
     if (d == JL_NONE) return -1;
     uint64_t count = src == JL_NONE ? 0 : doc->nodes[src].len;
     for (uint64_t i = 0; i < count; i++) {
         uint32_t pair = jl_kids_of(doc, src)[i];
-        if (!is_sequence(doc, pair) || doc->nodes[pair].len != 2) return 1;
+        if (!is_sequence(doc, pair) || doc->nodes[pair].len != 2) return DECLINE;
         uint32_t kv[2] = { jl_kids_of(doc, pair)[0], jl_kids_of(doc, pair)[1] };
         if (jl_kids_append(doc, d, kv, 2, vm->err)) return -1;
     }
@@ -194,11 +198,11 @@ static int r_ordereddict(jl_vm *vm, uint32_t args, uint32_t *out) {
 /* copy_reg._reconstructor(cls, object, None): protocol 0/1 instances */
 static int r_reconstructor(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
-    if (nargs(doc, args) != 3) return 1;
+    if (nargs(doc, args) != 3) return DECLINE;
     uint32_t base = arg_at(doc, args, 1), st = arg_at(doc, args, 2);
     if (!(jl_global_is(doc, base, "__builtin__", "object") || jl_global_is(doc, base, "builtins", "object")) ||
         !is_kind(doc, st, JL_NULL))
-        return 1;
+        return DECLINE;
     uint32_t empty = jl_node_new(doc, JL_TUPLE, vm->err);
     if (empty == JL_NONE) return -1;
     int rc = jl_vm_newobj(vm, arg_at(doc, args, 0), empty, JL_NONE, JL_HOW_NEWOBJ, out);
@@ -233,11 +237,11 @@ int jl_vm_dtype_of(jl_vm *vm, uint32_t node, uint32_t *dt) {
 static int r_np_scalar(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
     uint32_t n = nargs(doc, args), dt;
-    if (n < 1 || n > 2) return 1;
+    if (n < 1 || n > 2) return DECLINE;
     if (jl_vm_dtype_of(vm, arg_at(doc, args, 0), &dt)) return -1;
     if (doc->dtypes[dt].has_object) {
         /* an object "scalar" is the object itself */
-        if (n != 2) return 1;
+        if (n != 2) return DECLINE;
         *out = arg_at(doc, args, 1);
         return 0;
     }
@@ -316,7 +320,8 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
         else if (data != JL_NONE && doc->nodes[data].kind == JL_STR) {
             uint32_t b;
             int rc = latin1_bytes(vm, data, JL_BYTES, &b);
-            if (rc) return rc < 0 ? -1 : jl_vm_fail(vm, JL_E_FORMAT, "array data is not bytes");
+            if (rc == DECLINE) return jl_vm_fail(vm, JL_E_FORMAT, "array data is not bytes");
+            if (rc) return -1;
             ref = jl_node_ref(doc, b);
             a = &doc->arrays[ai];
         } else
@@ -338,7 +343,7 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
 /* numpy.core.numeric._frombuffer(buf, dtype, shape, order) */
 static int r_np_frombuffer(jl_vm *vm, uint32_t args, uint32_t *out) {
     jl_doc *doc = vm->doc;
-    if (nargs(doc, args) != 4) return 1;
+    if (nargs(doc, args) != 4) return DECLINE;
     uint32_t dt;
     if (jl_vm_dtype_of(vm, arg_at(doc, args, 1), &dt)) return -1;
     char order = text_is(doc, arg_at(doc, args, 3), "F") ? 'F' : 'C';
@@ -403,8 +408,8 @@ int jl_vm_reduce(jl_vm *vm, uint32_t callable, uint32_t args, uint32_t *out) {
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
             if (!jl_ref_eq(doc, g->module, known[i].module) || !jl_ref_eq(doc, g->name, known[i].name)) continue;
             int rc = known[i].fn(vm, args, out);
-            if (rc < 0) return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
             if (rc == 0) return JL_OK;
+            if (rc != DECLINE) return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
             break; /* arguments of an unexpected form: keep it as data */
         }
     }

@@ -236,7 +236,7 @@ static inline jl_ref jl_node_ref(const jl_doc *doc, uint32_t id) {
     return r;
 }
 static inline const uint32_t *jl_kids_of(const jl_doc *doc, uint32_t id) {
-    return doc->kids + doc->nodes[id].u.kids.first;
+    return doc->kids ? doc->kids + doc->nodes[id].u.kids.first : NULL; /* NULL + 0 is UB */
 }
 static inline int jl_is_container(uint8_t kind) {
     return kind >= JL_LIST && kind <= JL_FROZENSET;

@@ -1,0 +1,129 @@
+/*
+ * fuzz_decode.c - libFuzzer target: the input is a whole bundle (any
+ * container, any pickle) opened with jl_open_memory. A decode must give a
+ * doc whose structure holds (doc_check.h) and whose arrays convert to
+ * native C-order bytes of exactly shape x itemsize, or an error with a
+ * code and a message; never a crash, a leak or undefined behaviour.
+ * When the build has them (JL_FUZZ_HAVE_RENDER, _WALK, _PATH), the doc is
+ * also rendered as JSON and walked as joblib_tree does, each row's fullkey
+ * resolving back to a node of the same kind.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "decode.h"
+#include "doc_check.h"
+#include "fuzz_limits.h"
+#include "ndarray.h"
+#ifdef JL_FUZZ_HAVE_RENDER
+#include "render.h"
+#endif
+#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
+#include "path.h"
+#include "walk.h"
+#endif
+
+/* Converts every array (and the first row of each) as the SQL surface
+ * does, and checks the sizes. */
+static void exercise_arrays(jl_doc *doc) {
+    uint64_t n0 = doc->nnodes;
+    for (uint64_t i = 0; i < n0 && i < 4096; i++) {
+        uint8_t kind = doc->nodes[i].kind;
+        if (kind != JL_NDARRAY && kind != JL_SCALAR) continue;
+        const jl_array *a = jl_array_of(doc, (uint32_t)i);
+        int object = doc->dtypes[a->dtype].has_object || a->items != JL_NONE;
+        const uint8_t *p;
+        uint64_t n;
+        uint8_t *owned;
+        jl_error err;
+        int rc = jl_array_native_bytes(doc, (uint32_t)i, &p, &n, &owned, &err);
+        if (object) {
+            JL_CHECK(rc != JL_OK, "object array %llu has native bytes", (unsigned long long)i);
+        } else {
+            JL_CHECK(rc == JL_OK, "native bytes of array %llu: %s", (unsigned long long)i, err.message);
+            JL_CHECK(n == jl_array_of(doc, (uint32_t)i)->data.len, "native bytes %llu of array %llu",
+                     (unsigned long long)n, (unsigned long long)i);
+            if (n) jl_check_sink ^= p[0] ^ p[n - 1];
+            jl_free(&doc->alloc, owned);
+        }
+        if (kind == JL_NDARRAY) {
+            uint32_t row = jl_array_row(doc, (uint32_t)i, 0, &err);
+            if (row != JL_NONE) JL_CHECK(row < doc->nnodes, "row 0 of array %llu", (unsigned long long)i);
+            else if (err.code != JL_OK) JL_CHECK(err.message[0], "row 0 of array %llu: no message", (unsigned long long)i);
+            row = jl_array_row(doc, (uint32_t)i, UINT64_MAX, &err);
+            JL_CHECK(row == JL_NONE, "row 2^64-1 of array %llu exists", (unsigned long long)i);
+        }
+    }
+}
+
+#ifdef JL_FUZZ_HAVE_RENDER
+/* The root as JSON, bounded: text or a clean error (a cycle, the depth
+ * limit, the output limit). */
+static void render_root(jl_doc *doc) {
+    jl_buf b;
+    jl_error err;
+    jl_buf_init(&b, &doc->alloc, (uint64_t)4 << 20);
+    int rc = jl_render_json(doc, doc->root, &b, &err);
+    if (rc == JL_OK) JL_CHECK(b.len > 0 && !b.failed, "JSON of the root is empty");
+    else JL_CHECK(err.code == (jl_code)rc && err.message[0], "render error %d without a message", rc);
+    jl_buf_free(&b);
+}
+#endif
+
+#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
+/* The first rows of joblib_tree: each fullkey selects a node of the kind
+ * the row shows (SQL_API.md: fullkey is a path that selects that node). */
+static void walk_tree(jl_doc *doc) {
+    jl_walk *w = NULL;
+    jl_error err;
+    int rc = jl_walk_start(doc, doc->root, "$", 1, &w, &err);
+    if (rc != JL_OK) {
+        JL_CHECK(err.message[0], "walk start failed without a message");
+        return;
+    }
+    jl_walk_row row;
+    for (int i = 0; i < 2000; i++) {
+        int r = jl_walk_next(w, &row, &err);
+        if (r < 0) JL_CHECK(err.message[0], "walk failed without a message");
+        if (r <= 0) break;
+        JL_CHECK(row.node < doc->nnodes, "walk row node %u", row.node);
+        uint8_t kind = doc->nodes[row.node].kind;
+        uint32_t again;
+        jl_error perr;
+        rc = jl_path_resolve(doc, doc->root, row.fullkey, strlen(row.fullkey), &again, &perr);
+        JL_CHECK(rc == JL_OK && again != JL_NONE, "fullkey %s does not resolve: %s", row.fullkey,
+                 rc ? perr.message : "selects nothing");
+        JL_CHECK(doc->nodes[again].kind == kind, "fullkey %s is a %s, resolves to a %s", row.fullkey,
+                 jl_kind_name(kind), jl_kind_name(doc->nodes[again].kind));
+    }
+    jl_walk_free(w);
+}
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    jl_limits lim;
+    jl_fuzz_limits(&lim);
+    jl_open_opts o = { NULL, &lim };
+    jl_doc *doc = NULL;
+    jl_error err;
+    int rc = jl_open_memory(data, size, 1, &o, &doc, &err);
+    if (rc != JL_OK) {
+        JL_CHECK(doc == NULL, "a failed open returned a doc");
+        JL_CHECK(rc > JL_OK && rc <= JL_E_UNSAFE, "open returned %d", rc);
+        JL_CHECK(err.code == (jl_code)rc, "error code %d, returned %d", err.code, rc);
+        JL_CHECK(err.message[0] && memchr(err.message, 0, sizeof err.message), "empty error message");
+        return 0;
+    }
+    JL_CHECK(doc != NULL, "open succeeded without a doc");
+    jl_check_doc(doc);
+    exercise_arrays(doc);
+#ifdef JL_FUZZ_HAVE_RENDER
+    render_root(doc);
+#endif
+#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
+    walk_tree(doc);
+#endif
+    jl_check_doc(doc);
+    jl_doc_free(doc);
+    return 0;
+}
