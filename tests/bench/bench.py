@@ -1,0 +1,1002 @@
+#!/usr/bin/python3
+"""Benchmark harness: each SQL query of the extension beside the Python code
+a joblib user would write for the same answer, in one run on one machine.
+
+Not a test: it gates nothing. `--tiny` runs everything once on tiny sizes
+(CI, ctest `bench.tiny`) to prove the harness and the SQL surface work; it
+fails only when a case errors or gives a wrong answer, never on a target.
+
+    /usr/bin/python3 tests/bench/bench.py --lib build-bench/joblib.so
+    /usr/bin/python3 tests/bench/bench.py --tiny --lib build/joblib.so --out /tmp/b.md
+    scripts/bench [--tiny]            (builds Release build-bench/ and runs this)
+
+What is measured, per case:
+  in-process     a worker process does the setup (imports, connection,
+                 .load) once, then runs the case `repeat` times after one
+                 warm-up run; each run is timed alone. Peak memory is the
+                 rise of the worker's peak RSS during the run (VmHWM after
+                 /proc/self/clear_refs, so it includes mapped file pages)
+                 and the rise of its anonymous RSS sampled by this process
+                 every 2 ms (memory the run allocated, without file pages).
+  whole-process  the command (sqlite3 shell, python3 -c, cat) is started
+                 `repeat` times after one warm-up; wall time from fork to
+                 exit and the child's peak RSS (ru_maxrss).
+Timings are medians with min-max; ratios are medians of the reference over
+medians of the SQL case (above 1 = SQL is faster). Workloads are made by
+workloads.py with real joblib and kept between runs.
+"""
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MiB = 1 << 20
+
+# ---------------------------------------------------------------------------
+# worker: runs one in-process case, talks to the parent over a pipe
+# ---------------------------------------------------------------------------
+
+
+def _status(field):
+    """A field of /proc/self/status in bytes (kB in the file)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _clear_peak():
+    """Resets VmHWM to the current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def worker_main():
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints of the case go to stderr, not the protocol
+
+    def send(**kw):
+        proto.write(json.dumps(kw) + "\n")
+
+    spec = json.loads(sys.stdin.readline())
+    g = {"__name__": "__bench__", "P": spec["paths"], "LIB": spec["lib"], "OUT": spec["out"]}
+    try:
+        exec(PRELUDE, g)
+        exec(spec["setup"], g)
+    except Exception as e:  # reported, the case is marked failed
+        send(ev="error", where="setup", msg="%s: %s" % (type(e).__name__, e))
+        return 1
+    send(ev="ready")
+    code = compile(spec["run"], "<run>", "exec")
+    after = compile(spec.get("after") or "pass", "<after>", "exec")
+    runs = spec["warmup"] + spec["repeat"]
+    batch = 1  # runs of the code per timed run: sub-millisecond cases are timed over a batch
+    i = 0
+    while i < runs:
+        gc.collect()
+        can_peak = _clear_peak()
+        rss0 = _status("VmRSS")
+        send(ev="begin", i=i)
+        sys.stdin.readline()  # the parent's sampler is running
+        try:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            for _ in range(batch):
+                exec(code, g)
+            t1 = time.perf_counter()
+            c1 = time.process_time()
+        except Exception as e:
+            send(ev="error", where="run", msg="%s: %s" % (type(e).__name__, e))
+            return 1
+        hwm = _status("VmHWM") if can_peak else 0
+        send(ev="end", i=i, t=(t1 - t0) / batch, cpu=(c1 - c0) / batch, batch=batch,
+             peak=max(0, hwm - rss0) if can_peak else None)
+        sys.stdin.readline()  # the parent took its last sample while the result is alive
+        g.pop("r", None)
+        exec(after, g)
+        # a slow case runs fewer times; a fast one in batches of >= 20 ms
+        if i == 0 and t1 - t0 > spec["slow_s"]:
+            runs = min(runs, spec["warmup"] + spec["slow_repeat"])
+        if i == 0 and spec["warmup"] and t1 - t0 < 0.005:
+            batch = int(min(1000, max(1, 0.02 / max(t1 - t0, 1e-6))))
+        i += 1
+    info = None
+    if spec.get("check"):
+        try:
+            exec(spec["check"], g)
+            info = g.get("info")
+        except Exception as e:
+            send(ev="error", where="check", msg="%s: %s" % (type(e).__name__, e))
+            return 1
+    send(ev="done", info=info)
+    return 0
+
+
+# Names every in-process case can use.
+PRELUDE = r"""
+import os, sys, json, zlib, gzip, sqlite3
+import numpy as np
+import joblib
+
+def connect(db=":memory:"):
+    con = sqlite3.connect(db)
+    con.enable_load_extension(True)
+    con.load_extension(LIB)
+    con.enable_load_extension(False)
+    return con
+
+def one(con, sql, *args):
+    return con.execute(sql, args).fetchone()[0]
+
+def count_nodes(o):
+    n = 1
+    if isinstance(o, dict):
+        for v in o.values():
+            n += count_nodes(v)
+    elif isinstance(o, (list, tuple)):
+        for v in o:
+            n += count_nodes(v)
+    return n
+
+def rm(*paths):
+    for p in paths:
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+"""
+
+# ---------------------------------------------------------------------------
+# parent: runs cases
+# ---------------------------------------------------------------------------
+
+
+class AnonSampler:
+    """Samples RssAnon of a process every `period` seconds in a thread."""
+
+    def __init__(self, pid, period=0.002):
+        self.path = "/proc/%d/status" % pid
+        self.period = period
+        self.stop = threading.Event()
+        self.peak = 0
+        self.base = self.read()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return 0
+        m = re.search(rb"RssAnon:\s+(\d+)", data)
+        return int(m.group(1)) * 1024 if m else 0
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.read())
+            self.stop.wait(self.period)
+
+    def finish(self):
+        self.peak = max(self.peak, self.read())
+        self.stop.set()
+        self.thread.join()
+        return max(0, self.peak - self.base)
+
+
+def child_env(extra=None):
+    env = dict(os.environ)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_inprocess(case, ctx):
+    spec = {
+        "paths": ctx.paths, "lib": case.get("lib"), "out": ctx.out_dir,
+        "setup": case.get("setup", ""), "run": case["run"], "after": case.get("after"),
+        "check": case.get("check"), "warmup": case.get("warmup", ctx.warmup),
+        "repeat": ctx.repeat, "slow_repeat": ctx.slow_repeat, "slow_s": ctx.slow_s,
+    }
+    p = subprocess.Popen([ctx.python, os.path.abspath(__file__), "--worker"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         env=child_env(case.get("env")), cwd=ctx.out_dir)
+    p.stdin.write(json.dumps(spec) + "\n")
+    p.stdin.flush()
+    res = {"times": [], "cpu": [], "peaks": [], "anon": [], "info": None, "error": None}
+    warm = spec["warmup"]
+    sampler = None
+    try:
+        for line in p.stdout:
+            ev = json.loads(line)
+            kind = ev["ev"]
+            if kind == "begin":
+                sampler = AnonSampler(p.pid)
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            elif kind == "end":
+                anon = sampler.finish()
+                sampler = None
+                if ev["i"] >= warm:
+                    res["times"].append(ev["t"])
+                    res["cpu"].append(ev["cpu"])
+                    res["batch"] = ev.get("batch", 1)
+                    res["peaks"].append(ev["peak"])
+                    res["anon"].append(anon)
+                p.stdin.write("ok\n")
+                p.stdin.flush()
+            elif kind == "error":
+                res["error"] = "%s: %s" % (ev["where"], ev["msg"])
+            elif kind == "done":
+                res["info"] = ev.get("info")
+    finally:
+        if sampler:
+            sampler.finish()
+        p.stdin.close()
+        rc = p.wait()
+    if rc and not res["error"]:
+        res["error"] = "worker exited with %d" % rc
+    return res
+
+
+# ru_maxrss of a child counts the RSS of the process that forked it (Linux
+# carries the old mm's high-water mark across exec), so a command started
+# from this Python process would show at least this process's RSS. A tiny
+# C launcher forks the command from a ~1 MiB image and reports its peak.
+RUNMAX_C = r"""
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (argc < 3) return 125;
+    pid_t pid = fork();
+    if (pid < 0) return 126;
+    if (pid == 0) { execvp(argv[2], argv + 2); _exit(127); }
+    int st; struct rusage ru;
+    if (wait4(pid, &st, 0, &ru) < 0) return 126;
+    FILE *f = fopen(argv[1], "w");
+    if (f) {
+        fprintf(f, "%ld %.6f\n", ru.ru_maxrss,
+                ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+        fclose(f);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+"""
+
+
+def runmax_path(ctx):
+    """Builds the launcher once into the data directory; None without a C compiler."""
+    import hashlib
+    tag = hashlib.sha1(RUNMAX_C.encode()).hexdigest()[:8]
+    exe = os.path.join(ctx.data_dir, "runmax-" + tag)
+    if os.path.exists(exe):
+        return exe
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    src = exe + ".c"
+    with open(src, "w") as f:
+        f.write(RUNMAX_C)
+    r = subprocess.run([cc, "-O2", "-o", exe, src], capture_output=True)
+    return exe if r.returncode == 0 else None
+
+
+def run_whole_cmd(cmd, ctx, env=None):
+    """(exit code, seconds, CPU seconds, peak RSS bytes, stdout, stderr); CPU
+    and peak are None without the launcher."""
+    launcher = runmax_path(ctx)
+    rss_file = os.path.join(ctx.out_dir, ".maxrss")
+    full = [launcher, rss_file] + cmd if launcher else cmd
+    t0 = time.perf_counter()
+    p = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True, env=child_env(env),
+                       cwd=ctx.out_dir)
+    t1 = time.perf_counter()
+    peak = cpu = None
+    if launcher:
+        try:
+            with open(rss_file) as f:
+                kb, cpu = f.read().split()
+            peak, cpu = int(kb) * 1024, float(cpu)
+            os.unlink(rss_file)
+        except (OSError, ValueError):
+            pass
+    return (p.returncode, t1 - t0, cpu, peak, p.stdout.decode(errors="replace"),
+            p.stderr.decode(errors="replace"))
+
+
+def run_whole(case, ctx):
+    res = {"times": [], "cpu": [], "peaks": [], "anon": [], "info": None, "error": None}
+    warm = case.get("warmup", ctx.warmup)
+    n = warm + ctx.repeat
+    i = 0
+    while i < n:
+        for f in case.get("remove", ()):
+            if os.path.exists(f):
+                os.unlink(f)
+        rc, t, cpu, peak, out, err = run_whole_cmd(case["cmd"], ctx, case.get("env"))
+        if rc != 0:
+            res["error"] = "exit %d: %s" % (rc, err.strip()[-400:])
+            return res
+        if i >= warm:
+            res["times"].append(t)
+            res["cpu"].append(cpu)
+            res["peaks"].append(peak)
+            res["anon"].append(None)
+        if i == 0 and t > ctx.slow_s:
+            n = min(n, warm + ctx.slow_repeat)
+        res["info"] = out.strip()
+        i += 1
+    return res
+
+
+# ---------------------------------------------------------------------------
+# the cases
+# ---------------------------------------------------------------------------
+
+
+def sql_lit(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+def build_cases(ctx):
+    """Every case: id, group, label, side (sql / python / baseline), where
+    (in / whole), the code or command, and for in-process cases a check that
+    the answer is right. SQL cases are made once per --lib when `per_lib`."""
+    P = ctx.paths
+    N = ctx.sizes["array_mib"] * MiB
+    cases = []
+
+    def add(**c):
+        cases.append(c)
+
+    def add_sql(per_lib=False, **c):
+        libs = ctx.libs.items() if per_lib else [next(iter(ctx.libs.items()))]
+        for name, path in libs:
+            d = dict(c)
+            d["lib"] = path
+            if per_lib and len(ctx.libs) > 1:
+                d["id"] = c["id"] + "@" + name
+                d["label"] = c["label"] + " [" + name + "]"
+            d["libname"] = name
+            cases.append(d)
+
+    def shell(db, sql, lib):
+        return [ctx.sqlite3, db, "-cmd", ".load " + lib, sql]
+
+    # -- uncompressed array --------------------------------------------------
+    g = "array"
+    add(id="load.py", group=g, side="python", where="in", size=N,
+        label="joblib.load(arr.pkl)",
+        run="r = joblib.load(P['arr.pkl'])")
+    add_sql(id="load.sql", group=g, side="sql", where="in", size=N,
+            label="Python sqlite3: SELECT joblib_load(path) -> bytes",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_load(?)', P['arr.pkl'])",
+            check="a = joblib.load(P['arr.pkl']); assert one(con, 'SELECT joblib_load(?)', P['arr.pkl']) == a.tobytes()")
+    add_sql(id="load.sqllen", group=g, side="sql", where="in", size=N,
+            label="Python sqlite3: SELECT length(joblib_load(path)) (no bytes object)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT length(joblib_load(?))', P['arr.pkl'])",
+            check="assert one(con, 'SELECT length(joblib_load(?))', P['arr.pkl']) == %d" % N)
+    thp = {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
+    add(id="load.pythp", group=g, side="python", where="in", size=N, env=thp,
+        label="joblib.load(arr.pkl), GLIBC_TUNABLES=glibc.malloc.hugetlb=1",
+        run="r = joblib.load(P['arr.pkl'])")
+    add_sql(id="load.sqlthp", group=g, side="sql", where="in", size=N, env=thp,
+            label="Python sqlite3: SELECT joblib_load(path) -> bytes, GLIBC_TUNABLES=glibc.malloc.hugetlb=1",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_load(?)', P['arr.pkl'])")
+    add(id="load.read", group=g, side="baseline", where="in", size=N,
+        label="baseline: open(arr.pkl).read() (fresh bytes)",
+        run="with open(P['arr.pkl'], 'rb') as f: r = f.read()")
+    add(id="load.bytes", group=g, side="baseline", where="in", size=N,
+        label="baseline: bytes(buf) copy into fresh memory (what Python's sqlite3 does to a BLOB)",
+        setup="buf = bytearray(%d); buf[::4096] = b'x' * len(buf[::4096])" % N,
+        run="r = bytes(buf)")
+    add(id="load.cat", group=g, side="baseline", where="whole", size=N,
+        label="baseline: cat arr.pkl > /dev/null",
+        cmd=["sh", "-c", "cat \"$0\" > /dev/null", P["arr.pkl"]])
+    add(id="load.pyw", group=g, side="python", where="whole", size=N,
+        label="python3 -c 'joblib.load(arr.pkl)'",
+        cmd=[ctx.python, "-c", "import sys, joblib; joblib.load(sys.argv[1])", P["arr.pkl"]])
+    add_sql(id="load.shell", group=g, side="sql", where="whole", size=N,
+            label="sqlite3 shell: SELECT length(joblib_load(path))",
+            cmd=None, shell_sql="SELECT length(joblib_load(%s))" % sql_lit(P["arr.pkl"]),
+            expect=str(N))
+
+    # -- compressed array ----------------------------------------------------
+    for ext, name, wbits in ((".z", "zlib", 15), (".gz", "gzip", 31)):
+        g = "array-" + name
+        f = "arr.pkl" + ext
+        add(id="%s.py" % name, group=g, side="python", where="in", size=N,
+            label="joblib.load(%s)" % f, run="r = joblib.load(P[%r])" % f)
+        add_sql(per_lib=True, id="%s.sql" % name, group=g, side="sql", where="in", size=N,
+                label="Python sqlite3: SELECT joblib_load(%s) -> bytes" % f,
+                setup="con = connect()",
+                run="r = one(con, 'SELECT joblib_load(?)', P[%r])" % f,
+                check="assert one(con, 'SELECT joblib_load(?)', P[%r]) == joblib.load(P['arr.pkl']).tobytes()" % f)
+        add_sql(per_lib=True, id="%s.sqllen" % name, group=g, side="sql", where="in", size=N,
+                label="Python sqlite3: SELECT length(joblib_load(%s))" % f,
+                setup="con = connect()",
+                run="r = one(con, 'SELECT length(joblib_load(?))', P[%r])" % f)
+        add(id="%s.inflate" % name, group=g, side="baseline", where="in", size=N,
+            label="baseline: Python zlib.decompress(file bytes, wbits=%d)" % wbits,
+            setup="data = open(P[%r], 'rb').read()" % f,
+            run="r = zlib.decompress(data, %d)" % wbits)
+        add(id="%s.pyw" % name, group=g, side="python", where="whole", size=N,
+            label="python3 -c 'joblib.load(%s)'" % f,
+            cmd=[ctx.python, "-c", "import sys, joblib; joblib.load(sys.argv[1])", P[f]])
+        add_sql(per_lib=True, id="%s.shell" % name, group=g, side="sql", where="whole", size=N,
+                label="sqlite3 shell: SELECT length(joblib_load(%s))" % f,
+                shell_sql="SELECT length(joblib_load(%s))" % sql_lit(P[f]), expect=str(N))
+
+    # -- which arrays a bundle holds --------------------------------------------
+    g = "info"
+    add_sql(id="info.sql", group=g, side="sql", where="in",
+            label="Python sqlite3: SELECT joblib_info(arr.pkl)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_info(?)', P['arr.pkl'])",
+            check="j = json.loads(one(con, 'SELECT joblib_info(?)', P['arr.pkl'])); "
+                  "assert j['arrays'][0]['nbytes'] == %d, j; info = j['arrays'][0]" % N)
+    add_sql(id="info.sqlz", group=g, side="sql", where="in",
+            label="Python sqlite3: SELECT joblib_info(arr.pkl.z)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_info(?)', P['arr.pkl.z'])",
+            check="j = json.loads(one(con, 'SELECT joblib_info(?)', P['arr.pkl.z'])); "
+                  "assert j['arrays'][0]['nbytes'] == %d, j" % N)
+    add(id="info.py", group=g, side="python", where="in",
+        label="Python: a = joblib.load(arr.pkl); a.dtype, a.shape, a.nbytes",
+        run="a = joblib.load(P['arr.pkl']); r = (a.dtype.str, a.shape, a.nbytes); del a")
+    add(id="info.pyz", group=g, side="python", where="in",
+        label="Python: a = joblib.load(arr.pkl.z); a.dtype, a.shape, a.nbytes",
+        run="a = joblib.load(P['arr.pkl.z']); r = (a.dtype.str, a.shape, a.nbytes); del a")
+    add_sql(id="info.shell", group=g, side="sql", where="whole",
+            label="sqlite3 shell: SELECT joblib_info(arr.pkl)",
+            shell_sql="SELECT joblib_info(%s)" % sql_lit(P["arr.pkl"]))
+
+    # -- a pickle of many small dicts --------------------------------------------
+    g = "tree"
+    add_sql(id="tree.sql", group=g, side="sql", where="in", nodes=ctx.nodes,
+            label="Python sqlite3: SELECT count(*) FROM joblib_tree(dicts.pkl)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT count(*) FROM joblib_tree(?)', P['dicts.pkl'])",
+            check="info = one(con, 'SELECT count(*) FROM joblib_tree(?)', P['dicts.pkl']); "
+                  "assert info == %d, info" % ctx.nodes)
+    add_sql(id="tree.json", group=g, side="baseline", where="in", nodes=ctx.nodes,
+            label="Python sqlite3: SELECT count(*) FROM json_tree(?) (dicts.json text bound)",
+            setup="con = connect(); J = open(P['dicts.json']).read()",
+            run="r = one(con, 'SELECT count(*) FROM json_tree(?)', J)",
+            check="info = one(con, 'SELECT count(*) FROM json_tree(?)', J); "
+                  "assert info == %d, info" % ctx.nodes)
+    add(id="tree.py", group=g, side="python", where="in", nodes=ctx.nodes,
+        label="Python: count_nodes(joblib.load(dicts.pkl))",
+        run="r = count_nodes(joblib.load(P['dicts.pkl']))",
+        check="info = count_nodes(joblib.load(P['dicts.pkl'])); assert info == %d, info" % ctx.nodes)
+    add(id="tree.pyload", group=g, side="python", where="in", nodes=ctx.nodes,
+        label="Python: joblib.load(dicts.pkl) alone",
+        run="r = joblib.load(P['dicts.pkl'])")
+    add_sql(id="tree.shell", group=g, side="sql", where="whole", nodes=ctx.nodes,
+            label="sqlite3 shell: SELECT count(*) FROM joblib_tree(dicts.pkl)",
+            shell_sql="SELECT count(*) FROM joblib_tree(%s)" % sql_lit(P["dicts.pkl"]),
+            expect=str(ctx.nodes))
+    add_sql(id="tree.jsonshell", group=g, side="baseline", where="whole", nodes=ctx.nodes,
+            label="sqlite3 shell: SELECT count(*) FROM json_tree(readfile(dicts.json))",
+            shell_sql="SELECT count(*) FROM json_tree(readfile(%s))" % sql_lit(P["dicts.json"]),
+            expect=str(ctx.nodes))
+
+    # -- dump the array ----------------------------------------------------------
+    for level in (3, 0):
+        g = "dump-zlib3" if level else "dump-none"
+        setup_a = "a = joblib.load(P['arr.pkl'])"
+        py_out = os.path.join(ctx.out_dir, "dump_py_%d.pkl" % level)
+        sql_out = os.path.join(ctx.out_dir, "dump_sql_%d.pkl" % level)
+        add(id="dump%d.py" % level, group=g, side="python", where="in", size=N, warmup=0,
+            label="joblib.dump(a, f, compress=%d)" % level,
+            setup=setup_a, run="r = joblib.dump(a, %r, compress=%d)" % (py_out, level),
+            after="rm(%r)" % py_out)
+        add_sql(per_lib=bool(level), id="dump%d.sql" % level, group=g, side="sql", where="in",
+                size=N, warmup=0,
+                label="Python sqlite3: SELECT joblib_dump(joblib_ndarray(?, '<f8'), f, %d)" % level,
+                setup=setup_a + "; con = connect()",
+                run="r = one(con, \"SELECT joblib_dump(joblib_ndarray(?, '<f8'), ?, %d)\", memoryview(a), %r)"
+                    % (level, sql_out),
+                after="rm(%r)" % sql_out,
+                check="one(con, \"SELECT joblib_dump(joblib_ndarray(?, '<f8'), ?, %d)\", memoryview(a), %r); "
+                      "b = joblib.load(%r); assert b.dtype == a.dtype and np.array_equal(a, b); "
+                      "info = os.path.getsize(%r); rm(%r)" % (level, sql_out, sql_out, sql_out, sql_out))
+        # whole-process: re-dump an existing bundle (array read from arr.pkl)
+        src = P["arr.pkl"]
+        w_py = os.path.join(ctx.out_dir, "re_py.pkl")
+        w_sql = os.path.join(ctx.out_dir, "re_sql.pkl")
+        add(id="dump%d.pyw" % level, group=g, side="python", where="whole", size=N, warmup=0,
+            label="python3 -c 'joblib.dump(joblib.load(arr.pkl), f, compress=%d)'" % level,
+            cmd=[ctx.python, "-c",
+                 "import sys, joblib; joblib.dump(joblib.load(sys.argv[1]), sys.argv[2], compress=%d)"
+                 % level, src, w_py], remove=[w_py])
+        add_sql(per_lib=bool(level), id="dump%d.shell" % level, group=g, side="sql",
+                where="whole", size=N, warmup=0, remove=[w_sql],
+                label="sqlite3 shell: SELECT joblib_dump(joblib_extract(arr.pkl, '$'), f, %d)" % level,
+                shell_sql="SELECT joblib_dump(joblib_extract(%s, '$'), %s, %d)"
+                          % (sql_lit(src), sql_lit(w_sql), level))
+
+    # -- export a table ------------------------------------------------------------
+    g = "export"
+    rows = ctx.sizes["table_rows"]
+    e_sql = os.path.join(ctx.out_dir, "export_sql.pkl")
+    e_py = os.path.join(ctx.out_dir, "export_py.pkl")
+    add_sql(id="export.sql", group=g, side="sql", where="in", rows=rows, warmup=0,
+            label="Python sqlite3: SELECT joblib_export('SELECT * FROM t', f)",
+            setup="con = connect(P['table.db'])",
+            run="r = one(con, 'SELECT joblib_export(?, ?)', 'SELECT * FROM t', %r)" % e_sql,
+            after="rm(%r)" % e_sql,
+            check="import pandas as pd; one(con, 'SELECT joblib_export(?, ?)', 'SELECT * FROM t', %r); "
+                  "df = pd.DataFrame(joblib.load(%r)); ref = pd.read_sql('SELECT * FROM t', con); "
+                  "assert list(df.columns) == list(ref.columns), df.columns; "
+                  "assert df.equals(ref), (df.dtypes, ref.dtypes); info = len(df); rm(%r)"
+                  % (e_sql, e_sql, e_sql))
+    add(id="export.py", group=g, side="python", where="in", rows=rows, warmup=0,
+        label="pandas: joblib.dump(read_sql('SELECT * FROM t').to_dict('list'), f)",
+        setup="import pandas as pd; con = sqlite3.connect(P['table.db'])",
+        run="r = joblib.dump(pd.read_sql('SELECT * FROM t', con).to_dict('list'), %r)" % e_py,
+        after="rm(%r)" % e_py)
+    add(id="export.pycols", group=g, side="python", where="in", rows=rows, warmup=0,
+        label="pandas: joblib.dump({c: df[c].to_numpy() for c in df}, f), df = read_sql(...)",
+        setup="import pandas as pd; con = sqlite3.connect(P['table.db'])",
+        run="df = pd.read_sql('SELECT * FROM t', con); "
+            "r = joblib.dump({c: df[c].to_numpy() for c in df.columns}, %r); del df" % e_py,
+        after="rm(%r)" % e_py)
+    add_sql(id="export.shell", group=g, side="sql", where="whole", rows=rows, warmup=0,
+            remove=[e_sql], db=P["table.db"],
+            label="sqlite3 shell: SELECT joblib_export('SELECT * FROM t', f)",
+            shell_sql="SELECT joblib_export('SELECT * FROM t', %s)" % sql_lit(e_sql))
+    add(id="export.pyw", group=g, side="python", where="whole", rows=rows, warmup=0,
+        remove=[e_py],
+        label="python3 -c 'joblib.dump(pd.read_sql(...).to_dict(\"list\"), f)'",
+        cmd=[ctx.python, "-c",
+             "import sys, sqlite3, joblib, pandas as pd; "
+             "joblib.dump(pd.read_sql('SELECT * FROM t', sqlite3.connect(sys.argv[1])).to_dict('list'), sys.argv[2])",
+             P["table.db"], e_py])
+
+    # -- embeddings matrix -------------------------------------------------------------
+    g = "embeddings"
+    er = ctx.sizes["emb_rows"]
+    k = er // 2
+    emb_n = er * ctx.sizes["emb_dim"] * 4
+    mk = "con.execute('DROP TABLE IF EXISTS emb'); con.execute('CREATE TABLE emb(id INTEGER PRIMARY KEY, v BLOB)'); "
+    add_sql(id="emb.sql", group=g, side="sql", where="in", rows=er, size=emb_n,
+            label="INSERT INTO emb SELECT key, value FROM joblib_each(emb.pkl)",
+            setup="con = connect()",
+            run=mk + "con.execute('INSERT INTO emb SELECT key, value FROM joblib_each(?)', (P['emb.pkl'],)); con.commit()",
+            check="m = joblib.load(P['emb.pkl']); "
+                  "assert one(con, 'SELECT count(*) FROM emb') == %d; "
+                  "assert one(con, 'SELECT v FROM emb WHERE id = ?', %d) == m[%d].tobytes()" % (er, k, k))
+    add(id="emb.py", group=g, side="python", where="in", rows=er, size=emb_n,
+        label="m = joblib.load(emb.pkl); executemany(INSERT, (i, m[i].tobytes()))",
+        setup="con = sqlite3.connect(':memory:')",
+        run=mk + "m = joblib.load(P['emb.pkl']); "
+                 "con.executemany('INSERT INTO emb VALUES (?, ?)', ((i, m[i].tobytes()) for i in range(len(m)))); "
+                 "con.commit(); del m")
+    add_sql(id="emb.row", group=g, side="sql", where="in",
+            label="SELECT joblib_load(emb.pkl, '$[%d]') (one row)" % k,
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_load(?, ?)', P['emb.pkl'], '$[%d]')" % k,
+            check="assert one(con, 'SELECT joblib_load(?, ?)', P['emb.pkl'], '$[%d]') == "
+                  "joblib.load(P['emb.pkl'])[%d].tobytes()" % (k, k))
+    add(id="emb.pyrow", group=g, side="python", where="in",
+        label="joblib.load(emb.pkl)[%d].tobytes()" % k,
+        run="r = joblib.load(P['emb.pkl'])[%d].tobytes()" % k)
+    add(id="emb.pyrowmm", group=g, side="python", where="in",
+        label="joblib.load(emb.pkl, mmap_mode='r')[%d].tobytes()" % k,
+        run="r = joblib.load(P['emb.pkl'], mmap_mode='r')[%d].tobytes()" % k)
+
+    # -- a fitted scikit-learn model ---------------------------------------------------
+    g = "model"
+    add_sql(id="rf.sql", group=g, side="sql", where="in",
+            label="SELECT joblib_load(rf.pkl, '$.n_estimators')",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_load(?, ?)', P['rf.pkl'], '$.n_estimators')",
+            check="assert one(con, 'SELECT joblib_load(?, ?)', P['rf.pkl'], '$.n_estimators') == "
+                  "joblib.load(P['rf.pkl']).n_estimators")
+    add(id="rf.py", group=g, side="python", where="in",
+        label="joblib.load(rf.pkl).n_estimators",
+        run="r = joblib.load(P['rf.pkl']).n_estimators")
+    add_sql(id="rf.info", group=g, side="sql", where="in",
+            label="SELECT joblib_info(rf.pkl)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT joblib_info(?)', P['rf.pkl'])",
+            check="j = json.loads(one(con, 'SELECT joblib_info(?)', P['rf.pkl'])); info = len(j['arrays'])")
+    add_sql(id="rf.tree", group=g, side="sql", where="in",
+            label="SELECT count(*) FROM joblib_tree(rf.pkl)",
+            setup="con = connect()",
+            run="r = one(con, 'SELECT count(*) FROM joblib_tree(?)', P['rf.pkl'])",
+            check="info = one(con, 'SELECT count(*) FROM joblib_tree(?)', P['rf.pkl'])")
+
+    for c in cases:
+        if c["where"] == "whole" and c.get("shell_sql"):
+            c["cmd"] = shell(c.get("db", ":memory:"), c["shell_sql"], c["lib"])
+    return cases
+
+
+# Targets of the issue: (id, text, kind, sql case, reference case, threshold).
+# kind "speed": median(ref) / median(sql) >= threshold;
+# "mem": peak(sql) <= threshold * array bytes + 32 MiB ("array"),
+# "memratio": peak(sql) <= threshold * peak(ref).
+def targets(ctx):
+    t = []
+    zl = "zlib" if "zlib" in ctx.libs else next(iter(ctx.libs))
+    isal = "isal" if "isal" in ctx.libs else None
+
+    def at(cid, lib):
+        return cid + "@" + lib if len(ctx.libs) > 1 else cid
+
+    t.append(("A1", "uncompressed array -> BLOB, Python sqlite3 vs joblib.load (in-process)",
+              "speed", "load.sql", "load.py", 1.0))
+    t.append(("A2", "uncompressed array -> BLOB, sqlite3 shell vs cat (whole-process)",
+              "speed", "load.shell", "load.cat", 0.9))
+    t.append(("A3", "peak memory of the sqlite3 shell load <= array + 32 MiB",
+              "mem", "load.shell", None, 1.0))
+    t.append(("A4", "peak memory of the Python sqlite3 load <= array + 32 MiB (RSS rise)",
+              "mem", "load.sql", None, 1.0))
+    t.append(("A5", "as A1, both with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (THP for malloc)",
+              "speed", "load.sqlthp", "load.pythp", 1.0))
+    for name in ("zlib", "gzip"):
+        t.append(("B-%s" % name, "%s bundle load, Python sqlite3 vs joblib.load, zlib only" % name,
+                  "speed", at(name + ".sql", zl), name + ".py", 3.0))
+        t.append(("B-%s-isal" % name, "%s bundle load, Python sqlite3 vs joblib.load, ISA-L" % name,
+                  "speed", at(name + ".sql", isal) if isal else None, name + ".py", 8.0))
+    t.append(("C", "joblib_info vs joblib.load on the uncompressed bundle", "speed",
+              "info.sql", "info.py", 1000.0))
+    t.append(("D1", "joblib_tree nodes/s vs json_tree on the same data as JSON", "speed",
+              "tree.sql", "tree.json", 2.0))
+    t.append(("D2", "joblib_tree peak memory <= half of json_tree's", "memratio",
+              "tree.sql", "tree.json", 0.5))
+    t.append(("E1", "dump compress=3 vs joblib.dump, zlib only (parallel deflate)", "speed",
+              at("dump3.sql", zl), "dump3.py", 1.8))
+    t.append(("E2", "dump compress=3 vs joblib.dump, ISA-L", "speed",
+              at("dump3.sql", isal) if isal else None, "dump3.py", 8.0))
+    t.append(("E3", "uncompressed dump vs joblib.dump (array bound from Python)", "speed",
+              "dump0.sql", "dump0.py", 1.0))
+    t.append(("E4", "uncompressed re-dump of arr.pkl, sqlite3 shell vs python3 (whole-process)",
+              "speed", "dump0.shell", "dump0.pyw", 1.0))
+    t.append(("F1", "joblib_export vs read_sql + to_dict('list') + joblib.dump", "speed",
+              "export.sql", "export.py", 1.0))
+    t.append(("F2", "joblib_export vs read_sql + {column: ndarray} + joblib.dump (same answer)",
+              "speed", "export.sql", "export.pycols", 1.0))
+    return t
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+
+def fmt_t(s):
+    if s is None:
+        return "-"
+    if s < 1e-3:
+        return "%.0f us" % (s * 1e6)
+    if s < 1:
+        return "%.1f ms" % (s * 1e3)
+    return "%.2f s" % s
+
+
+def fmt_mib(b):
+    return "-" if b is None else "%.0f" % (b / MiB) if b >= 10 * MiB else "%.1f" % (b / MiB)
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def throughput(c, t):
+    if not t:
+        return "-"
+    if c.get("nodes"):
+        return "%.2f M nodes/s" % (c["nodes"] / t / 1e6)
+    if c.get("size"):
+        return "%.2f GB/s" % (c["size"] / t / 1e9)
+    if c.get("rows"):
+        return "%.2f M rows/s" % (c["rows"] / t / 1e6)
+    return "-"
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_info(ctx):
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = "%.1f GiB" % (int(f.readline().split()[1]) / (1 << 20))
+    except OSError:
+        pass
+    thp = ""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            thp = f.read().strip()
+    except OSError:
+        pass
+    vers = sh([ctx.python, "-c",
+               "import sys, numpy, joblib, sqlite3, sklearn, pandas; "
+               "print('Python %s, numpy %s, joblib %s, scikit-learn %s, pandas %s, SQLite (Python) %s' % ("
+               "sys.version.split()[0], numpy.__version__, joblib.__version__, sklearn.__version__, "
+               "pandas.__version__, sqlite3.sqlite_version))"])
+    root = os.path.dirname(os.path.dirname(HERE))
+    commit = sh(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+    dirty = sh(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"])
+    return {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+        "thp": thp, "versions": vers,
+        "sqlite3 shell": sh([ctx.sqlite3, "-version"]).split(" ")[0],
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "libs": ", ".join("%s=%s" % kv for kv in ctx.libs.items()),
+    }
+
+
+def write_report(ctx, cases, results, machine, load_before, load_after, path):
+    L = []
+    L.append("# Benchmark results")
+    L.append("")
+    L.append("Made by `tests/bench/bench.py`%s. Not a test: nothing here gates CI."
+             % (" --tiny (sizes too small for the figures to mean anything)" if ctx.tiny else ""))
+    L.append("")
+    L.append("## Machine")
+    L.append("")
+    for k in ("date", "cpu", "cores", "memory", "kernel", "thp", "versions", "sqlite3 shell",
+              "commit", "libs"):
+        L.append("- %s: %s" % (k, machine[k]))
+    L.append("- load average before / after the run: %s / %s" % (load_before, load_after))
+    L.append("- sizes: %s" % ", ".join("%s=%s" % kv for kv in ctx.sizes.items()))
+    L.append("- runs: %d timed after %d warm-up (cases over %.0f s: %d)%s"
+             % (ctx.repeat, ctx.warmup, ctx.slow_s, ctx.slow_repeat,
+                "; dumps and exports: no warm-up" if not ctx.tiny else ""))
+    if ctx.note:
+        L.append("")
+        L.append("**Note:** " + ctx.note)
+    L.append("")
+    L.append("## Targets")
+    L.append("")
+    L.append("Ratios of medians in this run (above 1: the SQL side is faster).")
+    L.append("")
+    L.append("| | target | SQL | reference | measured | wanted | met |")
+    L.append("|---|---|---|---|---|---|---|")
+    byid = {c["id"]: c for c in cases}
+    N = ctx.sizes["array_mib"] * MiB
+    summary = []
+    for tid, text, kind, sid, rid, thr in targets(ctx):
+        rs = results.get(sid) if sid else None
+        rr = results.get(rid) if rid else None
+        got, want, ok = "not measured", "", None
+        if kind == "speed":
+            want = ">= %gx" % thr
+            if rs and rr and not rs["error"] and not rr["error"] and rs["times"] and rr["times"]:
+                ratio = median(rr["times"]) / median(rs["times"])
+                got, ok = "%.2fx" % ratio, ratio >= thr
+        elif kind == "mem":
+            want = "<= %s MiB" % fmt_mib(N + 32 * MiB)
+            if rs and not rs["error"] and rs["peaks"] and median(rs["peaks"]) is not None:
+                pk = max(p for p in rs["peaks"] if p is not None)
+                got, ok = "%s MiB" % fmt_mib(pk), pk <= N + 32 * MiB
+        elif kind == "memratio":
+            want = "<= %g x" % thr
+            if rs and rr and not rs["error"] and not rr["error"] and rs["peaks"] and rr["peaks"]:
+                a, b = max(rs["peaks"]), max(rr["peaks"])
+                if b:
+                    got = "%s / %s MiB = %.2f" % (fmt_mib(a), fmt_mib(b), a / b)
+                    ok = a <= thr * b
+        mark = "-" if ok is None else ("yes" if ok else "**no**")
+        summary.append((tid, ok))
+        L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            tid, text, "`%s`" % sid if sid else "-", "`%s`" % rid if rid else "-", got, want, mark))
+    L.append("")
+    groups = []
+    for c in cases:
+        if c["group"] not in groups:
+            groups.append(c["group"])
+    for g in groups:
+        L.append("## %s" % g)
+        L.append("")
+        L.append("| case | what | where | median | min - max | CPU | throughput | peak RSS MiB | anon rise MiB | vs SQL |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        gc_ = [c for c in cases if c["group"] == g]
+        sqls = [c for c in gc_ if c["side"] == "sql"]
+        for c in gc_:
+            r = results.get(c["id"])
+            if not r:
+                continue
+            if r["error"]:
+                L.append("| `%s` | %s | %s | **failed** | %s | | | | | |" % (
+                    c["id"], c["label"], c["where"], r["error"].replace("|", "\\|")[:300]))
+                continue
+            m = median(r["times"])
+            lo, hi = min(r["times"]), max(r["times"])
+            # ratio against the first SQL case of the same group and place (and lib)
+            vs = "-"
+            if c["side"] != "sql":
+                peers = [s for s in sqls if s["where"] == c["where"] and s["id"] in results
+                         and not results[s["id"]]["error"]]
+                if peers:
+                    s = peers[0]
+                    vs = "%.2fx (`%s`)" % (m / median(results[s["id"]]["times"]), s["id"])
+            pk = median(r["peaks"])
+            an = median(r["anon"])
+            where = "in-process" if c["where"] == "in" else "whole-process"
+            L.append("| `%s` | %s | %s | %s | %s - %s | %s | %s | %s | %s | %s |" % (
+                c["id"], c["label"].replace("|", "\\|"), where, fmt_t(m), fmt_t(lo), fmt_t(hi),
+                fmt_t(median(r.get("cpu", []))), throughput(c, m), fmt_mib(pk), fmt_mib(an), vs))
+        L.append("")
+    L.append("In-process cases under 5 ms are timed over batches of >= 20 ms (per-run time shown). "
+             "CPU: user + system time of the process (all threads), median; on a shared "
+             "machine it moves less than wall time. "
+             "Peak RSS: in-process, the rise of VmHWM over the RSS before the run "
+             "(includes mapped file pages); whole-process, the child's ru_maxrss. "
+             "Anon rise: anonymous memory sampled every 2 ms (misses spikes shorter than that). "
+             "vs SQL: median of the case over the median of the first SQL case of its group "
+             "at the same place (above 1: SQL faster).")
+    L.append("")
+    text = "\n".join(L)
+    with open(path, "w") as f:
+        f.write(text)
+    return summary
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+
+
+class Ctx:
+    pass
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lib", action="append", default=[],
+                    help="NAME=PATH or PATH of joblib.so; repeat to compare builds "
+                         "(names 'zlib' and 'isal' feed the ISA-L targets)")
+    ap.add_argument("--tiny", action="store_true", help="tiny sizes, 1 run (CI smoke test)")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply the issue's sizes (512 MiB array, 1e6 dicts, ...)")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--slow-repeat", type=int, default=3,
+                    help="runs of a case whose first run takes over --slow-s seconds")
+    ap.add_argument("--slow-s", type=float, default=5.0)
+    ap.add_argument("--data", help="workload directory (kept between runs)")
+    ap.add_argument("--out", help="Markdown report (default tests/bench/RESULTS.md; "
+                                  "--tiny: <data>/RESULTS-tiny.md)")
+    ap.add_argument("--json", help="also write the raw results as JSON here")
+    ap.add_argument("--only", help="regular expression on case ids (e.g. 'load|info')")
+    ap.add_argument("--note", default="", help="a sentence for the report (e.g. machine shared)")
+    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3")
+    ap.add_argument("--python", default=sys.executable)
+    a = ap.parse_args(argv)
+
+    import workloads
+
+    ctx = Ctx()
+    ctx.tiny = a.tiny
+    ctx.python = a.python
+    ctx.sqlite3 = a.sqlite3
+    ctx.repeat = 1 if a.tiny else a.repeat
+    ctx.warmup = 0 if a.tiny else 1
+    ctx.slow_repeat = 1 if a.tiny else a.slow_repeat
+    ctx.slow_s = a.slow_s
+    ctx.note = a.note
+    ctx.libs = {}
+    for spec in a.lib or [os.environ.get("JL_MODULE", "")]:
+        name, _, path = spec.rpartition("=")
+        if not path:
+            ap.error("give --lib PATH of joblib.so (or set JL_MODULE)")
+        ctx.libs[name or ("default" if not ctx.libs else "lib%d" % len(ctx.libs))] = os.path.abspath(path)
+    for p in ctx.libs.values():
+        if not os.path.exists(p):
+            ap.error("no such library: %s" % p)
+    ctx.sizes = workloads.TINY if a.tiny else workloads.scaled(a.scale)
+    build = os.environ.get("JL_BUILD_DIR")
+    data = a.data or os.path.join(build or "/tmp", "bench-data" + ("-tiny" if a.tiny else ""))
+    ctx.data_dir = os.path.abspath(data)
+    ctx.out_dir = os.path.join(ctx.data_dir, "out")
+    os.makedirs(ctx.out_dir, exist_ok=True)
+    out = a.out or (os.path.join(ctx.data_dir, "RESULTS-tiny.md") if a.tiny
+                    else os.path.join(HERE, "RESULTS.md"))
+
+    def log(msg):
+        print("bench: " + msg, flush=True)
+
+    t_start = time.time()
+    ctx.paths = workloads.generate(ctx.data_dir, ctx.sizes, log=log)
+    d = ctx.sizes["dicts"]
+    ctx.nodes = 1 + d * 5  # the list, each dict and its 4 values
+    cases = build_cases(ctx)
+    if a.only:
+        rx = re.compile(a.only)
+        cases = [c for c in cases if rx.search(c["id"])]
+    load_before = loadavg()
+    machine = machine_info(ctx)
+    results = {}
+    failed = 0
+    for c in cases:
+        log("%-22s %s" % (c["id"], c["label"]))
+        r = run_inprocess(c, ctx) if c["where"] == "in" else run_whole(c, ctx)
+        if not r["error"] and c.get("expect") is not None and r["info"] != c["expect"]:
+            r["error"] = "check: printed %r, expected %r" % (r["info"], c["expect"])
+        results[c["id"]] = r
+        if r["error"]:
+            failed += 1
+            log("   FAILED %s" % r["error"])
+        else:
+            log("   median %s  peak %s MiB  %s" % (fmt_t(median(r["times"])), fmt_mib(median(r["peaks"])),
+                                                  throughput(c, median(r["times"]))))
+    load_after = loadavg()
+    summary = write_report(ctx, cases, results, machine, load_before, load_after, out)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"machine": machine, "sizes": ctx.sizes, "results": results}, f, indent=1)
+    met = sum(1 for _, ok in summary if ok)
+    missed = sum(1 for _, ok in summary if ok is False)
+    log("report: %s (%d cases in %.0f s; targets met %d, missed %d)"
+        % (out, len(cases), time.time() - t_start, met, missed))
+    # the closing line test runners read: cases that ran and gave the right answer
+    print("%d passed, %d failed" % (len(cases) - failed, failed))
+    return 1 if failed else 0
+
+
+def reexec_with_preload():
+    """A sanitized joblib.so loads only into a process whose first library is
+    the ASan runtime ($JL_PRELOAD, set by tests/CMakeLists.txt)."""
+    rt = os.environ.get("JL_PRELOAD")
+    if not rt or rt in os.environ.get("LD_PRELOAD", ""):
+        return
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = (rt + " " + env.get("LD_PRELOAD", "")).strip()
+    env["ASAN_OPTIONS"] = "detect_leaks=0"
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        sys.exit(worker_main())
+    reexec_with_preload()
+    sys.path.insert(0, HERE)
+    sys.exit(main(sys.argv[1:]))
