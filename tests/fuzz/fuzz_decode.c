@@ -73,6 +73,25 @@ static void render_root(jl_doc *doc) {
 #if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
 /* The first rows of joblib_tree: each fullkey selects a node of the kind
  * the row shows (SQL_API.md: fullkey is a path that selects that node). */
+/* A key set twice in one dict (only a crafted pickle does that) is told
+ * apart by position in dicts of up to JL_PATH_DUP_SCAN (256) entries; in a
+ * larger dict an earlier duplicate's fullkey selects the last one, as
+ * README "Paths" says. */
+static int in_big_dict(jl_doc *doc, const jl_walk_row *row) {
+    uint32_t parent;
+    jl_error perr;
+    if (!row->path || jl_path_resolve(doc, doc->root, row->path, strlen(row->path), &parent, &perr) != JL_OK ||
+        parent == JL_NONE)
+        return 0;
+    const jl_node *p = &doc->nodes[parent];
+    if (p->kind == JL_OBJECT) {
+        uint32_t st = jl_object_of(doc, parent)->state;
+        if (st == JL_NONE) return 0;
+        p = &doc->nodes[st];
+    }
+    return p->kind == JL_DICT && p->len / 2 > 256;
+}
+
 static void walk_tree(jl_doc *doc) {
     jl_walk *w = NULL;
     jl_error err;
@@ -93,6 +112,7 @@ static void walk_tree(jl_doc *doc) {
         rc = jl_path_resolve(doc, doc->root, row.fullkey, strlen(row.fullkey), &again, &perr);
         JL_CHECK(rc == JL_OK && again != JL_NONE, "fullkey %s does not resolve: %s", row.fullkey,
                  rc ? perr.message : "selects nothing");
+        if (doc->nodes[again].kind != kind && in_big_dict(doc, &row)) continue; /* documented limit */
         JL_CHECK(doc->nodes[again].kind == kind, "fullkey %s is a %s, resolves to a %s", row.fullkey,
                  jl_kind_name(kind), jl_kind_name(doc->nodes[again].kind));
     }
