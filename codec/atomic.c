@@ -1,7 +1,8 @@
 /*
  * atomic.c - files that appear complete or not at all (see atomic.h):
  * temporary file in the same directory, write, fsync, rename over the
- * destination, fsync the directory. POSIX only.
+ * destination, fsync the directory. POSIX only. A successful write also
+ * removes what writers killed mid-write left behind (clean_stale).
  *
  * The few small strings kept here (names of temporary files) come from
  * the C library's malloc: they never leave this file.
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -100,11 +103,13 @@ static int create_tmp(tmpfile_t *t, jl_error *err) {
     size_t bn = strlen(base);
     if (bn > TMP_BASE_MAX) bn = TMP_BASE_MAX;
     size_t dn = slash ? (size_t)(slash - t->target) + 1 : 0; /* keeps the '/' */
-    size_t cap = dn + 1 + bn + 1 + 16 + 7 + 1;
+    size_t cap = dn + 1 + bn + 1 + 20 + 1 + 16 + 7 + 1;
     char *name = malloc(cap);
     if (!name) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
     for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(name, cap, "%.*s.%.*s.%016llx.jltmp", (int)dn, t->target, (int)bn, base,
+        /* the writer's pid is in the name, so that a later write can tell
+         * the leftovers of a killed writer (clean_stale) */
+        snprintf(name, cap, "%.*s.%.*s.%ld-%016llx.jltmp", (int)dn, t->target, (int)bn, base, (long)getpid(),
                  (unsigned long long)random64());
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
@@ -159,6 +164,37 @@ static void discard(tmpfile_t *t) {
     t->tmp = t->target = t->dir = NULL;
 }
 
+/* Removes the temporary files that writers killed before their rename
+ * (SIGKILL, power loss) left next to t->target: ".<name>.<pid>-<hex>.jltmp"
+ * whose pid no longer runs. A live writer's file is never touched. */
+static void clean_stale(const tmpfile_t *t) {
+    const char *slash = strrchr(t->target, '/');
+    const char *base = slash ? slash + 1 : t->target;
+    size_t bn = strlen(base);
+    if (bn > TMP_BASE_MAX) bn = TMP_BASE_MAX;
+    DIR *d = opendir(t->dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        if (len < bn + 2 + 6 || n[0] != '.' || strncmp(n + 1, base, bn) != 0 || n[bn + 1] != '.' ||
+            strcmp(n + len - 6, ".jltmp") != 0)
+            continue;
+        char *end;
+        long pid = strtol(n + bn + 2, &end, 10);
+        if (end == n + bn + 2 || *end != '-' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
+        size_t dl = strlen(t->dir);
+        char *path = malloc(dl + 1 + len + 1);
+        if (!path) break;
+        snprintf(path, dl + 1 + len + 1, "%s/%s", t->dir, n);
+        (void)unlink(path);
+        free(path);
+    }
+    closedir(d);
+}
+
 static void sync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
@@ -192,6 +228,7 @@ int jl_atomic_write_many(const jl_atomic_part *parts, size_t nparts, jl_error *e
         t[i].tmp = NULL;
     }
     if (rc == JL_OK) {
+        for (i = 0; i < nparts; i++) clean_stale(&t[i]);
         for (i = 0; i < nparts; i++) {
             size_t k;
             for (k = 0; k < i && strcmp(t[k].dir, t[i].dir) != 0; k++) {}
