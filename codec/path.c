@@ -654,7 +654,18 @@ int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b) {
     return jl_buf_putc(b, ']');
 }
 
-int jl_path_step_index(jl_buf *b, uint64_t i) { return jl_buf_printf(b, "[%llu]", (unsigned long long)i); }
+int jl_path_step_index(jl_buf *b, uint64_t i) {
+    /* on the walk's hot path: no printf */
+    char tmp[24];
+    int n = sizeof tmp;
+    tmp[--n] = ']';
+    do {
+        tmp[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    tmp[--n] = '[';
+    return jl_buf_append(b, tmp + n, (uint64_t)(sizeof tmp - (size_t)n));
+}
 
 /* 1 when two keys select the same entry by a path literal (same kind and
  * value; tuples element by element, a few levels deep). */

@@ -59,6 +59,9 @@ struct jl_walk {
     char *root_path;    /* owned copy */
     uint32_t ref_node;  /* node whose path is in ref, or JL_NONE */
     seen *tab;          /* owned: open addressing, capacity a power of two */
+    uint8_t *bits;      /* owned: 1 bit per node id < nbits, set once seen_add'ed;
+                         * a clear bit spares the (cache-missing) table look-up */
+    uint64_t nbits;
     uint64_t tcap, tcount;
     unsigned tbits;
     uint32_t *chain;    /* owned: scratch for ref paths */
@@ -87,7 +90,13 @@ static seen *seen_find(const jl_walk *w, uint32_t node) {
     }
 }
 
+/* 0 when node was certainly never added; 1 when it may have been. */
+static int maybe_seen(const jl_walk *w, uint32_t node) {
+    return node >= w->nbits || ((w->bits[node >> 3] >> (node & 7)) & 1);
+}
+
 static int seen_add(jl_walk *w, uint32_t node, uint32_t parent, uint32_t pos) {
+    if (node < w->nbits) w->bits[node >> 3] |= (uint8_t)(1u << (node & 7));
     if ((w->tcount + 1) * 10 > w->tcap * 7) { /* keep the load under 0.7 */
         uint64_t ncap = w->tcap * 2;
         seen *nt = jl_malloc(walloc(w), (size_t)(ncap * sizeof(seen)));
@@ -236,6 +245,15 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
     }
     memcpy(w->root_path, root_path, w->root_len + 1);
     for (uint64_t k = 0; k < w->tcap; k++) w->tab[k].node = JL_NONE;
+    /* the bitmap is an optimization: without memory for it, every look-up
+     * goes to the table */
+    if (doc->nnodes) {
+        w->bits = jl_malloc(&doc->alloc, (size_t)((doc->nnodes + 7) / 8));
+        if (w->bits) {
+            memset(w->bits, 0, (size_t)((doc->nnodes + 7) / 8));
+            w->nbits = doc->nnodes;
+        }
+    }
     jl_buf_append(&w->key, root_path, w->root_len);
     int rc = w->key.failed;
     if (!rc && jl_is_compound(doc->nodes[root].kind)) rc = seen_add(w, root, JL_NONE, 0);
@@ -387,7 +405,7 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         row->attr = attr;
         uint32_t parent = f->node;
         if (!view && child < doc->nnodes && jl_is_compound(doc->nodes[child].kind)) {
-            if (seen_find(w, child)) {
+            if (maybe_seen(w, child) && seen_find(w, child)) {
                 if (ref_path(w, child)) return fail_nomem(w, err);
                 row->is_ref = 1;
                 row->ref_fullkey = w->ref.p;
@@ -409,6 +427,7 @@ void jl_walk_free(jl_walk *w) {
     const jl_alloc *a = walloc(w);
     jl_free(a, w->st);
     jl_free(a, w->tab);
+    jl_free(a, w->bits);
     jl_free(a, w->chain);
     jl_free(a, w->root_path);
     jl_buf_free(&w->key);
