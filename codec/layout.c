@@ -215,6 +215,7 @@ static int open_sidecar(jl_vm *vm, uint32_t name_node, int compressed, uint32_t 
         else jl_unmap(&m);
         return vm->err->code;
     }
+    if (!compressed) doc->blocks[*block].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* block owns the mapping */
     if (jl_file_add(doc, name, compressed ? JL_COMP_ZF : JL_COMP_NONE, vm->err) == JL_NONE) return vm->err->code;
     snprintf(where, where_cap, " in sidecar '%s'", name);
     return JL_OK;

@@ -70,6 +70,7 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     } else {
         rc = attach_stream(doc, m.p, m.len, owner, err);
         if (rc) jl_unmap(&m);
+        else doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
     }
     if (rc) goto fail;
     if (jl_file_add(doc, path, doc->compression, err) == JL_NONE) {

@@ -1,7 +1,9 @@
 /*
  * source.c - input sources: the whole of a file as read-only bytes.
  *
- * A regular, non-empty file is mapped (PROT_READ, MAP_PRIVATE). Anything
+ * A regular, non-empty file is mapped (PROT_READ, MAP_PRIVATE) and its
+ * descriptor stays open in m->fd (for private re-mappings of parts of it,
+ * see jl_block.fd); jl_unmap closes it unless the caller took it. Anything
  * else - an empty regular file (which may still yield bytes, like those in
  * /proc), a pipe, a character device, or a file the kernel refuses to map -
  * is read with read() into a buffer from the caller's allocator that grows
@@ -92,6 +94,7 @@ int jl_map_file(const char *path, const jl_alloc *a, uint64_t max_len, jl_mapped
     m->p = NULL;
     m->len = 0;
     m->is_mmap = 0;
+    m->fd = -1;
     m->alloc = a;
     if (max_len == 0) max_len = UINT64_MAX; /* 0 = no limit */
     int fd;
@@ -117,7 +120,8 @@ int jl_map_file(const char *path, const jl_alloc *a, uint64_t max_len, jl_mapped
                 m->p = q;
                 m->len = size;
                 m->is_mmap = 1;
-                goto done;
+                m->fd = fd; /* kept open */
+                return JL_OK;
             }
         }
         /* not mappable (some file systems): read it instead */
@@ -140,7 +144,19 @@ void jl_unmap(jl_mapped *m) {
         else
             jl_free(m->alloc ? m->alloc : jl_alloc_default(), (void *)(uintptr_t)m->p);
     }
+    if (m->fd >= 0) close(m->fd);
     m->p = NULL;
     m->len = 0;
     m->is_mmap = 0;
+    m->fd = -1;
+}
+
+int jl_mapped_take_fd(jl_mapped *m, uint64_t min_len) {
+    int fd = m->fd;
+    m->fd = -1;
+    if (fd >= 0 && m->len < min_len) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HEAP_BLOCK_MIN ((uint64_t)64 << 10)
 
@@ -31,6 +32,7 @@ void jl_doc_free(jl_doc *doc) {
         jl_block *b = &doc->blocks[i];
         if (b->owner == JL_BLOCK_HEAP) jl_free(a, (void *)b->p);
         else if (b->owner == JL_BLOCK_MMAP && b->p) munmap((void *)b->p, (size_t)b->len);
+        if (b->fd >= 0) close(b->fd);
     }
     for (uint64_t i = 0; i < doc->nfiles; i++) jl_free(a, doc->files[i].path);
     jl_free(a, doc->nodes);
@@ -127,6 +129,7 @@ uint32_t jl_block_add(jl_doc *doc, const uint8_t *p, uint64_t len, uint8_t owner
     b->len = len;
     b->cap = 0;
     b->owner = owner;
+    b->fd = -1;
     return (uint32_t)doc->nblocks++;
 }
 

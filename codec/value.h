@@ -151,10 +151,18 @@ typedef struct jl_block {
     uint64_t len;
     uint64_t cap;     /* heap blocks: capacity; others 0 */
     uint8_t owner;    /* JL_BLOCK_BORROWED, JL_BLOCK_HEAP (jl_free), JL_BLOCK_MMAP (munmap) */
+    int fd;           /* JL_BLOCK_MMAP: the open file mapped at p from offset 0, kept so
+                       * that big arrays can be mapped again privately (never reopened by
+                       * path: the file may have been replaced); jl_doc_free closes it.
+                       * -1 when none (jl_block_add sets -1). */
 } jl_block;
 #define JL_BLOCK_BORROWED 0
 #define JL_BLOCK_HEAP 1
 #define JL_BLOCK_MMAP 2
+/* Mapped files at least this long keep their fd in the block (smaller ones
+ * cannot hold an array worth a private mapping, and a legacy bundle with
+ * many sidecars must not run out of descriptors). */
+#define JL_BLOCK_FD_MIN ((uint64_t)8 << 20)
 
 typedef struct jl_file {
     char *path;                /* owned (doc allocator) */

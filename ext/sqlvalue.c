@@ -21,13 +21,17 @@
  * sqlite3_set_auxdata) before SQLite reads the value, so bytes inside the
  * doc go out with SQLITE_TRANSIENT, and buffers built for the result
  * (converted array bytes, JSON text) are handed over with sqlite3_free
- * instead of being copied.
+ * instead of being copied. A big array that lies as it is in a mapped file
+ * goes out as its own private mapping of that file range instead (no copy,
+ * no second resident copy; the destructor unmaps it).
  */
 #include "ext.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "dtype.h"
 #include "ndarray.h"
@@ -386,6 +390,50 @@ static int r_bytes(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err
     return JL_OK;
 }
 
+/* ---- big arrays as private mappings ------------------------------------------ */
+
+/* Where a BLOB's mapping starts and how long it is, stored in the mapping
+ * just before the BLOB's first byte (a private page, so the file and the
+ * doc's own mapping are untouched). */
+typedef struct blob_map {
+    void *base;
+    size_t len;
+} blob_map;
+
+static void unmap_blob(void *p) {
+    blob_map h;
+    memcpy(&h, (uint8_t *)p - sizeof h, sizeof h);
+    munmap(h.base, h.len);
+}
+
+/* Array bytes [p, p+n) inside block `b` (a file mapped from offset 0 whose
+ * fd the block kept) as the result: a fresh MAP_PRIVATE mapping of the same
+ * file range, writable because SQLite owns a result with a destructor.
+ * Returns 0 when the result is set, -1 to fall back to a copy. */
+static int result_mapped_blob(sqlite3_context *ctx, const jl_block *b, const uint8_t *p, uint64_t n) {
+    if (b->owner != JL_BLOCK_MMAP || b->fd < 0 || p < b->p || n > b->len ||
+        (uint64_t)(p - b->p) > b->len - n)
+        return -1;
+    long ps = sysconf(_SC_PAGESIZE);
+    if (ps <= 0) return -1;
+    uint64_t off = (uint64_t)(p - b->p);
+    uint64_t start = off - off % (uint64_t)ps;
+    if (off - start < sizeof(blob_map)) { /* no room for the header: one page earlier */
+        if (start < (uint64_t)ps) return -1;
+        start -= (uint64_t)ps;
+    }
+    uint64_t len = off + n - start;
+    if (len > SIZE_MAX || start > (uint64_t)INT64_MAX) return -1;
+    void *base = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE, b->fd, (off_t)start);
+    if (base == MAP_FAILED) return -1;
+    uint8_t *q = (uint8_t *)base + (off - start);
+    blob_map h = { base, (size_t)len };
+    memcpy(q - sizeof h, &h, sizeof h);
+    madvise(base, (size_t)len, MADV_SEQUENTIAL);
+    sqlite3_result_blob64(ctx, q, n, unmap_blob); /* SQLite calls unmap_blob even on TOOBIG */
+    return 0;
+}
+
 static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err) {
     const jl_array *a = jl_array_of(doc, id);
     if (a->dtype >= doc->ndtypes || doc->dtypes[a->dtype].has_object || a->items != JL_NONE)
@@ -395,7 +443,9 @@ static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *e
     uint8_t *owned = NULL;
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     if (owned) jl_ext_result_owned_blob(ctx, &doc->alloc, owned, n);
-    else result_doc_blob(ctx, p, n);
+    else if (n < JL_BLOCK_FD_MIN || a->data.block >= doc->nblocks ||
+             result_mapped_blob(ctx, &doc->blocks[a->data.block], p, n) != 0)
+        result_doc_blob(ctx, p, n);
     return JL_OK;
 }
 

@@ -785,6 +785,199 @@ static void test_corpus_legacy(void **state) {
     free(bytes);
 }
 
+/* ---- big arrays: private mappings of the file ------------------------------ */
+
+#define BIG_N ((size_t)16 << 20) /* bytes of the big float64 array */
+
+static uint8_t *big_data(void) {
+    uint8_t *d = malloc(BIG_N);
+    assert_non_null(d);
+    for (size_t i = 0; i < BIG_N; i++) d[i] = (uint8_t)((i * 2654435761u) >> 13 ^ i >> 20);
+    return d;
+}
+
+static void put(uint8_t *b, size_t *n, const void *s, size_t k) {
+    memcpy(b + *n, s, k);
+    *n += k;
+}
+#define PUT(b, n, lit) put(b, n, lit, sizeof(lit) - 1)
+
+/* A NumpyArrayWrapper pickle (protocol 2) of `items` little-endian float64
+ * up to its data: first a BINUNICODE of `fill` bytes that is POPped (when
+ * fill > 0), then `pad` alignment bytes. Returns the prefix length, which is
+ * the data offset in the file. */
+static size_t wrapper_prefix(uint8_t *b, size_t fill, uint8_t pad, uint32_t items) {
+    size_t n = 0;
+    PUT(b, &n, "\x80\x02");
+    if (fill) {
+        uint8_t h[5] = { 'X', (uint8_t)fill, (uint8_t)(fill >> 8), (uint8_t)(fill >> 16), 0 };
+        put(b, &n, h, 5);
+        memset(b + n, 'x', fill);
+        n += fill;
+        PUT(b, &n, "0");
+    }
+    PUT(b, &n, "cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}(U\x08subclasscnumpy\nndarray\n"
+               "U\x05shapeJ");
+    uint8_t le[4] = { (uint8_t)items, (uint8_t)(items >> 8), (uint8_t)(items >> 16), (uint8_t)(items >> 24) };
+    put(b, &n, le, 4);
+    PUT(b, &n, "\x85U\x05orderU\x01" "CU\x05" "dtypecnumpy\ndtype\nU\x02" "f8\x89\x88\x87R(K\x03U\x01<NNN"
+               "J\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tbU\x0a" "allow_mmap\x88"
+               "U\x1bnumpy_array_alignment_bytesK\x10ub");
+    b[n++] = pad;
+    memset(b + n, 0xEE, pad);
+    return n + pad;
+}
+
+/* Writes the bundle with data at file offset `at` (fill and padding chosen
+ * to land there) to `path`. */
+static void write_big(const char *path, const uint8_t *data, size_t n, size_t at) {
+    static uint8_t pre[16384];
+    size_t base = wrapper_prefix(pre, 0, 0, (uint32_t)(n / 8));
+    assert_true(at >= base && at - base < sizeof pre - 1024);
+    size_t got = at - base <= 255 ? wrapper_prefix(pre, 0, (uint8_t)(at - base), (uint32_t)(n / 8))
+                                  : wrapper_prefix(pre, at - base - 6, 0, (uint32_t)(n / 8));
+    assert_int_equal(got, at);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pre, 1, got, f), got);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fwrite(".", 1, 1, f), 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Mappings of `path` in /proc/self/maps: how many, and the file offset of
+ * the one holding `p` in *off (UINT64_MAX when no mapping of it holds p). */
+static int mappings_of(const char *path, const void *p, uint64_t *off) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[4096];
+    int count = 0;
+    *off = UINT64_MAX;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi, o;
+        int at = 0;
+        if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &o, &at) != 3 || !at) continue;
+        char *name = line + at;
+        name[strcspn(name, "\n")] = 0;
+        size_t k = strlen(path);
+        if (strncmp(name, path, k) != 0 || (name[k] && strcmp(name + k, " (deleted)") != 0)) continue;
+        count++;
+        if ((uintptr_t)p >= lo && (uintptr_t)p < hi) *off = o;
+    }
+    fclose(f);
+    return count;
+}
+
+/* Runs sql (?1 = path) and checks the BLOB of its one row: equal to data,
+ * and (when `mapped`) lying in a private mapping of the file that starts at
+ * the page before `at` or earlier; after the statement no mapping of the
+ * file is left. Returns how many mappings of the file the row saw. */
+static int check_big(const char *sql, const char *path, const uint8_t *data, size_t at, int mapped) {
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const void *p = sqlite3_column_blob(st, 0);
+    assert_int_equal(sqlite3_column_bytes(st, 0), BIG_N);
+    assert_memory_equal(p, data, BIG_N);
+    uint64_t off;
+    int count = mappings_of(path, p, &off);
+    if (mapped) {
+        long ps = sysconf(_SC_PAGESIZE);
+        assert_true(off != UINT64_MAX && off % (uint64_t)ps == 0 && off <= at && at - off < 2 * (uint64_t)ps);
+        if (at % (uint64_t)ps < 16) assert_int_equal(off, at - at % (uint64_t)ps - (uint64_t)ps);
+    } else {
+        assert_true(off == UINT64_MAX);
+    }
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(mappings_of(path, NULL, &off), 0);
+    return count;
+}
+
+static void test_big_array_mapped(void **state) {
+    (void)state;
+    long ps = sysconf(_SC_PAGESIZE);
+    uint8_t *data = big_data();
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/jl_test_ext_big_%ld.pkl", (long)getpid());
+    /* data within 16 bytes after a page start (the header goes one page
+     * earlier), 4 bytes before a page end, and in the first page */
+    const size_t at[] = { (size_t)ps * 3 + 8, (size_t)ps * 2 - 4, (size_t)ps * 3, 400 };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        write_big(path, data, BIG_N, at[i]);
+        check_big("SELECT joblib_load(?1)", path, data, at[i], 1);
+    }
+    /* the doc is freed right after the call (a column src is not cached):
+     * the row sees only the BLOB's own mapping, which stays valid */
+    assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE big_src(p)", NULL, NULL, NULL), SQLITE_OK);
+    write_big(path, data, BIG_N, (size_t)ps * 3 + 8);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO big_src VALUES (?1)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(check_big("SELECT joblib_load(p) FROM big_src", path, data, (size_t)ps * 3 + 8, 1), 1);
+    /* a cached doc (constant src) keeps its own mapping beside the BLOB's */
+    assert_int_equal(check_big("SELECT joblib_load(?1)", path, data, (size_t)ps * 3 + 8, 1), 2);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE big_src", NULL, NULL, NULL), SQLITE_OK);
+
+    /* too big for SQLITE_LIMIT_LENGTH: an error, and SQLite unmaps */
+    int old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1 << 20);
+    char *sql = sqlite3_mprintf("SELECT joblib_load(%Q)", path);
+    char *got = run(sql, NULL, 0);
+    assert_string_equal(got, "error:string or blob too big");
+    sqlite3_free(got);
+    sqlite3_free(sql);
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
+    uint64_t off;
+    assert_int_equal(mappings_of(path, NULL, &off), 0);
+
+    /* the same array as BLOB src, or a byte-swapped copy (big-endian data),
+     * is copied as before */
+    uint64_t len;
+    uint8_t *whole = jl_test_read_file(path, &len);
+    assert_non_null(whole);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT joblib_load(?1)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob64(st, 1, whole, len, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(st, 0), BIG_N);
+    assert_memory_equal(sqlite3_column_blob(st, 0), data, BIG_N);
+    sqlite3_finalize(st);
+    free(whole);
+    size_t dt = 0;
+    static uint8_t pre[4096];
+    size_t n = wrapper_prefix(pre, 0, 0, (uint32_t)(BIG_N / 8));
+    for (size_t i = 0; i + 4 < n; i++)
+        if (memcmp(pre + i, "U\x01<", 3) == 0) dt = i + 2;
+    assert_int_not_equal(dt, 0);
+    pre[dt] = '>';
+    uint8_t *swapped = malloc(BIG_N);
+    assert_non_null(swapped);
+    for (size_t i = 0; i < BIG_N; i++) swapped[i] = data[(i & ~(size_t)7) + 7 - (i & 7)];
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pre, 1, n, f), n);
+    assert_int_equal(fwrite(swapped, 1, BIG_N, f), BIG_N);
+    assert_int_equal(fwrite(".", 1, 1, f), 1);
+    assert_int_equal(fclose(f), 0);
+    free(swapped);
+    check_big("SELECT joblib_load(?1)", path, data, n, 0);
+
+    /* smaller than 8 MiB: copied as before */
+    write_big(path, data, (size_t)1 << 20, 400);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT joblib_load(?1)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(st, 0), 1 << 20);
+    assert_memory_equal(sqlite3_column_blob(st, 0), data, 1 << 20);
+    assert_int_equal(mappings_of(path, sqlite3_column_blob(st, 0), &off), 1); /* the doc's only */
+    assert_true(off == UINT64_MAX);
+    sqlite3_finalize(st);
+    unlink(path);
+    free(data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flags),         cmocka_unit_test(test_init_twice),
@@ -797,6 +990,7 @@ int main(void) {
         cmocka_unit_test(test_extract),       cmocka_unit_test(test_config),
         cmocka_unit_test(test_trusted_schema), cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_out_of_memory),  cmocka_unit_test(test_corpus_legacy),
+        cmocka_unit_test(test_big_array_mapped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
