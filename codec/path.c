@@ -667,12 +667,13 @@ int jl_path_step_index(jl_buf *b, uint64_t i) {
     return jl_buf_append(b, tmp + n, (uint64_t)(sizeof tmp - (size_t)n));
 }
 
-/* 1 when two keys select the same entry by a path literal (same kind and
- * value; tuples element by element, a few levels deep). */
+/* 1 when two keys may select the same entry by a path literal (same kind
+ * and value; tuples element by element; deeper than a few levels, 1). */
 static int same_key(const jl_doc *doc, uint32_t a, uint32_t b, unsigned depth) {
     if (a == b) return 1;
     const jl_node *x = &doc->nodes[a], *y = &doc->nodes[b];
-    if (x->kind != y->kind || depth > 4) return 0;
+    if (x->kind != y->kind) return 0;
+    if (depth > 4) return 1; /* too deep to tell: say "maybe", the caller then uses a positional step */
     switch (x->kind) {
     case JL_NULL: return 1;
     case JL_BOOL: return x->u.i == y->u.i;
