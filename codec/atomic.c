@@ -130,12 +130,15 @@ static int create_tmp(tmpfile_t *t, jl_error *err) {
     return jl_fail(err, JL_E_IO, JL_NO_OFFSET, "cannot create a temporary file in '%.200s'", t->dir);
 }
 
-static int write_all(tmpfile_t *t, const uint8_t *p, uint64_t n, const char *path, jl_error *err) {
+/* Writes p[0..n) at the file's end; `before` bytes are already there
+ * (for the RLIMIT_FSIZE check). */
+static int write_bytes(tmpfile_t *t, const uint8_t *p, uint64_t n, uint64_t before, const char *path,
+                       jl_error *err) {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && n > (uint64_t)rl.rlim_cur)
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && before + n > (uint64_t)rl.rlim_cur)
         return jl_fail(err, JL_E_IO, JL_NO_OFFSET,
                        "cannot write '%.160s': %llu bytes exceed the file size limit (RLIMIT_FSIZE %llu bytes)",
-                       path, (unsigned long long)n, (unsigned long long)rl.rlim_cur);
+                       path, (unsigned long long)(before + n), (unsigned long long)rl.rlim_cur);
     while (n) {
         size_t chunk = (size_t)(n < WRITE_CHUNK ? n : WRITE_CHUNK);
         ssize_t w = write(t->fd, p, chunk);
@@ -147,11 +150,21 @@ static int write_all(tmpfile_t *t, const uint8_t *p, uint64_t n, const char *pat
         p += w;
         n -= (uint64_t)w;
     }
+    return JL_OK;
+}
+
+/* Flushes the temporary file to the disk and closes it. */
+static int finish(tmpfile_t *t, const char *path, jl_error *err) {
     if (fsync(t->fd) != 0) return io_fail(err, errno, "write", path);
     int rc = close(t->fd);
     t->fd = -1;
     if (rc != 0) return io_fail(err, errno, "write", path);
     return JL_OK;
+}
+
+static int write_all(tmpfile_t *t, const uint8_t *p, uint64_t n, const char *path, jl_error *err) {
+    int rc = write_bytes(t, p, n, 0, path, err);
+    return rc ? rc : finish(t, path, err);
 }
 
 static void discard(tmpfile_t *t) {
@@ -243,4 +256,61 @@ int jl_atomic_write_many(const jl_atomic_part *parts, size_t nparts, jl_error *e
 int jl_atomic_write(const char *path, const void *p, uint64_t n, jl_error *err) {
     jl_atomic_part part = { path, p, n };
     return jl_atomic_write_many(&part, 1, err);
+}
+
+/* ---- one file written in pieces ------------------------------------------- */
+
+struct jl_atomic_file {
+    tmpfile_t t;
+    char *path;       /* as the caller named it, for messages */
+    uint64_t written;
+};
+
+jl_atomic_file *jl_atomic_open(const char *path, jl_error *err) {
+    if (!path) {
+        jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "no file name");
+        return NULL;
+    }
+    jl_atomic_file *f = calloc(1, sizeof *f);
+    char *copy = f ? dup_n(path, strlen(path)) : NULL;
+    if (!f || !copy) {
+        free(f);
+        jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+        return NULL;
+    }
+    f->path = copy;
+    f->t.fd = -1;
+    int rc = resolve(&f->t, path, err);
+    if (!rc) rc = create_tmp(&f->t, err);
+    if (rc) {
+        jl_atomic_abort(f);
+        return NULL;
+    }
+    return f;
+}
+
+int jl_atomic_append(jl_atomic_file *f, const void *p, uint64_t n, jl_error *err) {
+    int rc = write_bytes(&f->t, p, n, f->written, f->path, err);
+    if (!rc) f->written += n;
+    return rc;
+}
+
+int jl_atomic_commit(jl_atomic_file *f, jl_error *err) {
+    int rc = finish(&f->t, f->path, err);
+    if (!rc && rename(f->t.tmp, f->t.target) != 0) rc = io_fail(err, errno, "write", f->path);
+    if (!rc) {
+        free(f->t.tmp); /* renamed: nothing to remove any more */
+        f->t.tmp = NULL;
+        clean_stale(&f->t);
+        sync_dir(f->t.dir);
+    }
+    jl_atomic_abort(f);
+    return rc;
+}
+
+void jl_atomic_abort(jl_atomic_file *f) {
+    if (!f) return;
+    discard(&f->t);
+    free(f->path);
+    free(f);
 }

@@ -37,4 +37,14 @@ int jl_atomic_write(const char *path, const void *p, uint64_t n, jl_error *err);
  * change under us, leaves the earlier ones done.) */
 int jl_atomic_write_many(const jl_atomic_part *parts, size_t nparts, jl_error *err);
 
+/* One file written in pieces (a stream that is never whole in memory):
+ * open creates the temporary file, append adds bytes at its end, commit
+ * flushes it and renames it over path, abort removes it. Commit and abort
+ * free the handle, whatever happens. */
+typedef struct jl_atomic_file jl_atomic_file;
+jl_atomic_file *jl_atomic_open(const char *path, jl_error *err);
+int jl_atomic_append(jl_atomic_file *f, const void *p, uint64_t n, jl_error *err);
+int jl_atomic_commit(jl_atomic_file *f, jl_error *err);
+void jl_atomic_abort(jl_atomic_file *f);
+
 #endif

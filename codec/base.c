@@ -73,10 +73,37 @@ void jl_buf_init(jl_buf *b, const jl_alloc *a, uint64_t max) {
     b->alloc = a ? a : jl_alloc_default();
     b->max = max;
     b->failed = 0;
+    b->sink = NULL;
+    b->sink_ctx = NULL;
+    b->sunk = 0;
+}
+
+int jl_buf_flush(jl_buf *b) {
+    if (b->failed) return b->failed;
+    if (!b->sink || !b->len) return JL_OK;
+    if (b->sink(b->sink_ctx, b->p, b->len)) {
+        b->failed = JL_E_IO;
+        return b->failed;
+    }
+    b->sunk += b->len;
+    b->len = 0;
+    b->p[0] = 0;
+    return JL_OK;
 }
 
 int jl_buf_append(jl_buf *b, const void *p, uint64_t n) {
     if (b->failed) return b->failed;
+    if (b->sink) {
+        if (b->len + n > JL_BUF_SINK_CHUNK && jl_buf_flush(b)) return b->failed;
+        if (n >= JL_BUF_SINK_CHUNK) {
+            if (b->sink(b->sink_ctx, p, n)) {
+                b->failed = JL_E_IO;
+                return b->failed;
+            }
+            b->sunk += n;
+            return JL_OK;
+        }
+    }
     uint64_t need;
     if (jl_add_overflow(b->len, n, &need) || jl_add_overflow(need, 1, &need) ||
         (b->max && need - 1 > b->max)) {

@@ -121,8 +121,18 @@ typedef struct jl_buf {
     uint64_t len, cap;
     const jl_alloc *alloc;
     uint64_t max; /* largest length allowed, 0 = no limit */
-    int failed;   /* JL_E_NOMEM / JL_E_LIMIT once an append failed; later appends do nothing */
+    int failed;   /* JL_E_NOMEM / JL_E_LIMIT / JL_E_IO once an append failed; later appends do nothing */
+    /* Optional sink: when set, the bytes go on to it in chunks of about
+     * JL_BUF_SINK_CHUNK (large appends directly, without a copy), so a
+     * stream never stands whole in memory; `sunk` counts what it took. */
+    int (*sink)(void *ctx, const void *p, uint64_t n); /* 0 = taken */
+    void *sink_ctx;
+    uint64_t sunk;
 } jl_buf;
+
+#define JL_BUF_SINK_CHUNK ((uint64_t)1 << 20)
+/* Hands what the buffer holds to its sink (nothing without one). */
+int jl_buf_flush(jl_buf *b);
 
 void jl_buf_init(jl_buf *b, const jl_alloc *a, uint64_t max);
 int jl_buf_append(jl_buf *b, const void *p, uint64_t n); /* JL_OK or the failure code */

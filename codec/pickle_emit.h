@@ -57,7 +57,7 @@ int jl_emit_flush(jl_emit *e);
 /* Bytes outside any opcode, straight to the destination (after a flush). */
 int jl_emit_direct(jl_emit *e, const void *p, uint64_t n);
 /* Current absolute position in the destination (valid after a flush). */
-static inline uint64_t jl_emit_tell(const jl_emit *e) { return e->out->len; }
+static inline uint64_t jl_emit_tell(const jl_emit *e) { return e->out->sunk + e->out->len; }
 
 int jl_emit_raw(jl_emit *e, const void *p, uint64_t n);
 int jl_emit_op(jl_emit *e, uint8_t op);
