@@ -73,18 +73,33 @@ void jl_ext_result_buf(sqlite3_context *ctx, jl_buf *b, int json) {
     if (json) sqlite3_result_subtype(ctx, JL_JSON_SUBTYPE);
 }
 
+/* 1, with a joblib: error set, when n bytes are more than SQLite takes
+ * (SQLITE_LIMIT_LENGTH); SQLite's own "string or blob too big" would not
+ * say what or where. */
+static int over_limit(sqlite3_context *ctx, uint64_t n) {
+    int lim = sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+    if (lim < 0 || n <= (uint64_t)lim) return 0;
+    jl_ext_result_errorf(ctx, "a result of %llu bytes is larger than SQLITE_LIMIT_LENGTH (%d bytes)",
+                         (unsigned long long)n, lim);
+    return 1;
+}
+
 /* Bytes inside the doc: copied by SQLite at once. */
 static void result_doc_blob(sqlite3_context *ctx, const uint8_t *p, uint64_t n) {
     if (n == 0) sqlite3_result_zeroblob(ctx, 0); /* a NULL pointer would make NULL */
-    else sqlite3_result_blob64(ctx, p, n, SQLITE_TRANSIENT);
+    else if (!over_limit(ctx, n)) sqlite3_result_blob64(ctx, p, n, SQLITE_TRANSIENT);
 }
 
 static void result_doc_text(sqlite3_context *ctx, const uint8_t *p, uint64_t n) {
     if (n == 0) sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-    else sqlite3_result_text64(ctx, (const char *)p, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    else if (!over_limit(ctx, n)) sqlite3_result_text64(ctx, (const char *)p, n, SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 void jl_ext_result_owned_blob(sqlite3_context *ctx, const jl_alloc *a, uint8_t *owned, uint64_t n) {
+    if (n && over_limit(ctx, n)) {
+        jl_free(a, owned);
+        return;
+    }
     if (n == 0) {
         jl_free(a, owned);
         sqlite3_result_zeroblob(ctx, 0);
@@ -411,9 +426,10 @@ static void unmap_blob(void *p) {
  * file range, writable because SQLite owns a result with a destructor.
  * Returns 0 when the result is set, -1 to fall back to a copy. */
 static int result_mapped_blob(sqlite3_context *ctx, const jl_block *b, const uint8_t *p, uint64_t n) {
+    int lim = sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
     if (b->owner != JL_BLOCK_MMAP || b->fd < 0 || p < b->p || n > b->len ||
-        (uint64_t)(p - b->p) > b->len - n)
-        return -1;
+        (uint64_t)(p - b->p) > b->len - n || (lim >= 0 && n > (uint64_t)lim))
+        return -1; /* the copying path reports an oversized result */
     long ps = sysconf(_SC_PAGESIZE);
     if (ps <= 0) return -1;
     uint64_t off = (uint64_t)(p - b->p);

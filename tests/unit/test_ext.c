@@ -926,7 +926,7 @@ static void test_big_array_mapped(void **state) {
     int old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1 << 20);
     char *sql = sqlite3_mprintf("SELECT joblib_load(%Q)", path);
     char *got = run(sql, NULL, 0);
-    assert_string_equal(got, "error:string or blob too big");
+    assert_string_equal(got, "error:joblib: a result of 16777216 bytes is larger than SQLITE_LIMIT_LENGTH (1048576 bytes)");
     sqlite3_free(got);
     sqlite3_free(sql);
     sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
