@@ -107,12 +107,30 @@ def main():
         os.mkdir(ro)
         os.chmod(ro, 0o555)
         rc, out, err = run(d, "SELECT joblib_dump(1, 'ro/x.pkl');\n")
-        if os.geteuid() == 0:
-            print("skip read-only directory check: root can write anywhere")
-        else:
+        if os.geteuid() != 0:
             check("no write permission: a joblib: error", rc != 0 and "joblib:" in err, err)
             check("no write permission: nothing left", os.listdir(ro) == [], str(os.listdir(ro)))
         os.chmod(ro, 0o755)
+        # root writes anywhere: an immutable directory (chattr +i) refuses
+        # even root; where chattr cannot, /sys refuses file creation
+        imm = os.path.join(d, "imm")
+        os.mkdir(imm)
+        joblib.dump(old, os.path.join(imm, "dest.pkl"))
+        if subprocess.run(["chattr", "+i", imm], capture_output=True).returncode == 0:
+            try:
+                rc, out, err = run(d, "SELECT joblib_dump(json('[1]'), 'imm/dest.pkl');\n")
+                check("no permission: a joblib: error naming the directory",
+                      rc != 0 and "joblib:" in err and "imm" in err, err)
+                with open(os.path.join(imm, "dest.pkl"), "rb") as f:
+                    check("no permission: the old file is untouched", f.read() == old_bytes)
+                check("no permission: nothing else left", os.listdir(imm) == ["dest.pkl"], str(os.listdir(imm)))
+            finally:
+                subprocess.run(["chattr", "-i", imm])
+        else:
+            rc, out, err = run(d, "SELECT joblib_dump(1, '/sys/jl_test_write_faults.pkl');\n")
+            check("no permission (/sys): a joblib: error", rc != 0 and "joblib:" in err and "Permission denied" in err,
+                  err)
+            check("no permission (/sys): nothing left", not os.path.exists("/sys/jl_test_write_faults.pkl"))
         rc, out, err = run(d, "SELECT joblib_dump(1, 'missing/x.pkl');\n")
         check("missing directory: a joblib: error naming it", rc != 0 and "joblib:" in err and "missing" in err, err)
     passed = sum(results)
