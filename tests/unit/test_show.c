@@ -8,6 +8,7 @@
  * error messages, function flags).
  */
 #include "testutil.h"
+#include "treebuild.h"
 
 #include "show.h"
 #include "decode.h"
@@ -39,19 +40,6 @@ static const char SEED_TEXT[] =
 
 /* ---- builders ----------------------------------------------------------------- */
 
-static jl_doc *new_doc(void) {
-    jl_doc *doc = jl_doc_new(NULL, NULL);
-    assert_non_null(doc);
-    return doc;
-}
-
-static uint32_t S(jl_doc *doc, const char *s) {
-    uint32_t id = jl_new_bytes(doc, JL_STR, s, strlen(s), NULL);
-    assert_int_not_equal(id, JL_NONE);
-    return id;
-}
-
-static uint32_t I(jl_doc *doc, int64_t v) { return jl_new_int(doc, v, NULL); }
 static uint32_t F(jl_doc *doc, double v) { return jl_new_float(doc, v, NULL); }
 static uint32_t NONE_(jl_doc *doc) { return jl_node_new(doc, JL_NULL, NULL); }
 
@@ -61,39 +49,9 @@ static uint32_t raw(jl_doc *doc, jl_kind kind, const void *p, uint64_t n) {
     return id;
 }
 
-static uint32_t seq(jl_doc *doc, jl_kind kind, const uint32_t *ids, unsigned n) {
-    uint32_t c = jl_node_new(doc, kind, NULL);
-    assert_int_not_equal(c, JL_NONE);
-    if (n) assert_int_equal(jl_kids_append(doc, c, ids, n, NULL), JL_OK);
-    return c;
-}
-
 /* A dict from k0, v0, k1, v1, ... (npairs pairs). */
 static uint32_t dict(jl_doc *doc, const uint32_t *kv, unsigned npairs) {
     return seq(doc, JL_DICT, kv, 2 * npairs);
-}
-
-static uint32_t global(jl_doc *doc, const char *module, const char *name) {
-    uint32_t id = jl_node_new(doc, JL_GLOBAL, NULL);
-    uint32_t g = jl_global_new(doc, NULL);
-    assert_int_not_equal(g, JL_NONE);
-    doc->nodes[id].u.ext = g;
-    uint8_t *p = jl_heap_alloc(doc, strlen(module), &doc->globals[g].module, NULL);
-    memcpy(p, module, strlen(module));
-    p = jl_heap_alloc(doc, strlen(name), &doc->globals[g].name, NULL);
-    memcpy(p, name, strlen(name));
-    return id;
-}
-
-static uint32_t object(jl_doc *doc, uint32_t cls, uint32_t args, uint32_t state) {
-    uint32_t id = jl_node_new(doc, JL_OBJECT, NULL);
-    uint32_t o = jl_object_new(doc, NULL);
-    assert_int_not_equal(o, JL_NONE);
-    doc->nodes[id].u.ext = o;
-    doc->objects[o].cls = cls;
-    doc->objects[o].args = args;
-    doc->objects[o].state = state;
-    return id;
 }
 
 static uint32_t dtype(jl_doc *doc, const char *descr) {
