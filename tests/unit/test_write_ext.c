@@ -543,45 +543,8 @@ static int setup_db(void) {
     return 0;
 }
 
-/* One column as "type:value": null, int:7, real:1.5, text:abc, blob:00FF. */
-static void put_col(sqlite3_str *s, sqlite3_stmt *st, int i) {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL: sqlite3_str_appendall(s, "null"); break;
-    case SQLITE_INTEGER: sqlite3_str_appendf(s, "int:%lld", sqlite3_column_int64(st, i)); break;
-    case SQLITE_FLOAT: sqlite3_str_appendf(s, "real:%!.15g", sqlite3_column_double(st, i)); break;
-    case SQLITE_TEXT: sqlite3_str_appendf(s, "text:%s", sqlite3_column_text(st, i)); break;
-    default: {
-        const unsigned char *p = sqlite3_column_blob(st, i);
-        int n = sqlite3_column_bytes(st, i);
-        sqlite3_str_appendall(s, "blob:");
-        for (int k = 0; k < n; k++) sqlite3_str_appendf(s, "%02X", p[k]);
-    }
-    }
-}
-
-/* Every row of sql, columns joined by '|', rows by '\n', or
- * "error:<message>". Free with sqlite3_free. */
-static char *query(const char *sql) {
-    sqlite3_stmt *st = NULL;
-    sqlite3_str *s = sqlite3_str_new(db);
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    int rows = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rows++) sqlite3_str_appendchar(s, 1, '\n');
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            if (i) sqlite3_str_appendchar(s, 1, '|');
-            put_col(s, st, i);
-        }
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-        sqlite3_str_reset(s);
-        sqlite3_str_appendf(s, "error:%s", sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    char *out = sqlite3_str_finish(s);
-    return out ? out : sqlite3_mprintf("");
-}
+/* Every row of sql (see jl_test_query). Free with sqlite3_free. */
+static char *query(const char *sql) { return jl_test_query(db, sql, NULL, 0); }
 
 static void expect_at(const char *sql, const char *want, int line) {
     char *got = query(sql);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "base.h"
 
 /* Reads a whole file into malloc'd memory (*len set); NULL if it cannot. */
@@ -34,5 +36,12 @@ typedef struct jl_test_alloc {
 } jl_test_alloc;
 
 void jl_test_alloc_init(jl_test_alloc *t, long fail_after);
+
+/* Runs every statement of sql on db (?1 bound to the BLOB blob[0..n) in
+ * those that have parameters, when blob is not NULL) and returns the rows
+ * of the last one: columns as "type:value" (null, int:7, real:1.5,
+ * text:abc, blob:00FF) joined by '|', rows by '\n'; "error:<message>" on
+ * the first failure. Free with sqlite3_free. */
+char *jl_test_query(sqlite3 *db, const char *sql, const void *blob, int n);
 
 #endif
