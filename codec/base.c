@@ -3,6 +3,7 @@
  * byte buffer (see base.h).
  */
 #include "base.h"
+#include "shared.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,26 @@ void jl_buf_init(jl_buf *b, const jl_alloc *a, uint64_t max) {
     b->sink = NULL;
     b->sink_ctx = NULL;
     b->sunk = 0;
+    b->can_share = 0;
+    b->shared = 0;
+}
+
+/* Grows a buffer that may live in a shared block to hold `need` bytes:
+ * JL_OK, or 1 to use the allocator instead. */
+static int grow_shared(jl_buf *b, uint64_t need) {
+    if (!b->shared && (!b->can_share || need < JL_SHARED_MIN)) return 1;
+    uint64_t ncap = b->cap > UINT64_MAX / 2 ? need : b->cap * 2, got = 0;
+    if (ncap < need) ncap = need;
+    uint8_t *q = b->shared ? jl_shared_resize((uint8_t *)b->p, ncap, &got) : jl_shared_new(ncap, &got);
+    if (!q) return b->shared ? JL_E_NOMEM : 1;
+    if (!b->shared) {
+        if (b->len) memcpy(q, b->p, (size_t)b->len);
+        jl_free(b->alloc, b->p);
+        b->shared = 1;
+    }
+    b->p = (char *)q;
+    b->cap = got;
+    return JL_OK;
 }
 
 int jl_buf_flush(jl_buf *b) {
@@ -111,12 +132,17 @@ int jl_buf_append(jl_buf *b, const void *p, uint64_t n) {
         return b->failed;
     }
     if (need > b->cap) {
-        void *q = b->p;
-        uint64_t cap = b->cap;
-        int rc = jl_grow(b->alloc, &q, &cap, need, 1, 0);
+        int rc = grow_shared(b, need);
+        if (rc == 1) {
+            void *q = b->p;
+            uint64_t cap = b->cap;
+            rc = jl_grow(b->alloc, &q, &cap, need, 1, 0);
+            if (!rc) {
+                b->p = q;
+                b->cap = cap;
+            }
+        }
         if (rc) { b->failed = rc; return rc; }
-        b->p = q;
-        b->cap = cap;
     }
     if (n) memcpy(b->p + b->len, p, (size_t)n);
     b->len += n;
@@ -157,7 +183,9 @@ char *jl_buf_take(jl_buf *b, uint64_t *len) {
 }
 
 void jl_buf_free(jl_buf *b) {
-    jl_free(b->alloc, b->p);
+    if (b->shared) jl_shared_unref((const uint8_t *)b->p);
+    else jl_free(b->alloc, b->p);
+    b->shared = 0;
     b->p = NULL;
     b->len = b->cap = 0;
 }

@@ -128,6 +128,12 @@ typedef struct jl_buf {
     int (*sink)(void *ctx, const void *p, uint64_t n); /* 0 = taken */
     void *sink_ctx;
     uint64_t sunk;
+    /* Opt-in (set after jl_buf_init): past JL_SHARED_MIN the bytes move to a
+     * shared block (shared.h: huge pages, cheap to fault in), and then
+     * `shared` is 1: jl_buf_free unrefs it, and what jl_buf_take returns
+     * is the block's data, released with jl_shared_unref. */
+    int can_share;
+    int shared;
 } jl_buf;
 
 #define JL_BUF_SINK_CHUNK ((uint64_t)1 << 20)

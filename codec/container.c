@@ -15,6 +15,8 @@
  * the whole stream into one buffer that grows geometrically up to max_out
  * and stops with JL_E_LIMIT as soon as the stream has one byte more (the
  * extra byte lands in a one-byte probe, never in a larger allocation).
+ * For jl_decompress_block, a buffer that grows past JL_SHARED_MIN moves to
+ * a shared block (shared.h: huge pages, grown by mremap without a copy).
  * Compression writes the exact framing joblib writes (FORMAT.md 2.2).
  *
  * Every library allocates through the caller's jl_alloc (zalloc, bzalloc,
@@ -23,6 +25,7 @@
  */
 #include "container.h"
 #include "deflate_parallel.h"
+#include "shared.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -62,8 +65,10 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 /* The growing output of one (de)compression. */
 typedef struct sink {
     const jl_alloc *a;
-    uint8_t *p;       /* owned: jl_free(a) unless sink_take took it */
+    uint8_t *p;       /* owned: jl_free(a) (or jl_shared_unref) unless sink_take took it */
     uint64_t len, cap;
+    int can_share;    /* 1: past JL_SHARED_MIN, p becomes a shared block */
+    int shared;       /* 1: p is a shared block's data, not from a */
     uint64_t max;     /* bytes the output may have */
     uint64_t first;   /* capacity of the first allocation */
     int zf;           /* 1: max is the size a ZF header announces */
@@ -90,6 +95,25 @@ static int sink_reserve(sink *s, uint64_t need, jl_error *err) {
     if (ncap > SIZE_MAX)
         return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET,
                        "cannot allocate %llu bytes for the %s stream", ULL(ncap), s->what);
+    if (s->shared || (s->can_share && ncap >= JL_SHARED_MIN)) {
+        uint64_t got = 0;
+        uint8_t *q = s->shared ? jl_shared_resize(s->p, ncap, &got) : jl_shared_new(ncap, &got);
+        if (q && !s->shared) { /* from the allocator's buffer: one copy of < JL_SHARED_MIN */
+            if (s->len) memcpy(q, s->p, (size_t)s->len);
+            jl_free(s->a, s->p);
+            s->shared = 1;
+            jl_shared_prefault(q); /* fresh pages get zeroed on another core */
+        }
+        if (q) {
+            s->p = q;
+            s->cap = min64(got, s->max);
+            return JL_OK;
+        }
+        if (s->shared)
+            return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET,
+                           "cannot map %llu bytes for the %s stream", ULL(ncap), s->what);
+        /* no mapping to be had: the allocator may still do */
+    }
     void *q = jl_realloc(s->a, s->p, (size_t)ncap);
     if (!q)
         return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET,
@@ -108,7 +132,7 @@ static int sink_room(sink *s, uint8_t **dst, uint64_t *room, jl_error *err) {
     }
     if (s->len < s->cap) {
         *dst = s->p + s->len;
-        *room = min64(s->cap - s->len, CHUNK);
+        *room = min64(s->cap - s->len, s->shared ? JL_SHARED_WRITE_STEP : CHUNK);
         s->probing = 0;
     } else {
         *dst = &s->probe;
@@ -130,6 +154,7 @@ static int sink_commit(sink *s, uint64_t produced, jl_error *err) {
                        "decompressed size exceeds the limit of %llu bytes", ULL(s->max));
     }
     s->len += produced;
+    if (s->shared) jl_shared_written(s->p, s->len);
     return JL_OK;
 }
 
@@ -141,9 +166,16 @@ static int sink_append(sink *s, const void *p, uint64_t n, jl_error *err) {
     return JL_OK;
 }
 
-/* Hands the bytes to the caller (never NULL), trimming a loose buffer. */
-static int sink_take(sink *s, uint8_t **out, uint64_t *out_len, jl_error *err) {
-    if (!s->p) {
+/* Hands the bytes to the caller (never NULL), trimming a loose buffer;
+ * *shared (when not NULL) tells a shared block from an allocation. */
+static int sink_take(sink *s, uint8_t **out, uint64_t *out_len, int *shared, jl_error *err) {
+    if (shared) *shared = s->shared;
+    if (s->shared) {
+        uint64_t got;
+        jl_shared_prefault_end(s->p);
+        uint8_t *q = jl_shared_resize(s->p, s->len, &got); /* cuts unused huge pages */
+        if (q) s->p = q;
+    } else if (!s->p) {
         s->p = jl_malloc(s->a, 1);
         if (!s->p)
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET,
@@ -157,11 +189,13 @@ static int sink_take(sink *s, uint8_t **out, uint64_t *out_len, jl_error *err) {
     *out_len = s->len;
     s->p = NULL;
     s->len = s->cap = 0;
+    s->shared = 0;
     return JL_OK;
 }
 
 static void sink_free(sink *s) {
-    jl_free(s->a, s->p);
+    if (s->shared) jl_shared_unref(s->p);
+    else jl_free(s->a, s->p);
     s->p = NULL;
 }
 
@@ -910,10 +944,12 @@ static int check_kind(jl_compression c, jl_error *err) {
     return JL_OK;
 }
 
-int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                  uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err) {
+static int decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                      uint64_t max_out, int can_share, uint8_t **out, uint64_t *out_len,
+                      int *shared, jl_error *err) {
     *out = NULL;
     *out_len = 0;
+    if (shared) *shared = 0;
     int rc = check_kind(c, err);
     if (rc) return rc;
     if (!in) n = 0;
@@ -926,6 +962,7 @@ int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_allo
     if (c == JL_COMP_NONE) first = n;
     sink s;
     sink_init(&s, a ? a : jl_alloc_default(), max_out, first, "decompressed");
+    s.can_share = can_share;
     uint64_t pos = 0;
     for (;;) {
         uint64_t used = 0;
@@ -935,11 +972,30 @@ int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_allo
         while (pos < n && in[pos] == 0) pos++;
         if (pos >= n || jl_detect(in + pos, n - pos) != c) break;
     }
-    if ((rc = sink_take(&s, out, out_len, err))) goto fail;
+    if ((rc = sink_take(&s, out, out_len, shared, err))) goto fail;
     return JL_OK;
 fail:
     sink_free(&s);
     return rc;
+}
+
+int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                  uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err) {
+    return decompress(c, in, n, a, max_out, 0, out, out_len, NULL, err);
+}
+
+int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                        uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
+                        jl_error *err) {
+    int shared = 0;
+    int rc = decompress(c, in, n, a, max_out, 1, out, out_len, &shared, err);
+    *owner = shared ? JL_BLOCK_SHARED : JL_BLOCK_HEAP;
+    return rc;
+}
+
+void jl_decompressed_free(const jl_alloc *a, uint8_t *p, uint8_t owner) {
+    if (owner == JL_BLOCK_SHARED) jl_shared_unref(p);
+    else jl_free(a ? a : jl_alloc_default(), p);
 }
 
 int jl_compress(jl_compression c, int level, const uint8_t *in, uint64_t n, const jl_alloc *a,
@@ -959,7 +1015,7 @@ int jl_compress(jl_compression c, int level, const uint8_t *in, uint64_t n, cons
     sink s;
     sink_init(&s, a ? a : jl_alloc_default(), UINT64_MAX, 4096, "compressed");
     if ((rc = codecs[c].encode(level, in, n, &s, err))) goto fail;
-    if ((rc = sink_take(&s, out, out_len, err))) goto fail;
+    if ((rc = sink_take(&s, out, out_len, NULL, err))) goto fail;
     return JL_OK;
 fail:
     sink_free(&s);

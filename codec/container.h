@@ -33,6 +33,15 @@ int jl_compression_available(jl_compression c);
 int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                   uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err);
 
+/* The same for a doc's block: an output that grows past JL_SHARED_MIN is a
+ * shared block (shared.h) instead of an allocation. *owner says which
+ * (JL_BLOCK_SHARED or JL_BLOCK_HEAP); free with jl_decompressed_free, or
+ * hand to jl_block_add with that owner. Same errors and limits. */
+int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                        uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
+                        jl_error *err);
+void jl_decompressed_free(const jl_alloc *a, uint8_t *p, uint8_t owner);
+
 /* Compresses in[0..n) into a complete container of kind c at `level`
  * (1-9; lz4 0-16) with the exact framing joblib writes (FORMAT.md 2.2).
  * ZF is written with the 19-byte length field. */

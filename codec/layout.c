@@ -197,8 +197,8 @@ static int open_sidecar(jl_vm *vm, uint32_t name_node, int compressed, uint32_t 
     if (compressed) {
         uint8_t *out;
         uint64_t out_len;
-        int rc = jl_decompress(JL_COMP_ZF, m.p, m.len, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
-                               vm->err);
+        int rc = jl_decompress_block(JL_COMP_ZF, m.p, m.len, &doc->alloc, doc->limits.max_decompressed, &out,
+                                     &out_len, &owner, vm->err);
         jl_unmap(&m);
         if (rc) {
             char msg[256];
@@ -207,11 +207,11 @@ static int open_sidecar(jl_vm *vm, uint32_t name_node, int compressed, uint32_t 
         }
         bytes = out;
         len = out_len;
-        owner = JL_BLOCK_HEAP;
     }
     *block = jl_block_add(doc, bytes, len, owner, vm->err);
     if (*block == JL_NONE) {
-        if (owner == JL_BLOCK_HEAP) jl_free(&doc->alloc, (void *)bytes);
+        if (compressed) jl_decompressed_free(&doc->alloc, (uint8_t *)(uintptr_t)bytes, owner);
+        else if (owner == JL_BLOCK_HEAP) jl_free(&doc->alloc, (void *)bytes);
         else jl_unmap(&m);
         return vm->err->code;
     }

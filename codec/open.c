@@ -1,7 +1,8 @@
 /*
  * open.c - opening a bundle (decode.h): the file is mapped, its container
  * detected by magic and, when compressed, inflated into one buffer (bounded
- * by max_decompressed); then the pickle VM runs over the stream from byte 0.
+ * by max_decompressed; a big one is a shared block, shared.h); then the
+ * pickle VM runs over the stream from byte 0.
  * Uncompressed arrays stay in the mapped file: the tree refers to them.
  */
 #include "decode.h"
@@ -23,12 +24,13 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
         doc->stream_len = n;
         return JL_OK;
     }
-    uint8_t *out;
+    uint8_t *out, out_owner;
     uint64_t out_len;
-    int rc = jl_decompress(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len, err);
+    int rc = jl_decompress_block(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
+                                 &out_owner, err);
     if (rc) return rc;
-    if (jl_block_add(doc, out, out_len, JL_BLOCK_HEAP, err) == JL_NONE) {
-        jl_free(&doc->alloc, out);
+    if (jl_block_add(doc, out, out_len, out_owner, err) == JL_NONE) {
+        jl_decompressed_free(&doc->alloc, out, out_owner);
         return err->code;
     }
     doc->stream_len = out_len;

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "opcodes.h"
 
@@ -782,6 +784,127 @@ static int step(jl_vm *vm, uint8_t code, const arg *a, int *stop, uint32_t *root
     return jl_vm_fail(vm, JL_E_FORMAT, "unknown opcode 0x%02x", code);
 }
 
+/* ---- fast paths ------------------------------------------------------------------ */
+
+/* A fresh node when there is room without growing and within max_nodes,
+ * else NULL (the caller falls back to the checked path). */
+static inline jl_node *fast_node(jl_doc *doc, uint8_t kind, uint32_t *id) {
+    uint64_t n = doc->nnodes;
+    if (n >= doc->cap_nodes || n >= doc->limits.max_nodes || n >= JL_NONE - 1) return NULL;
+    jl_node *nd = &doc->nodes[n];
+    memset(nd, 0, sizeof *nd);
+    nd->kind = kind;
+    *id = (uint32_t)n;
+    doc->nnodes = n + 1;
+    return nd;
+}
+
+/* The opcodes that make up most of an object-heavy pickle, done without
+ * the argument record and the checked builders when nothing can fail:
+ * returns 1 when done, 0 to take the general path (vm->pos unchanged,
+ * just after the opcode). Every check of the general path that could
+ * fail is a condition here, so both paths accept the same streams. */
+static inline int fast_op(jl_vm *vm, uint8_t code) {
+    jl_doc *doc = vm->doc;
+    const uint8_t *p = vm->p + vm->pos;
+    uint64_t rem = vm->len - vm->pos;
+    jl_node *nd;
+    uint32_t id;
+    if (vm->nstack >= vm->cap_stack) return 0;
+    switch (code) {
+    case OP_BINGET:
+    case OP_LONG_BINGET: {
+        unsigned w = code == OP_BINGET ? 1 : 4;
+        if (rem < w) return 0;
+        uint64_t idx = w == 1 ? p[0] : le(p, 4);
+        if (idx >= vm->memo.ndense || (id = vm->memo.dense[idx]) == JL_NONE) return 0;
+        vm->pos += w;
+        vm->stack[vm->nstack++] = id;
+        return 1;
+    }
+    case OP_MEMOIZE: {
+        jl_memo *m = &vm->memo;
+        uint64_t idx = m->count;
+        if (vm->nstack == 0 || idx >= m->ndense || idx >= doc->limits.max_memo) return 0;
+        if (m->dense[idx] == JL_NONE) m->count++;
+        m->dense[idx] = vm->stack[vm->nstack - 1];
+        return 1;
+    }
+    case OP_BININT1:
+    case OP_BININT2:
+    case OP_BININT: {
+        unsigned w = code == OP_BININT1 ? 1 : code == OP_BININT2 ? 2 : 4;
+        if (rem < w || !(nd = fast_node(doc, JL_INT, &id))) return 0;
+        nd->u.i = w == 4 ? (int64_t)(int32_t)(uint32_t)le(p, 4) : (int64_t)le(p, w);
+        vm->pos += w;
+        break;
+    }
+    case OP_BINFLOAT: {
+        if (rem < 8 || !(nd = fast_node(doc, JL_FLOAT, &id))) return 0;
+        uint64_t bits = 0;
+        for (int i = 0; i < 8; i++) bits = (bits << 8) | p[i];
+        memcpy(&nd->u.f, &bits, 8);
+        vm->pos += 8;
+        break;
+    }
+    case OP_NEWTRUE:
+    case OP_NEWFALSE:
+        if (!(nd = fast_node(doc, JL_BOOL, &id))) return 0;
+        nd->u.i = code == OP_NEWTRUE;
+        break;
+    case OP_NONE:
+        if (!fast_node(doc, JL_NULL, &id)) return 0;
+        break;
+    case OP_EMPTY_DICT:
+    case OP_EMPTY_LIST:
+    case OP_EMPTY_TUPLE:
+        if (!fast_node(doc, code == OP_EMPTY_DICT ? JL_DICT : code == OP_EMPTY_LIST ? JL_LIST : JL_TUPLE, &id))
+            return 0;
+        break;
+    case OP_SHORT_BINUNICODE: {
+        if (rem < 1 || rem - 1 < p[0] || !valid_wtf8(p + 1, p[0]) || vm->block > UINT16_MAX ||
+            !(nd = fast_node(doc, JL_STR, &id)))
+            return 0;
+        nd->block = (uint16_t)vm->block;
+        nd->len = p[0];
+        nd->u.off = vm->pos + 1;
+        vm->pos += 1 + (uint64_t)p[0];
+        break;
+    }
+    case OP_MARK:
+        if (vm->nmarks >= vm->cap_marks || vm->nmarks >= doc->limits.max_depth) return 0;
+        vm->marks[vm->nmarks++] = vm->nstack;
+        return 1;
+    default:
+        return 0;
+    }
+    vm->stack[vm->nstack++] = id;
+    return 1;
+}
+
+/* ---- resident memory ------------------------------------------------------------ */
+
+#define RELEASE_STEP ((uint64_t)8 << 20)
+
+/* A mapped file's pages behind the VM are handed back to the kernel as it
+ * goes (MADV_DONTNEED): the tree keeps offsets into the file, and a later
+ * read of a string there faults the page in again from the page cache
+ * (the mapping is private and never written, so its content is the
+ * file's). Decoding a 40 MB pickle then costs its nodes, not its nodes
+ * plus the whole file, in resident memory. Advice only: errors ignored. */
+static void release_behind(jl_vm *vm) {
+    const jl_block *b = &vm->doc->blocks[vm->block];
+    vm->release_at = vm->pos + RELEASE_STEP;
+    if (b->owner != JL_BLOCK_MMAP || b->len < 2 * RELEASE_STEP) return;
+    long ps = sysconf(_SC_PAGESIZE);
+    if (ps <= 0) return;
+    uint64_t page = (uint64_t)ps, upto = vm->pos - vm->pos % page;
+    uint64_t from = (vm->released + page - 1) / page * page;
+    if (upto <= from || upto > b->len) return;
+    madvise((void *)(b->p + from), (size_t)(upto - from), MADV_DONTNEED);
+    vm->released = upto;
+}
+
 int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where, uint32_t *root,
               uint64_t *end, jl_error *err) {
     jl_doc *doc = dec->doc;
@@ -800,7 +923,10 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
     dec->nesting++;
     int rc = JL_OK, stop = 0;
     *root = JL_NONE;
+    vm.released = start;
+    vm.release_at = start + RELEASE_STEP;
     while (!stop) {
+        if (vm.pos >= vm.release_at) release_behind(&vm);
         vm.op_off = vm.pos;
         if (vm.pos >= vm.len) {
             rc = jl_fail(err, JL_E_TRUNCATED, vm.pos, "pickle ends without STOP at byte %llu%s",
@@ -808,6 +934,7 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
             break;
         }
         uint8_t code = vm.p[vm.pos++];
+        if (fast_op(&vm, code)) continue;
         const jl_opinfo *op = &jl_opcodes[code];
         if (!op->name) {
             rc = jl_fail(err, JL_E_FORMAT, vm.op_off, "unknown opcode 0x%02x at byte %llu%s", code,

@@ -93,6 +93,7 @@ static void mark_get(const jl_doc *doc, dmark *m) {
 }
 
 static void mark_restore(jl_doc *doc, const dmark *m) {
+    if (m->nnodes < doc->multi_nnodes) jl_doc_multi_forget(doc);
     if (doc->nnodes > m->nnodes) doc->nnodes = m->nnodes;
     if (doc->narrays > m->narrays) doc->narrays = m->narrays;
     if (doc->ndtypes > m->ndtypes) doc->ndtypes = m->ndtypes;

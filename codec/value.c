@@ -4,6 +4,7 @@
  * small read helpers shared by every module.
  */
 #include "value.h"
+#include "shared.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -32,6 +33,7 @@ void jl_doc_free(jl_doc *doc) {
         jl_block *b = &doc->blocks[i];
         if (b->owner == JL_BLOCK_HEAP) jl_free(a, (void *)b->p);
         else if (b->owner == JL_BLOCK_MMAP && b->p) munmap((void *)b->p, (size_t)b->len);
+        else if (b->owner == JL_BLOCK_SHARED) jl_shared_unref(b->p);
         if (b->fd >= 0) close(b->fd);
     }
     for (uint64_t i = 0; i < doc->nfiles; i++) jl_free(a, doc->files[i].path);
@@ -45,6 +47,7 @@ void jl_doc_free(jl_doc *doc) {
     jl_free(a, doc->fields);
     jl_free(a, doc->dims);
     jl_free(a, doc->files);
+    jl_free(a, doc->multi);
     jl_alloc copy = *a;
     jl_free(&copy, doc);
 }
@@ -58,6 +61,12 @@ static int grow(jl_doc *doc, void **p, uint64_t *cap, uint64_t need, size_t elem
                        (unsigned long long)doc->limits.max_alloc);
     if (rc) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory growing the %s table", what);
     return JL_OK;
+}
+
+void jl_doc_multi_forget(jl_doc *doc) {
+    jl_free(&doc->alloc, doc->multi);
+    doc->multi = NULL;
+    doc->multi_nnodes = doc->multi_nobjects = 0;
 }
 
 uint32_t jl_node_new(jl_doc *doc, jl_kind kind, jl_error *err) {

@@ -150,7 +150,8 @@ typedef struct jl_block {
     const uint8_t *p;
     uint64_t len;
     uint64_t cap;     /* heap blocks: capacity; others 0 */
-    uint8_t owner;    /* JL_BLOCK_BORROWED, JL_BLOCK_HEAP (jl_free), JL_BLOCK_MMAP (munmap) */
+    uint8_t owner;    /* JL_BLOCK_BORROWED, JL_BLOCK_HEAP (jl_free), JL_BLOCK_MMAP (munmap),
+                       * JL_BLOCK_SHARED (jl_shared_unref) */
     int fd;           /* JL_BLOCK_MMAP: the open file mapped at p from offset 0, kept so
                        * that big arrays can be mapped again privately (never reopened by
                        * path: the file may have been replaced); jl_doc_free closes it.
@@ -159,6 +160,9 @@ typedef struct jl_block {
 #define JL_BLOCK_BORROWED 0
 #define JL_BLOCK_HEAP 1
 #define JL_BLOCK_MMAP 2
+/* A reference-counted mapping (shared.h), p its data start: the doc holds
+ * one reference, results cut from it may hold more and outlive the doc. */
+#define JL_BLOCK_SHARED 3
 /* Mapped files at least this long keep their fd in the block (smaller ones
  * cannot hold an array worth a private mapping, and a legacy bundle with
  * many sidecars must not run out of descriptors). */
@@ -194,6 +198,11 @@ typedef struct jl_doc {
     uint8_t python;      /* 2 or 3 */
     uint64_t size;       /* bytes of the main file as read (compressed size) */
     uint64_t stream_len; /* bytes of the uncompressed main stream */
+
+    /* walk.c's cache: bit x set when node x (< multi_nnodes) has more than
+     * one incoming edge; dropped by jl_doc_multi_forget */
+    uint64_t *multi;
+    uint64_t multi_nnodes, multi_nobjects;
 } jl_doc;
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -201,6 +210,9 @@ typedef struct jl_doc {
 /* A new empty doc. alloc/limits may be NULL for defaults. */
 jl_doc *jl_doc_new(const jl_alloc *alloc, const jl_limits *limits);
 void jl_doc_free(jl_doc *doc);
+/* Drops walk.c's multi-reference cache: call after changing the children of
+ * existing nodes or removing nodes (appending new nodes needs no call). */
+void jl_doc_multi_forget(jl_doc *doc);
 
 /* ---- building (used by the decoder and the constructors) -------------- */
 

@@ -39,6 +39,8 @@ struct jl_vm {
     uint64_t *marks;  uint64_t nmarks, cap_marks;
     jl_memo memo;
     int proto;
+    uint64_t released;     /* mapped streams: bytes before this were handed back (release_behind) */
+    uint64_t release_at;   /* position at which to hand back more */
 };
 
 /* Runs the VM over bytes [start, len) of `block`; *root is what STOP

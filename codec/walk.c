@@ -4,14 +4,21 @@
  *
  * The walk keeps an explicit stack (one frame per open container), so a
  * 1,000,000-deep list costs memory, not C stack; depth is bounded by
- * doc->limits.max_depth (0 = no bound). Every compound node is expanded
- * once: its first occurrence is recorded in a hash table (node -> parent
- * node and child position), later occurrences become ref rows whose
- * ref_fullkey is rebuilt from that chain (the first occurrence of a node
- * always hangs below the first occurrence of its parent). Strings live
- * in three reused buffers: the current fullkey, the parent's path (a
- * prefix of it, kept in sync incrementally) and the last ref target's
- * path, so a row costs no allocation and O(step) bytes of copying.
+ * doc->limits.max_depth (0 = no bound).
+ *
+ * Every compound node is expanded once; later occurrences are ref rows
+ * naming the fullkey of the first. Only nodes that can be reached twice
+ * need remembering: the doc's multi-reference bitmap (computed once per
+ * doc, see doc_multi) says which nodes have more than one incoming edge;
+ * those (and the walk's root, which a cycle can reach) go into a hash
+ * table with the fullkey of their first occurrence. Every other node is
+ * reached once, so a tree without sharing costs no table at all.
+ *
+ * Strings are lazy: jl_walk_next fills only ids, nodes and keys; the
+ * path strings of a row are built by jl_walk_strings when asked for. The
+ * key buffer holds the fullkeys of the first `kvalid` frames (each frame
+ * remembers its own step position), so asking after any number of
+ * skipped rows rebuilds only the frames that changed meanwhile.
  *
  * Row numbering: the root row is 0 (in each mode it is not returned when
  * the root has children, but its children still name 0 as parent). In
@@ -31,14 +38,15 @@ typedef struct wframe {
     uint32_t node;
     uint64_t row;    /* row number of this node */
     uint64_t cursor; /* next child (objects: jl_object_next_child cursor) */
-    uint64_t klen;   /* length of this node's fullkey in w->key */
+    uint64_t pos;    /* this node's position in the frame below (unused for frame 0) */
+    uint64_t klen;   /* length of this node's fullkey in w->key, when the frame is below kvalid */
 } wframe;
 
-/* First occurrence of an expanded compound node. */
+/* First occurrence of a node reachable more than once: its fullkey,
+ * NUL-terminated, at w->refs.p + off. */
 typedef struct seen {
-    uint32_t node;   /* JL_NONE = empty slot */
-    uint32_t parent; /* JL_NONE for the walk's root */
-    uint32_t pos;    /* child position in parent (index, dict pair, object slot) */
+    uint32_t node; /* JL_NONE = empty slot */
+    uint64_t off;
 } seen;
 
 enum { ST_ROOT, ST_WALK, ST_DONE };
@@ -49,23 +57,26 @@ struct jl_walk {
     int state;
     uint32_t root;
     uint64_t rows;      /* rows returned so far */
-    size_t root_len;    /* root path length: w->key[0..root_len) */
+    size_t root_len;    /* root path length */
+    char *root_path;    /* owned copy */
+    size_t root_parent_len; /* length of the root's parent path */
     wframe *st;         /* owned */
     uint64_t nst, cap;
-    jl_buf key;         /* fullkey of the current row */
-    jl_buf path;        /* path of the current row: a prefix of key */
-    jl_buf ref;         /* fullkey of the first occurrence of ref_node */
+    uint64_t kvalid;    /* frames [0, kvalid) have their fullkey at the head of key */
+    jl_buf key;         /* fullkeys of the valid frames, then the current row's step */
+    jl_buf path;        /* path of the current row (a copy of a prefix of key) */
     jl_buf attr;        /* attribute name of the current row */
-    char *root_path;    /* owned copy */
-    uint32_t ref_node;  /* node whose path is in ref, or JL_NONE */
+    jl_buf refs;        /* fullkeys of first occurrences (seen.off) */
     seen *tab;          /* owned: open addressing, capacity a power of two */
-    uint8_t *bits;      /* owned: 1 bit per node id < nbits, set once seen_add'ed;
-                         * a clear bit spares the (cache-missing) table look-up */
-    uint64_t nbits;
     uint64_t tcap, tcount;
     unsigned tbits;
-    uint32_t *chain;    /* owned: scratch for ref paths */
-    uint64_t chain_cap;
+    /* the current row, for jl_walk_strings */
+    int row_root;       /* 1: the root row (strings are the root path) */
+    uint64_t row_frame; /* index of the parent frame */
+    uint64_t row_pos;   /* child position in that frame's node */
+    uint32_t row_ref;   /* for ref rows: the node whose first fullkey to show */
+    int row_done;       /* strings already built for this row */
+    int row_live;       /* the last jl_walk_next returned a row */
     /* doc table sizes around the last array-row view, to drop it later */
     uint64_t before[5], after[5];
     int view_live;
@@ -74,6 +85,66 @@ struct jl_walk {
 static const jl_alloc *walloc(jl_walk *w) { return &w->doc->alloc; }
 
 static int nomem(jl_error *err) { return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory walking the tree"); }
+
+/* ---- which nodes can be reached twice ------------------------------------------ */
+
+static void mark_edge(uint64_t *once, uint64_t *multi, uint64_t n, uint32_t x) {
+    if (x >= n) return; /* beyond the bitmap: multi anyway */
+    uint64_t bit = 1ull << (x & 63);
+    if (once[x >> 6] & bit) multi[x >> 6] |= bit;
+    else once[x >> 6] |= bit;
+}
+
+/* The doc's multi-reference bitmap: bit x set when node x is the child of
+ * more than one edge the walk follows (dict values, container items, object
+ * children). Computed once and kept in the doc until nodes are removed
+ * (jl_doc_multi_forget); NULL without memory. */
+static const uint64_t *doc_multi(jl_doc *doc) {
+    /* nodes appended since count as multi (needs_table); whatever removes
+     * nodes or changes old nodes' children forgets the cache */
+    if (doc->multi && doc->nnodes >= doc->multi_nnodes && doc->nobjects >= doc->multi_nobjects)
+        return doc->multi;
+    jl_doc_multi_forget(doc);
+    uint64_t n = doc->nnodes, words = (n + 63) / 64 + 1;
+    uint64_t *once = jl_malloc(&doc->alloc, (size_t)(words * 8));
+    uint64_t *multi = jl_malloc(&doc->alloc, (size_t)(words * 8));
+    if (!once || !multi) {
+        jl_free(&doc->alloc, once);
+        jl_free(&doc->alloc, multi);
+        return NULL;
+    }
+    memset(once, 0, (size_t)(words * 8));
+    memset(multi, 0, (size_t)(words * 8));
+    for (uint64_t id = 0; id < n; id++) {
+        const jl_node *nd = &doc->nodes[id];
+        if (nd->kind == JL_DICT) {
+            const uint32_t *k = doc->kids + nd->u.kids.first;
+            for (uint32_t j = 1; j < nd->len; j += 2) mark_edge(once, multi, n, k[j]);
+        } else if (jl_is_container(nd->kind)) {
+            const uint32_t *k = doc->kids + nd->u.kids.first;
+            for (uint32_t j = 0; j < nd->len; j++) mark_edge(once, multi, n, k[j]);
+        } else if (nd->kind == JL_OBJECT) {
+            uint64_t cursor = 0, slot;
+            uint32_t child;
+            while (jl_object_next_child(doc, (uint32_t)id, &cursor, &child, &slot))
+                mark_edge(once, multi, n, child);
+        }
+    }
+    jl_free(&doc->alloc, once);
+    doc->multi = multi;
+    doc->multi_nnodes = doc->nnodes;
+    doc->multi_nobjects = doc->nobjects;
+    return doc->multi;
+}
+
+/* 1 when reaching `child` from `parent` needs the first-occurrence table. */
+static int needs_table(const jl_walk *w, uint32_t parent, uint32_t child) {
+    /* read from the doc each time: another walk may have dropped the cache */
+    const jl_doc *doc = w->doc;
+    if (!doc->multi || child == w->root || child >= doc->multi_nnodes || parent >= doc->multi_nnodes)
+        return 1;
+    return (doc->multi[child >> 6] >> (child & 63)) & 1;
+}
 
 /* ---- first occurrences ------------------------------------------------------ */
 
@@ -90,13 +161,8 @@ static seen *seen_find(const jl_walk *w, uint32_t node) {
     }
 }
 
-/* 0 when node was certainly never added; 1 when it may have been. */
-static int maybe_seen(const jl_walk *w, uint32_t node) {
-    return node >= w->nbits || ((w->bits[node >> 3] >> (node & 7)) & 1);
-}
-
-static int seen_add(jl_walk *w, uint32_t node, uint32_t parent, uint32_t pos) {
-    if (node < w->nbits) w->bits[node >> 3] |= (uint8_t)(1u << (node & 7));
+/* Records the first occurrence of node with fullkey [key, key + n). */
+static int seen_add(jl_walk *w, uint32_t node, const char *key, uint64_t n) {
     if ((w->tcount + 1) * 10 > w->tcap * 7) { /* keep the load under 0.7 */
         uint64_t ncap = w->tcap * 2;
         seen *nt = jl_malloc(walloc(w), (size_t)(ncap * sizeof(seen)));
@@ -115,16 +181,19 @@ static int seen_add(jl_walk *w, uint32_t node, uint32_t parent, uint32_t pos) {
             }
         jl_free(walloc(w), old);
     }
+    uint64_t off = w->refs.len;
+    jl_buf_append(&w->refs, key, (size_t)n);
+    jl_buf_putc(&w->refs, 0);
+    if (w->refs.failed) return JL_E_NOMEM;
     uint64_t h = hash_of(w, node);
     while (w->tab[h].node != JL_NONE) h = (h + 1) & (w->tcap - 1);
     w->tab[h].node = node;
-    w->tab[h].parent = parent;
-    w->tab[h].pos = pos;
+    w->tab[h].off = off;
     w->tcount++;
     return JL_OK;
 }
 
-/* ---- steps -------------------------------------------------------------------- */
+/* ---- path strings ------------------------------------------------------------------ */
 
 static void buf_trunc(jl_buf *b, uint64_t len) {
     if (b->p && len <= b->len) {
@@ -141,31 +210,20 @@ static int append_step(const jl_doc *doc, jl_buf *b, uint32_t parent, uint64_t p
     }
 }
 
-/* Fills w->ref with the fullkey of the first occurrence of target. */
-static int ref_path(jl_walk *w, uint32_t target) {
-    if (w->ref_node == target) return JL_OK;
-    uint64_t n = 0;
-    for (seen *s = seen_find(w, target); s && s->parent != JL_NONE; s = seen_find(w, s->parent)) {
-        if (n + 2 > w->chain_cap &&
-            jl_grow(walloc(w), (void **)&w->chain, &w->chain_cap, n + 2, sizeof(uint32_t), 0))
-            return JL_E_NOMEM;
-        w->chain[n++] = s->parent;
-        w->chain[n++] = s->pos;
-    }
-    w->ref.len = 0;
-    jl_buf_append(&w->ref, w->root_path, w->root_len);
-    for (uint64_t k = n; k >= 2; k -= 2) {
-        int rc = append_step(w->doc, &w->ref, w->chain[k - 2], w->chain[k - 1]);
+/* Makes key hold the fullkeys of frames [0, upto], then the step `pos`
+ * of frame upto's node: the fullkey of that child. */
+static int child_key(jl_walk *w, uint64_t upto, uint64_t pos) {
+    if (w->kvalid > upto + 1) w->kvalid = upto + 1;
+    buf_trunc(&w->key, w->st[w->kvalid - 1].klen);
+    for (uint64_t d = w->kvalid; d <= upto; d++) {
+        int rc = append_step(w->doc, &w->key, w->st[d - 1].node, w->st[d].pos);
         if (rc) return rc;
+        w->st[d].klen = w->key.len;
     }
-    w->ref_node = target;
-    return w->ref.failed;
-}
-
-/* Keeps w->path == the first len bytes of w->key. */
-static void sync_path(jl_walk *w, uint64_t len) {
-    if (len <= w->path.len) buf_trunc(&w->path, len);
-    else jl_buf_append(&w->path, w->key.p + w->path.len, len - w->path.len);
+    w->kvalid = upto + 1;
+    int rc = append_step(w->doc, &w->key, w->st[upto].node, pos);
+    if (rc) return rc;
+    return w->key.failed;
 }
 
 /* ---- array-row views ------------------------------------------------------------ */
@@ -190,6 +248,7 @@ static void drop_view(jl_walk *w) {
     w->doc->ndims = w->before[2];
     w->doc->nkids = w->before[3];
     w->doc->ndtypes = w->before[4];
+    if (w->doc->nnodes < w->doc->multi_nnodes) jl_doc_multi_forget(w->doc);
 }
 
 /* ---- the walk ------------------------------------------------------------------ */
@@ -204,7 +263,7 @@ static int expandable(const jl_doc *doc, uint32_t id, int tree) {
     return 0;
 }
 
-static int push(jl_walk *w, uint32_t node, uint64_t row, jl_error *err) {
+static int push(jl_walk *w, uint32_t node, uint64_t row, uint64_t pos, jl_error *err) {
     uint64_t max = w->doc->limits.max_depth;
     if (max && w->nst >= max)
         return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "tree deeper than max_depth (%llu)",
@@ -215,7 +274,8 @@ static int push(jl_walk *w, uint32_t node, uint64_t row, jl_error *err) {
     f->node = node;
     f->row = row;
     f->cursor = 0;
-    f->klen = w->key.len;
+    f->pos = pos;
+    f->klen = w->root_len;
     return JL_OK;
 }
 
@@ -228,55 +288,43 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
     w->doc = doc;
     w->tree = tree != 0;
     w->root = root;
-    w->ref_node = JL_NONE;
     jl_buf_init(&w->key, &doc->alloc, 0);
     jl_buf_init(&w->path, &doc->alloc, 0);
-    jl_buf_init(&w->ref, &doc->alloc, 0);
     jl_buf_init(&w->attr, &doc->alloc, 0);
+    jl_buf_init(&w->refs, &doc->alloc, 0);
     if (!root_path) root_path = "$";
     w->root_len = strlen(root_path);
     w->root_path = jl_malloc(&doc->alloc, w->root_len + 1);
-    w->tcap = 1024;
-    w->tbits = 10;
+    w->tcap = 64;
+    w->tbits = 6;
     w->tab = jl_malloc(&doc->alloc, (size_t)(w->tcap * sizeof(seen)));
     if (!w->root_path || !w->tab) {
         jl_walk_free(w);
         return nomem(err);
     }
     memcpy(w->root_path, root_path, w->root_len + 1);
+    size_t plen = jl_path_parent_len(root_path, w->root_len);
+    w->root_parent_len = plen < w->root_len ? plen : w->root_len;
     for (uint64_t k = 0; k < w->tcap; k++) w->tab[k].node = JL_NONE;
-    /* the bitmap is an optimization: without memory for it, every look-up
-     * goes to the table */
-    if (doc->nnodes) {
-        w->bits = jl_malloc(&doc->alloc, (size_t)((doc->nnodes + 7) / 8));
-        if (w->bits) {
-            memset(w->bits, 0, (size_t)((doc->nnodes + 7) / 8));
-            w->nbits = doc->nnodes;
-        }
-    }
+    /* without memory for the bitmap every compound node goes to the table */
+    if (jl_is_compound(doc->nodes[root].kind)) doc_multi(doc);
     jl_buf_append(&w->key, root_path, w->root_len);
     int rc = w->key.failed;
-    if (!rc && jl_is_compound(doc->nodes[root].kind)) rc = seen_add(w, root, JL_NONE, 0);
+    if (!rc && jl_is_compound(doc->nodes[root].kind)) rc = seen_add(w, root, root_path, w->root_len);
     if (rc) {
         jl_walk_free(w);
         return nomem(err);
     }
     if (!w->tree && expandable(doc, root, 0)) {
         /* each: the children of the root, whose path is the root's fullkey */
-        jl_buf_append(&w->path, root_path, w->root_len);
-        if (w->path.failed || (rc = push(w, root, 0, err))) {
+        if ((rc = push(w, root, 0, 0, err))) {
             jl_walk_free(w);
-            return rc ? rc : nomem(err);
+            return rc;
         }
+        w->kvalid = 1;
         w->rows = 1;
         w->state = ST_WALK;
     } else {
-        size_t plen = jl_path_parent_len(root_path, w->root_len);
-        jl_buf_append(&w->path, root_path, plen < w->root_len ? plen : w->root_len);
-        if (w->path.failed) {
-            jl_walk_free(w);
-            return nomem(err);
-        }
         w->state = ST_ROOT;
     }
     *out = w;
@@ -301,6 +349,8 @@ static int fail_nomem(jl_walk *w, jl_error *err) { return fail_rc(w, nomem(err))
 int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
     jl_doc *doc = w->doc;
     drop_view(w);
+    w->row_done = 0;
+    w->row_live = 0;
     if (w->state == ST_DONE) return 0;
     if (w->state == ST_ROOT) {
         memset(row, 0, sizeof *row);
@@ -309,14 +359,14 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         row->node = w->root;
         row->key = JL_NONE;
         row->index = -1;
-        row->step = "";
-        row->fullkey = w->key.p;
-        row->path = w->path.p;
+        w->row_root = 1;
+        w->row_live = 1;
         w->rows = 1;
         w->state = ST_DONE;
         if (w->tree && expandable(doc, w->root, 1)) {
-            int rc = push(w, w->root, 0, err);
+            int rc = push(w, w->root, 0, 0, err);
             if (rc) return fail_rc(w, rc);
+            w->kvalid = 1;
             w->state = ST_WALK;
         }
         return 1;
@@ -386,33 +436,37 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         }
         if (!have) {
             w->nst--;
+            if (w->kvalid > w->nst) w->kvalid = w->nst;
             continue;
         }
-        /* this row's strings */
-        buf_trunc(&w->key, f->klen);
-        sync_path(w, f->klen);
-        int rc = append_step(doc, &w->key, f->node, pos);
-        if (rc || w->key.failed || w->path.failed) return fail_nomem(w, err);
-        memset(row, 0, sizeof *row);
         row->id = w->rows++;
         row->parent = f->row;
         row->node = child;
         row->key = key;
         row->index = index;
-        row->step = w->key.p + f->klen;
-        row->fullkey = w->key.p;
-        row->path = w->path.p;
+        row->step = row->fullkey = row->path = row->ref_fullkey = NULL;
+        row->is_ref = 0;
         row->attr = attr;
+        w->row_root = 0;
+        w->row_live = 1;
+        w->row_frame = w->nst - 1;
+        w->row_pos = pos;
         uint32_t parent = f->node;
         if (!view && child < doc->nnodes && jl_is_compound(doc->nodes[child].kind)) {
-            if (maybe_seen(w, child) && seen_find(w, child)) {
-                if (ref_path(w, child)) return fail_nomem(w, err);
-                row->is_ref = 1;
-                row->ref_fullkey = w->ref.p;
-            } else {
-                if (seen_add(w, child, parent, (uint32_t)pos)) return fail_nomem(w, err);
-                if (w->tree && expandable(doc, child, 1) && (rc = push(w, child, row->id, err)))
-                    return fail_rc(w, rc);
+            int first = 1;
+            if (needs_table(w, parent, child)) {
+                if (seen_find(w, child)) {
+                    first = 0;
+                    row->is_ref = 1;
+                    w->row_ref = child;
+                } else {
+                    int rc = child_key(w, w->nst - 1, pos);
+                    if (rc || seen_add(w, child, w->key.p, w->key.len)) return fail_nomem(w, err);
+                }
+            }
+            if (first && w->tree && expandable(doc, child, 1)) {
+                int rc = push(w, child, row->id, pos, err);
+                if (rc) return fail_rc(w, rc);
             }
         }
         return 1;
@@ -421,18 +475,44 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
     return 0;
 }
 
+int jl_walk_strings(jl_walk *w, jl_walk_row *row, jl_error *err) {
+    if (!w->row_live) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "the walk has no current row");
+    if (w->row_done) return JL_OK;
+    if (w->row_root) {
+        row->step = "";
+        row->fullkey = w->root_path;
+        w->path.len = 0;
+        jl_buf_append(&w->path, w->root_path, w->root_parent_len);
+    } else {
+        if (child_key(w, w->row_frame, w->row_pos) || w->key.failed) return nomem(err);
+        uint64_t plen = w->st[w->row_frame].klen;
+        w->path.len = 0;
+        jl_buf_append(&w->path, w->key.p, (size_t)plen);
+        row->step = w->key.p + plen;
+        row->fullkey = w->key.p;
+    }
+    if (w->path.failed) return nomem(err);
+    if (!w->path.p) jl_buf_putc(&w->path, 0), w->path.len = 0;
+    if (w->path.failed) return nomem(err);
+    row->path = w->path.p;
+    if (row->is_ref) {
+        seen *s = seen_find(w, w->row_ref);
+        row->ref_fullkey = s ? w->refs.p + s->off : "";
+    }
+    w->row_done = 1;
+    return JL_OK;
+}
+
 void jl_walk_free(jl_walk *w) {
     if (!w) return;
     drop_view(w);
     const jl_alloc *a = walloc(w);
     jl_free(a, w->st);
     jl_free(a, w->tab);
-    jl_free(a, w->bits);
-    jl_free(a, w->chain);
     jl_free(a, w->root_path);
     jl_buf_free(&w->key);
     jl_buf_free(&w->path);
-    jl_buf_free(&w->ref);
     jl_buf_free(&w->attr);
+    jl_buf_free(&w->refs);
     jl_free(a, w);
 }

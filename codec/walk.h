@@ -24,6 +24,7 @@ typedef struct jl_walk_row {
     uint32_t node;     /* node id */
     uint32_t key;      /* key node for dict entries, else JL_NONE */
     int64_t index;     /* list index / array row for indexed children, else -1 */
+    /* the strings are NULL until jl_walk_strings fills them */
     const char *step;  /* the path step from parent ("[3]", ".name"), "" for root */
     const char *fullkey; /* full path of this node ("$..." ) NUL-terminated */
     const char *path;    /* full path of the parent ("$" for the root's children) */
@@ -41,6 +42,10 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
 /* Next row: returns 1 and fills *row (valid until the next call), 0 at
  * the end, or a negative value with err set. */
 int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err);
+/* Fills step, fullkey, path (and ref_fullkey for refs) of the row the last
+ * jl_walk_next returned; valid until the next call of either. Costs only
+ * the steps that changed since the last row whose strings were asked for. */
+int jl_walk_strings(jl_walk *w, jl_walk_row *row, jl_error *err);
 void jl_walk_free(jl_walk *w);
 
 #endif

@@ -346,7 +346,7 @@ static int put_fields(W *w, const jl_dtype *d) {
     for (uint32_t i = 0; i < d->nfields; i++) {
         const jl_field *f = &doc->fields[d->fields_at + i];
         int titled = f->title.len > 0;
-        const uint8_t *name, *title = NULL;
+        const uint8_t *name = NULL, *title = NULL;
         if ((rc = ref_bytes(w, JL_NONE, f->name, &name)) || (titled && (rc = ref_bytes(w, JL_NONE, f->title, &title))))
             return rc;
         uint32_t tuple_idx = JL_NONE;
@@ -432,7 +432,7 @@ static int put_dtype(W *w, uint32_t dt) {
     if (dt_structured(d)) {
         if ((rc = save(w)) || (d->nfields > 3 && (rc = jl_emit_op(&w->e, OP_MARK)))) return rc;
         for (uint32_t i = 0; i < d->nfields; i++) {
-            const uint8_t *name;
+            const uint8_t *name = NULL;
             const jl_field *f = &doc->fields[d->fields_at + i];
             if ((rc = ref_bytes(w, JL_NONE, f->name, &name)) || (rc = put_istr(w, (const char *)name, f->name.len)))
                 return rc;
@@ -649,7 +649,7 @@ static NOINLINE int array_check(W *w, uint32_t id, const jl_array *a, int *objec
                  (unsigned long long)a->data.len, (unsigned long long)*nbytes);
         return bad(w, id, msg);
     }
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     return ref_bytes(w, id, a->data, &p);
 }
 
@@ -738,7 +738,7 @@ static NOINLINE int put_scalar(W *w, uint32_t id, const jl_array *a) {
     if (!d) return w->err ? w->err->code : JL_E_ARG;
     if (dt_has_object(w->doc, a->dtype)) return bad(w, id, "a numpy scalar with an object dtype");
     if (a->data.len != d->itemsize) return bad(w, id, "a numpy scalar whose data is not one item");
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     int rc = ref_bytes(w, id, a->data, &p);
     if (rc || (rc = put_globalz(w, "numpy.core.multiarray", "scalar")) || (rc = save(w)) ||
         (rc = put_dtype(w, a->dtype)) || (rc = put_bytes_raw(w, p, a->data.len, 0)) || (rc = close_tuple(w, 2)) ||
@@ -757,7 +757,7 @@ static int node_bytes(W *w, uint32_t id, const uint8_t **p, uint64_t *n) {
 }
 
 static NOINLINE int put_atom_ref(W *w, uint32_t id, const jl_node *nd) {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     uint64_t n;
     int rc = node_bytes(w, id, &p, &n);
     if (rc) return rc;
@@ -811,7 +811,7 @@ static int put(W *w, uint32_t id) {
     case JL_FLOAT: return jl_emit_float(&w->e, nd->u.f);
     case JL_INT:
         if (nd->flags & JL_F_BIG) {
-            const uint8_t *p;
+            const uint8_t *p = NULL;
             uint64_t n;
             if ((rc = node_bytes(w, id, &p, &n))) return rc;
             return jl_emit_long(&w->e, p, n);
@@ -820,7 +820,7 @@ static int put(W *w, uint32_t id) {
     case JL_GLOBAL: {
         if (nd->u.ext >= doc->nglobals) return bad(w, id, "its global record is missing");
         const jl_global *g = jl_global_of(doc, id);
-        const uint8_t *m, *n;
+        const uint8_t *m = NULL, *n = NULL;
         if ((rc = ref_bytes(w, id, g->module, &m)) || (rc = ref_bytes(w, id, g->name, &n))) return rc;
         return put_global(w, (const char *)m, g->module.len, (const char *)n, g->name.len);
     }

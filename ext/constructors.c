@@ -103,6 +103,7 @@ static int shape_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, int64_
             jl_ext_result_errorf(ctx, "joblib_ndarray: shape '%.100s': dimension %u is negative", s, i);
             return -1;
         }
+    if (mark < doc->multi_nnodes) jl_doc_multi_forget(doc);
     doc->nnodes = mark; /* the parsed shape is not part of the value */
     return 0;
 }

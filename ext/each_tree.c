@@ -328,6 +328,19 @@ static int each_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
+/* The current row's path strings, built on first use (jl_walk_strings):
+ * 0, or -1 out of memory. */
+static int row_strings(each_cursor *c) {
+    jl_error e;
+    jl_error_clear(&e);
+    return c->walk && jl_walk_strings(c->walk, &c->row, &e) == JL_OK ? 0 : -1;
+}
+
+/* The current row's fullkey for error messages ("" when it cannot be made). */
+static const char *row_fullkey(each_cursor *c) {
+    return row_strings(c) == 0 && c->row.fullkey ? c->row.fullkey : "";
+}
+
 /* dtype / shape / nbytes of array and scalar nodes. */
 static void column_array(sqlite3_context *ctx, each_cursor *c, int col, jl_error *err) {
     jl_doc *doc = c->doc;
@@ -349,7 +362,7 @@ static void column_array(sqlite3_context *ctx, each_cursor *c, int col, jl_error
     if (!dt) return;
     if (jl_ext_native_descr(doc, a->dtype, &b, err) != JL_OK) {
         jl_buf_free(&b);
-        jl_ext_result_error(ctx, err, NULL, c->row.fullkey);
+        jl_ext_result_error(ctx, err, NULL, row_fullkey(c));
         return;
     }
     jl_ext_result_buf(ctx, &b, b.len > 0 && b.p[0] == '[');
@@ -383,7 +396,7 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
         if (is_root) break;
         if (r->key != JL_NONE) {
             if (jl_ext_result_node(ctx, doc, r->key, &err) != JL_OK)
-                jl_ext_result_error(ctx, &err, NULL, r->fullkey);
+                jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
         } else if (r->attr) {
             sqlite3_result_text(ctx, r->attr, -1, SQLITE_TRANSIENT);
         } else if (r->index >= 0) {
@@ -393,10 +406,13 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
     case COL_VALUE:
     case COL_ATOM:
         if (r->is_ref) {
-            if (col == COL_VALUE) sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
+            if (col == COL_VALUE) {
+                if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+                else sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
+            }
         } else if (col == COL_VALUE || !jl_is_compound(kind)) {
             if (jl_ext_result_node(ctx, doc, r->node, &err) != JL_OK)
-                jl_ext_result_error(ctx, &err, NULL, r->fullkey);
+                jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
         }
         break;
     case COL_TYPE:
@@ -409,10 +425,9 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
         if (t->tree && r->parent != UINT64_MAX) sqlite3_result_int64(ctx, (sqlite3_int64)r->parent);
         break;
     case COL_FULLKEY:
-        sqlite3_result_text(ctx, r->fullkey, -1, SQLITE_TRANSIENT);
-        break;
     case COL_PATH:
-        sqlite3_result_text(ctx, r->path, -1, SQLITE_TRANSIENT);
+        if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+        else sqlite3_result_text(ctx, col == COL_FULLKEY ? r->fullkey : r->path, -1, SQLITE_TRANSIENT);
         break;
     case COL_CLASS:
         if (!r->is_ref) {

@@ -432,53 +432,31 @@ static void exporter_free_columns(exporter *x) {
 
 
 
-/* The sink of an uncompressed export: the stream goes on to the file. */
-typedef struct file_sink {
-    jl_atomic_file *f;
-    jl_error *err;
-} file_sink;
-
-static int to_file(void *ctx, const void *p, uint64_t n) {
-    file_sink *fs = ctx;
-    return jl_atomic_append(fs->f, p, n, fs->err);
-}
-
 /* Writes the bundle of node `root` to path. Uncompressed, the stream goes
  * to the file as it is made (array payloads straight from the column
  * buffers), so the result never stands twice in memory. Compressed, the
  * stream is made whole, the columns are freed, then it is compressed and
  * written. The doc is freed here either way. */
 static int write_file(exporter *x, uint32_t root, const jl_write_opts *o, const char *path) {
+    if (o->compression == JL_COMP_NONE) {
+        int rc = jl_write_file_streamed(x->doc, root, o->protocol, path, &x->err);
+        exporter_free_columns(x);
+        return rc;
+    }
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), x->doc->limits.max_alloc);
-    file_sink fs = { NULL, &x->err };
-    if (o->compression == JL_COMP_NONE) {
-        fs.f = jl_atomic_open(path, &x->err);
-        if (!fs.f) {
-            exporter_free_columns(x);
-            return x->err.code;
-        }
-        b.sink = to_file;
-        b.sink_ctx = &fs;
-    }
+    b.can_share = 1; /* a big stream is cheaper to fill in huge pages */
     int rc = jl_write_stream(x->doc, root, o->protocol, &b, &x->err);
-    if (rc == JL_OK && !b.failed) jl_buf_flush(&b);
     if (rc == JL_OK && b.failed) rc = b.failed;
     exporter_free_columns(x);
     if (rc != JL_OK) {
-        int file_error = b.failed == JL_E_IO && x->err.code != JL_OK; /* already in x->err */
-        if (!file_error && b.failed == JL_E_LIMIT)
+        if (b.failed == JL_E_LIMIT)
             jl_fail(&x->err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
                     (unsigned long long)b.max);
-        else if (!file_error && (b.failed || x->err.code == JL_OK))
+        else if (b.failed || x->err.code == JL_OK)
             nomem(&x->err);
         jl_buf_free(&b);
-        jl_atomic_abort(fs.f);
         return x->err.code;
-    }
-    if (fs.f) {
-        jl_buf_free(&b);
-        return jl_atomic_commit(fs.f, &x->err);
     }
     const uint8_t *p = (const uint8_t *)b.p;
     uint64_t n = b.len;

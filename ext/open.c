@@ -182,6 +182,7 @@ void jl_doc_mark_get(const jl_doc *doc, jl_doc_mark *m) {
  * appended run may extend an existing container's run in place), files
  * (each owns its path string) and blocks (own heap memory). */
 void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m) {
+    if (m->nnodes < doc->multi_nnodes || m->nobjects < doc->multi_nobjects) jl_doc_multi_forget(doc);
     if (doc->nnodes > m->nnodes) doc->nnodes = m->nnodes;
     if (doc->narrays > m->narrays) doc->narrays = m->narrays;
     if (doc->nobjects > m->nobjects) doc->nobjects = m->nobjects;

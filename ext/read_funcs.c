@@ -239,6 +239,7 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         if (jl_walk_start(doc, doc->root, "$", 1, &w, &err) != JL_OK) goto fail;
         while ((rc = jl_walk_next(w, &row, &err)) == 1) {
             if (row.is_ref || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
+            if (jl_walk_strings(w, &row, &err) != JL_OK) goto fail;
             if (na++) jl_buf_putc(&b, ',');
             if (info_array(doc, row.node, row.fullkey, &b, &err) != JL_OK && err.code != JL_OK)
                 goto fail;
@@ -270,20 +271,9 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!path_arg(ctx, argc, argv, 1, "joblib_extract", &path, &n)) return;
     if (!jl_ext_begin(ctx, argv, 0, "joblib_extract", &c)) return;
     uint32_t id = resolve(&c, path, n);
-    if (id != JL_NONE) {
-        uint8_t *out = NULL;
-        uint64_t len = 0;
-        jl_error err;
-        jl_error_clear(&err);
-        /* default options: protocol 4, no compression */
-        if (jl_write_bundle(c.doc, id, NULL, &out, &len, &err) != JL_OK)
-            jl_ext_result_error(ctx, &err, c.file, path);
-        else {
-            jl_ext_result_owned_blob(ctx, &c.doc->alloc, out, len);
-            /* a bundle BLOB: nests as its value in the write functions */
-            sqlite3_result_subtype(ctx, JL_BUNDLE_SUBTYPE);
-        }
-    }
+    /* protocol 4, no compression; a bundle BLOB (subtype): nests as its
+     * value in the write functions */
+    if (id != JL_NONE) jl_write_result_bundle_at(ctx, c.doc, id, c.file, path);
     jl_ext_end(&c);
 }
 

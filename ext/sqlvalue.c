@@ -17,13 +17,15 @@
  *   everything else          TEXT holding JSON with the JSON subtype (74),
  *                            so that json_*() take it as JSON
  *
- * Results never point into the doc: a cached doc can be freed (by
- * sqlite3_set_auxdata) before SQLite reads the value, so bytes inside the
- * doc go out with SQLITE_TRANSIENT, and buffers built for the result
+ * Results never depend on the doc staying alive: a cached doc can be freed
+ * (by sqlite3_set_auxdata) before SQLite reads the value, so bytes inside
+ * the doc go out with SQLITE_TRANSIENT, and buffers built for the result
  * (converted array bytes, JSON text) are handed over with sqlite3_free
  * instead of being copied. A big array that lies as it is in a mapped file
  * goes out as its own private mapping of that file range instead (no copy,
- * no second resident copy; the destructor unmaps it).
+ * no second resident copy; the destructor unmaps it). A big array inside a
+ * shared block (a decompressed stream, shared.h) goes out as a pointer into
+ * the block with one more reference on it, dropped by the destructor.
  */
 #include "ext.h"
 
@@ -36,6 +38,7 @@
 #include "dtype.h"
 #include "ndarray.h"
 #include "render.h"
+#include "shared.h"
 
 /* ---- result helpers -------------------------------------------------------- */
 
@@ -450,6 +453,21 @@ static int result_mapped_blob(sqlite3_context *ctx, const jl_block *b, const uin
     return 0;
 }
 
+static void unref_blob(void *p) { jl_shared_unref_at(p); }
+
+/* Array bytes [p, p+n) inside shared block `b` as the result, without a
+ * copy: the result holds a reference on the block. Returns 0 when the
+ * result is set, -1 to fall back to a copy. */
+static int result_shared_blob(sqlite3_context *ctx, const jl_block *b, const uint8_t *p, uint64_t n) {
+    int lim = sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+    if (b->owner != JL_BLOCK_SHARED || p < b->p || n > b->len || (uint64_t)(p - b->p) > b->len - n ||
+        (lim >= 0 && n > (uint64_t)lim))
+        return -1; /* the copying path reports an oversized result */
+    jl_shared_ref(b->p);
+    sqlite3_result_blob64(ctx, p, n, unref_blob); /* SQLite calls unref_blob even on TOOBIG */
+    return 0;
+}
+
 static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err) {
     const jl_array *a = jl_array_of(doc, id);
     if (a->dtype >= doc->ndtypes || doc->dtypes[a->dtype].has_object || a->items != JL_NONE)
@@ -460,7 +478,8 @@ static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *e
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     if (owned) jl_ext_result_owned_blob(ctx, &doc->alloc, owned, n);
     else if (n < JL_BLOCK_FD_MIN || a->data.block >= doc->nblocks ||
-             result_mapped_blob(ctx, &doc->blocks[a->data.block], p, n) != 0)
+             (result_mapped_blob(ctx, &doc->blocks[a->data.block], p, n) != 0 &&
+              result_shared_blob(ctx, &doc->blocks[a->data.block], p, n) != 0))
         result_doc_blob(ctx, p, n);
     return JL_OK;
 }

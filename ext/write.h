@@ -73,10 +73,19 @@ int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
 int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
                                 jl_write_opts *o);
 
+/* Writes node `id` of doc as an uncompressed bundle file at path, the
+ * stream going to a temporary file as it is made (array payloads straight
+ * from where they lie) and renamed over path at the end: the bundle never
+ * stands in memory. On failure nothing is left and err says why. */
+int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, const char *path, jl_error *err);
+
 /* Writes node `id` of doc as an uncompressed protocol-4 bundle and sets it
  * as the result BLOB with JL_BUNDLE_SUBTYPE (or the error). Used by the
  * constructors and aggregates. */
 void jl_write_result_bundle(sqlite3_context *ctx, jl_doc *doc, uint32_t id);
+/* The same, an error naming the source file and path (either may be NULL). */
+void jl_write_result_bundle_at(sqlite3_context *ctx, jl_doc *doc, uint32_t id, const char *file,
+                               const char *path);
 
 /* A new empty doc for building, with SQLite's allocator and the
  * connection's limits (user data of ctx). NULL on OOM. */

@@ -63,6 +63,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "shared.h"
 #include "container.h"
 #include "decode.h"
 #include "writer.h"
@@ -230,9 +231,10 @@ jl_doc *jl_write_new_doc(sqlite3_context *ctx) {
  * jl_ext_alloc(), at most max bytes); in the legacy layout when sc is not
  * NULL (sc->ids then lists the sidecars). */
 static int write_stream(jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, uint64_t max, uint8_t **out,
-                        uint64_t *n, jl_error *err) {
+                        uint64_t *n, int *shared, jl_error *err) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), max);
+    b.can_share = shared != NULL;
     int rc = sc ? jl_write_stream_npy(doc, id, protocol, sc, &b, err) : jl_write_stream(doc, id, protocol, &b, err);
     if (rc == JL_OK && b.failed) rc = b.failed;
     if (rc != JL_OK) {
@@ -245,18 +247,28 @@ static int write_stream(jl_doc *doc, uint32_t id, int protocol, jl_write_sidecar
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
         return rc;
     }
+    if (shared) *shared = b.shared;
     *out = (uint8_t *)jl_buf_take(&b, n);
     if (!*out) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
     return JL_OK;
 }
 
+/* Frees bytes from write_stream / write_bundle. */
+static void free_bytes(uint8_t *p, int shared) {
+    if (shared) jl_shared_unref(p);
+    else sqlite3_free(p);
+}
+
+/* SQLite's destructor for a result BLOB that is a shared block's data. */
+static void unref_blob(void *p) { jl_shared_unref(p); }
+
 /* The bundle bytes of node id: the stream, compressed as c says. */
 static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, uint64_t max, uint8_t **out,
-                        uint64_t *n, jl_error *err) {
+                        uint64_t *n, int *shared, jl_error *err) {
     uint8_t *s;
     uint64_t sn;
     int rc = write_stream(doc, id, protocol, NULL, c->c == JL_COMP_NONE ? max : doc->limits.max_alloc, &s, &sn,
-                          err);
+                          shared, err);
     if (rc) return rc;
     if (c->c == JL_COMP_NONE) {
         *out = s;
@@ -264,7 +276,8 @@ static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, u
         return JL_OK;
     }
     rc = jl_compress(c->c, c->level, s, sn, jl_ext_alloc(), out, n, err);
-    sqlite3_free(s);
+    free_bytes(s, *shared);
+    *shared = 0;
     if (rc == JL_OK && *n > max) {
         sqlite3_free(*out);
         *out = NULL;
@@ -274,28 +287,70 @@ static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, u
     return rc;
 }
 
-/* Sets bytes p[0..n) (allocated with jl_ext_alloc(); taken) as a bundle BLOB. */
-static void result_bundle_bytes(sqlite3_context *ctx, uint8_t *p, uint64_t n) {
+/* The sink of a streamed file: the bytes go on to the temporary file. */
+typedef struct file_sink {
+    jl_atomic_file *f;
+    jl_error *err;
+} file_sink;
+
+static int to_file(void *ctx, const void *p, uint64_t n) {
+    file_sink *fs = ctx;
+    return jl_atomic_append(fs->f, p, n, fs->err);
+}
+
+int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, const char *path, jl_error *err) {
+    file_sink fs = { jl_atomic_open(path, err), err };
+    if (!fs.f) return err->code;
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), doc->limits.max_alloc);
+    b.sink = to_file;
+    b.sink_ctx = &fs;
+    int rc = jl_write_stream(doc, id, protocol, &b, err);
+    if (rc == JL_OK && !b.failed) jl_buf_flush(&b);
+    if (rc == JL_OK && b.failed) rc = b.failed;
+    if (rc != JL_OK) {
+        int file_error = b.failed == JL_E_IO && err->code != JL_OK; /* already in err */
+        if (!file_error && b.failed == JL_E_LIMIT)
+            jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
+                    (unsigned long long)b.max);
+        else if (!file_error && (b.failed || err->code == JL_OK))
+            jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
+        jl_buf_free(&b);
+        jl_atomic_abort(fs.f);
+        return err->code != JL_OK ? (int)err->code : rc;
+    }
+    jl_buf_free(&b);
+    return jl_atomic_commit(fs.f, err);
+}
+
+/* Sets bytes p[0..n) (from write_bundle; taken) as a bundle BLOB. */
+static void result_bundle_bytes(sqlite3_context *ctx, uint8_t *p, uint64_t n, int shared) {
     if (n == 0) {
-        sqlite3_free(p);
+        free_bytes(p, shared);
         sqlite3_result_zeroblob(ctx, 0);
     } else {
-        sqlite3_result_blob64(ctx, p, (sqlite3_uint64)n, sqlite3_free);
+        sqlite3_result_blob64(ctx, p, (sqlite3_uint64)n, shared ? unref_blob : sqlite3_free);
     }
     sqlite3_result_subtype(ctx, JL_BUNDLE_SUBTYPE);
 }
 
 void jl_write_result_bundle(sqlite3_context *ctx, jl_doc *doc, uint32_t id) {
+    jl_write_result_bundle_at(ctx, doc, id, NULL, NULL);
+}
+
+void jl_write_result_bundle_at(sqlite3_context *ctx, jl_doc *doc, uint32_t id, const char *file,
+                               const char *path) {
     jl_error err;
     jl_error_clear(&err);
     uint8_t *p;
     uint64_t n;
     comp none = { JL_COMP_NONE, 0, 0 };
-    if (write_bundle(doc, id, 4, &none, jl_ext_max_result(ctx, doc), &p, &n, &err) != JL_OK) {
-        jl_ext_result_error(ctx, &err, NULL, NULL);
+    int shared = 0;
+    if (write_bundle(doc, id, 4, &none, jl_ext_max_result(ctx, doc), &p, &n, &shared, &err) != JL_OK) {
+        jl_ext_result_error(ctx, &err, file, path);
         return;
     }
-    result_bundle_bytes(ctx, p, n);
+    result_bundle_bytes(ctx, p, n, shared);
 }
 
 /* compress='npy': the main pickle of node id and one .npy file per
@@ -310,7 +365,7 @@ static int dump_legacy(jl_doc *doc, uint32_t id, int protocol, const char *dest,
     jl_buf *npy = NULL;      /* one .npy file per sidecar; owned */
     char **paths = NULL;     /* their paths (sqlite3_malloc); owned */
     jl_atomic_part *parts = NULL;
-    int rc = write_stream(doc, id, protocol, &sc, doc->limits.max_alloc, &main_p, &main_n, err);
+    int rc = write_stream(doc, id, protocol, &sc, doc->limits.max_alloc, &main_p, &main_n, NULL, err);
     if (rc) goto done;
     npy = sqlite3_malloc64((sc.n + 1) * sizeof *npy);
     paths = sqlite3_malloc64((sc.n + 1) * sizeof *paths);
@@ -406,8 +461,11 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     uint64_t max = to_file ? doc->limits.max_alloc : jl_ext_max_result(ctx, doc);
     jl_buf files;
     jl_buf_init(&files, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
+    int streamed = to_file && !c.npy && c.c == JL_COMP_NONE;
     if (rc == JL_OK && c.npy) rc = dump_legacy(doc, root, protocol, dest, &files, &err);
-    else if (rc == JL_OK) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &err);
+    else if (rc == JL_OK && streamed) rc = jl_write_file_streamed(doc, root, protocol, dest, &err);
+    int shared = 0;
+    if (rc == JL_OK && !c.npy && !streamed) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &shared, &err);
     jl_sqlin_free(&in);
     jl_doc_free(doc);
     if (rc != JL_OK) {
@@ -421,11 +479,13 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     }
     jl_buf_free(&files);
     if (!to_file) {
-        result_bundle_bytes(ctx, p, n);
+        result_bundle_bytes(ctx, p, n, shared);
         return;
     }
-    rc = jl_atomic_write(dest, p, n, &err);
-    sqlite3_free(p);
+    if (!streamed) {
+        rc = jl_atomic_write(dest, p, n, &err);
+        free_bytes(p, shared);
+    }
     if (rc != JL_OK) {
         jl_ext_result_error(ctx, &err, NULL, NULL);
         return;

@@ -1113,6 +1113,7 @@ static void test_walk_hostile_keys(void **state) {
     jl_walk_row row;
     int rows = 0, rc;
     while ((rc = jl_walk_next(w, &row, &err)) > 0) {
+        assert_int_equal(jl_walk_strings(w, &row, &err), JL_OK);
         uint32_t again;
         jl_error perr;
         int prc = jl_path_resolve(doc, doc->root, row.fullkey, strlen(row.fullkey), &again, &perr);
@@ -1143,6 +1144,7 @@ static void test_walk_duplicate_keys(void **state) {
     jl_walk_row row;
     int rc;
     while ((rc = jl_walk_next(w, &row, &err)) > 0) {
+        assert_int_equal(jl_walk_strings(w, &row, &err), JL_OK);
         uint32_t again;
         jl_error perr;
         assert_int_equal(jl_path_resolve(doc, doc->root, row.fullkey, strlen(row.fullkey), &again, &perr), JL_OK);

@@ -51,8 +51,11 @@ typedef struct want {
     uint32_t key;
 } want;
 
-/* Walks and compares every row with w[0..n). */
-static void expect_rows(jl_doc *doc, uint32_t root, const char *root_path, int tree, const want *w, unsigned n) {
+/* Walks and compares every row with w[0..n); the path strings are asked
+ * for on every `stride`-th row only (they are built lazily, so rows
+ * skipped in between must not disturb them). */
+static void expect_rows_stride(jl_doc *doc, uint32_t root, const char *root_path, int tree, const want *w,
+                               unsigned n, unsigned stride) {
     jl_walk *walk;
     jl_error err;
     jl_error_clear(&err);
@@ -61,25 +64,36 @@ static void expect_rows(jl_doc *doc, uint32_t root, const char *root_path, int t
     unsigned k = 0;
     int rc;
     while ((rc = jl_walk_next(walk, &row, &err)) == 1) {
-        if (k >= n) fail_msg("extra row %s", row.fullkey);
+        if (k >= n) fail_msg("extra row %llu", (unsigned long long)row.id);
         const want *x = &w[k++];
         assert_int_equal(row.id, x->id);
         assert_int_equal(row.parent, x->parent);
         assert_int_equal(row.node, x->node);
-        assert_string_equal(row.fullkey, x->fullkey);
-        assert_string_equal(row.path, x->path);
-        assert_string_equal(row.step, x->step);
         assert_int_equal(row.is_ref, x->ref != NULL);
-        if (x->ref) assert_string_equal(row.ref_fullkey, x->ref);
         if (x->attr) assert_string_equal(row.attr, x->attr);
         else assert_null(row.attr);
         assert_int_equal(row.index, x->index);
         assert_int_equal(row.key, x->key);
+        if ((k - 1) % stride != stride - 1) {
+            assert_null(row.fullkey); /* nothing built unless asked */
+            continue;
+        }
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
+        assert_string_equal(row.fullkey, x->fullkey);
+        assert_string_equal(row.path, x->path);
+        assert_string_equal(row.step, x->step);
+        if (x->ref) assert_string_equal(row.ref_fullkey, x->ref);
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK); /* asking twice is the same */
+        assert_string_equal(row.fullkey, x->fullkey);
     }
     assert_int_equal(rc, 0);
     assert_int_equal(k, n);
     assert_int_equal(jl_walk_next(walk, &row, &err), 0); /* stays at the end */
     jl_walk_free(walk);
+}
+
+static void expect_rows(jl_doc *doc, uint32_t root, const char *root_path, int tree, const want *w, unsigned n) {
+    for (unsigned stride = 1; stride <= 3; stride++) expect_rows_stride(doc, root, root_path, tree, w, n, stride);
 }
 
 /* Every fullkey and ref_fullkey of a tree walk selects the row's node. */
@@ -91,6 +105,7 @@ static uint64_t check_fullkeys(jl_doc *doc, uint32_t root) {
     uint64_t n = 0;
     while (jl_walk_next(walk, &row, &err) == 1) {
         uint32_t got;
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
         assert_int_equal(jl_path_resolve(doc, root, row.fullkey, strlen(row.fullkey), &got, &err), JL_OK);
         if (got != row.node) fail_msg("%s selects %u, not %u", row.fullkey, got, row.node);
         if (row.is_ref) {
@@ -218,6 +233,7 @@ static void test_refs(void **state) {
     jl_error err;
     assert_int_equal(jl_walk_start(doc, root, "$[0]", 1, &walk, &err), JL_OK);
     for (int k = 0; k < 6; k++) assert_int_equal(jl_walk_next(walk, &row, &err), 1);
+    assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
     assert_string_equal(row.fullkey, "$[0].z");
     assert_string_equal(row.ref_fullkey, "$[0].x.y[0]");
     jl_walk_free(walk);
@@ -286,6 +302,7 @@ static void test_arrays(void **state) {
         assert_int_equal(row.index, k);
         assert_int_equal(row.is_ref, 0);
         assert_int_equal(doc->nodes[row.node].kind, JL_NDARRAY);
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
         char fk[16];
         snprintf(fk, sizeof fk, "$[0][%d]", k);
         assert_string_equal(row.fullkey, fk);
@@ -307,8 +324,10 @@ static void test_arrays(void **state) {
     assert_int_equal(jl_walk_start(doc, vec, "$", 0, &walk, &err), JL_OK);
     assert_int_equal(jl_walk_next(walk, &row, &err), 1);
     assert_int_equal(doc->nodes[row.node].kind, JL_SCALAR);
+    assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
     assert_string_equal(row.fullkey, "$[0]");
     assert_int_equal(jl_walk_next(walk, &row, &err), 1);
+    assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
     assert_string_equal(row.fullkey, "$[1]");
     assert_int_equal(jl_walk_next(walk, &row, &err), 0);
     jl_walk_free(walk);
@@ -337,12 +356,13 @@ static void test_million_refs(void **state) {
         rows++;
         if (row.is_ref) {
             refs++;
+            assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
             if (strcmp(row.ref_fullkey, "$[0]") != 0) fail_msg("ref to %s", row.ref_fullkey);
         }
     }
     assert_int_equal(rows, 1 + 1 + 2 + (N - 1));
     assert_int_equal(refs, N - 1);
-    assert_string_equal(row.fullkey, "$[999999]");
+    assert_string_equal(row.fullkey, "$[999999]"); /* the last ref row's strings */
     jl_walk_free(walk);
     jl_doc_free(doc);
 }
@@ -358,7 +378,11 @@ static void test_deep(void **state) {
     jl_error err;
     assert_int_equal(jl_walk_start(doc, cur, "$", 1, &walk, &err), JL_OK);
     uint64_t rows = 0;
-    while (jl_walk_next(walk, &row, &err) == 1) rows++;
+    while (jl_walk_next(walk, &row, &err) == 1) {
+        rows++;
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
+    }
+    assert_int_equal(jl_walk_strings(walk, &row, &err), JL_E_ARG); /* no row after the end */
     assert_int_equal(rows, D);
     assert_int_equal(strlen(row.fullkey), 1 + 3 * (D - 1));
     assert_int_equal(strlen(row.path), 1 + 3 * (D - 2));
@@ -410,7 +434,13 @@ static void test_alloc_failures(void **state) {
         int rc = jl_walk_start(doc, root, "$", 1, &walk, &err);
         uint64_t rows = 0;
         if (rc == JL_OK) {
-            while ((rc = jl_walk_next(walk, &row, &err)) == 1) rows++;
+            while ((rc = jl_walk_next(walk, &row, &err)) == 1) {
+                rows++;
+                if (rows % 7 == 0 && jl_walk_strings(walk, &row, &err) != JL_OK) {
+                    rc = JL_E_NOMEM;
+                    break;
+                }
+            }
             jl_walk_free(walk);
         }
         if (rc == 0 && rows == full) completed = 1;
