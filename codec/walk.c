@@ -117,12 +117,11 @@ static const uint64_t *doc_multi(jl_doc *doc) {
     memset(multi, 0, (size_t)(words * 8));
     for (uint64_t id = 0; id < n; id++) {
         const jl_node *nd = &doc->nodes[id];
-        if (nd->kind == JL_DICT) {
+        if (jl_is_container(nd->kind)) {
+            if (!nd->len) continue; /* doc->kids may be NULL */
             const uint32_t *k = doc->kids + nd->u.kids.first;
-            for (uint32_t j = 1; j < nd->len; j += 2) mark_edge(once, multi, n, k[j]);
-        } else if (jl_is_container(nd->kind)) {
-            const uint32_t *k = doc->kids + nd->u.kids.first;
-            for (uint32_t j = 0; j < nd->len; j++) mark_edge(once, multi, n, k[j]);
+            for (uint32_t j = nd->kind == JL_DICT; j < nd->len; j += 1 + (nd->kind == JL_DICT))
+                mark_edge(once, multi, n, k[j]);
         } else if (nd->kind == JL_OBJECT) {
             uint64_t cursor = 0, slot;
             uint32_t child;

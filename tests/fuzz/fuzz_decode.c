@@ -126,6 +126,12 @@ static void walk_tree(jl_doc *doc) {
         if (r < 0) JL_CHECK(err.message[0], "walk failed without a message");
         if (r <= 0) break;
         JL_CHECK(row.node < doc->nnodes, "walk row node %u", row.node);
+        if (i % 3 == 1) continue; /* strings are lazy: skipped rows must not disturb later ones */
+        rc = jl_walk_strings(w, &row, &err);
+        if (rc != JL_OK) {
+            JL_CHECK(err.message[0], "walk strings failed without a message");
+            break;
+        }
         uint8_t kind = doc->nodes[row.node].kind;
         uint32_t again;
         jl_error perr;

@@ -159,6 +159,7 @@ static void walk_below(jl_doc *doc, uint32_t id, const char *path) {
     for (int i = 0; i < 64; i++) {
         int r = jl_walk_next(w, &row, &err);
         if (r <= 0) break;
+        if (jl_walk_strings(w, &row, &err) != JL_OK) break;
         uint8_t kind = doc->nodes[row.node].kind;
         uint32_t again;
         size_t len = strlen(row.fullkey);

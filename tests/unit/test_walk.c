@@ -402,6 +402,17 @@ static void test_deep(void **state) {
     jl_doc_free(doc);
 }
 
+/* A doc whose only container is empty has no child table at all. */
+static void test_empty_root(void **state) {
+    (void)state;
+    jl_doc *doc = new_doc();
+    uint32_t root = seq(doc, JL_LIST, NULL, 0);
+    assert_null(doc->kids);
+    const want rows[] = { { 0, TOP, root, "$", "$", "", NULL, NULL, -1, NOKEY } };
+    expect_rows(doc, root, "$", 1, rows, 1);
+    jl_doc_free(doc);
+}
+
 static void test_alloc_failures(void **state) {
     (void)state;
     jl_test_alloc t;
@@ -460,7 +471,7 @@ int main(void) {
         cmocka_unit_test(test_tree_and_each), cmocka_unit_test(test_refs),
         cmocka_unit_test(test_objects),       cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_million_refs),  cmocka_unit_test(test_deep),
-        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_empty_root),    cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
