@@ -37,8 +37,10 @@ void jl_doc_free(jl_doc *doc) {
         if (b->fd >= 0) close(b->fd);
     }
     for (uint64_t i = 0; i < doc->nfiles; i++) jl_free(a, doc->files[i].path);
-    jl_free(a, doc->nodes);
-    jl_free(a, doc->kids);
+    if (doc->nodes_shared) jl_shared_unref((const uint8_t *)doc->nodes);
+    else jl_free(a, doc->nodes);
+    if (doc->kids_shared) jl_shared_unref((const uint8_t *)doc->kids);
+    else jl_free(a, doc->kids);
     jl_free(a, doc->blocks);
     jl_free(a, doc->arrays);
     jl_free(a, doc->objects);
@@ -63,6 +65,37 @@ static int grow(jl_doc *doc, void **p, uint64_t *cap, uint64_t need, size_t elem
     return JL_OK;
 }
 
+/* Grows the node or child table: past JL_SHARED_MIN bytes it lives in a
+ * shared block (shared.h: huge pages, grown by mremap), whose first touch
+ * costs one fault per 2 MiB instead of one per 4 KiB. `used` elements are
+ * kept; *shared says where the table lives. */
+static int grow_table(jl_doc *doc, void **p, uint64_t *cap, uint64_t used, uint64_t need, size_t elem,
+                      int *shared, const char *what, jl_error *err) {
+    uint64_t ncap = *cap ? *cap : 16, bytes, got = 0, max = doc->limits.max_alloc;
+    while (ncap < need && ncap <= UINT64_MAX / 2) ncap *= 2;
+    if (ncap < need || jl_mul_overflow(ncap, elem, &bytes) || (max && bytes > max)) {
+        ncap = need; /* doubling passes the limit: the exact need */
+        if (jl_mul_overflow(ncap, elem, &bytes) || (max && bytes > max))
+            return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "%s table exceeds max_alloc (%llu bytes)", what,
+                           (unsigned long long)max);
+    }
+    if (*shared || bytes >= JL_SHARED_MIN) {
+        uint8_t *q = *shared ? jl_shared_resize(*p, bytes, &got) : jl_shared_new(bytes, &got);
+        if (q) {
+            if (!*shared) {
+                if (used) memcpy(q, *p, (size_t)(used * elem));
+                jl_free(&doc->alloc, *p);
+                *shared = 1;
+            }
+            *p = q;
+            *cap = got / elem;
+            return JL_OK;
+        }
+        if (*shared) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory growing the %s table", what);
+    }
+    return grow(doc, p, cap, need, elem, what, err);
+}
+
 void jl_doc_multi_forget(jl_doc *doc) {
     jl_free(&doc->alloc, doc->multi);
     doc->multi = NULL;
@@ -76,7 +109,8 @@ uint32_t jl_node_new(jl_doc *doc, jl_kind kind, jl_error *err) {
         return JL_NONE;
     }
     if (doc->nnodes == doc->cap_nodes &&
-        grow(doc, (void **)&doc->nodes, &doc->cap_nodes, doc->nnodes + 1, sizeof(jl_node), "node", err))
+        grow_table(doc, (void **)&doc->nodes, &doc->cap_nodes, doc->nnodes, doc->nnodes + 1, sizeof(jl_node),
+                   &doc->nodes_shared, "node", err))
         return JL_NONE;
     jl_node *n = &doc->nodes[doc->nnodes];
     memset(n, 0, sizeof *n);
@@ -196,7 +230,8 @@ int jl_kids_append(jl_doc *doc, uint32_t c, const uint32_t *ids, uint64_t n, jl_
     } else if (first + cap == doc->nkids) {
         /* the run is the last one: extend it in place */
         uint64_t ncap = total;
-        if (grow(doc, (void **)&doc->kids, &doc->cap_kids, first + ncap, sizeof(uint32_t), "child", err))
+        if (grow_table(doc, (void **)&doc->kids, &doc->cap_kids, doc->nkids, first + ncap, sizeof(uint32_t),
+                       &doc->kids_shared, "child", err))
             return JL_E_NOMEM;
         doc->nkids = first + ncap;
         cap = ncap;
@@ -207,7 +242,8 @@ int jl_kids_append(jl_doc *doc, uint32_t c, const uint32_t *ids, uint64_t n, jl_
         uint64_t nfirst = doc->nkids;
         if (nfirst + ncap > UINT32_MAX)
             return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "more than 2^32 container items in one bundle");
-        if (grow(doc, (void **)&doc->kids, &doc->cap_kids, nfirst + ncap, sizeof(uint32_t), "child", err))
+        if (grow_table(doc, (void **)&doc->kids, &doc->cap_kids, doc->nkids, nfirst + ncap, sizeof(uint32_t),
+                       &doc->kids_shared, "child", err))
             return JL_E_NOMEM;
         if (count) memmove(doc->kids + nfirst, doc->kids + first, (size_t)count * sizeof(uint32_t));
         doc->nkids = nfirst + ncap;

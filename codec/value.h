@@ -203,6 +203,9 @@ typedef struct jl_doc {
      * one incoming edge; dropped by jl_doc_multi_forget */
     uint64_t *multi;
     uint64_t multi_nnodes, multi_nobjects;
+
+    /* 1 when nodes / kids live in a shared block (value.c grow_table) */
+    int nodes_shared, kids_shared;
 } jl_doc;
 
 /* ---- lifecycle ------------------------------------------------------- */
