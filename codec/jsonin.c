@@ -110,26 +110,6 @@ static int hex4(const jp *j, size_t at, uint32_t *v) {
     return 0;
 }
 
-static int put_cp(jl_buf *b, uint32_t cp) {
-    uint8_t o[4];
-    unsigned n;
-    if (cp < 0x80) { o[0] = (uint8_t)cp; n = 1; }
-    else if (cp < 0x800) { o[0] = (uint8_t)(0xC0 | (cp >> 6)); o[1] = (uint8_t)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        o[0] = (uint8_t)(0xE0 | (cp >> 12));
-        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        o[0] = (uint8_t)(0xF0 | (cp >> 18));
-        o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return jl_buf_append(b, o, n);
-}
-
 /* A string starting at the opening quote; pushes a str node. */
 static int parse_string(jp *j) {
     size_t start = ++j->pos;
@@ -187,7 +167,7 @@ static int parse_string(jp *j) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             i += 6;
         }
-        put_cp(b, cp);
+        jl_buf_put_utf8(b, cp);
     }
     if (b->failed) return b->failed == JL_E_NOMEM ? nomem(j) : jl_fail(j->err, JL_E_LIMIT, start, "string too long");
     return push_val(j, jl_new_bytes(j->doc, JL_STR, b->p, b->len, j->err));

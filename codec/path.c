@@ -92,26 +92,6 @@ static int nomem_path(jl_error *err) {
     return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory parsing a path");
 }
 
-static void put_utf8(jl_buf *b, uint32_t cp) {
-    uint8_t u[4];
-    unsigned n;
-    if (cp < 0x80) { u[0] = (uint8_t)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (uint8_t)(0xC0 | (cp >> 6)); u[1] = (uint8_t)(0x80 | (cp & 63)); n = 2; }
-    else if (cp < 0x10000) { /* surrogates too: WTF-8, as the decoder keeps them */
-        u[0] = (uint8_t)(0xE0 | (cp >> 12));
-        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[2] = (uint8_t)(0x80 | (cp & 63));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (cp >> 18));
-        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 63));
-        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[3] = (uint8_t)(0x80 | (cp & 63));
-        n = 4;
-    }
-    jl_buf_append(b, u, n);
-}
-
 static int hex4(const char *s, size_t n, size_t i, uint32_t *out) {
     if (i + 4 > n) return 0;
     uint32_t v = 0;
@@ -155,7 +135,7 @@ static int parse_string(pp *p, jl_buf *out) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             p->i += 6;
         }
-        put_utf8(out, cp);
+        jl_buf_put_utf8(out, cp);
     }
 }
 

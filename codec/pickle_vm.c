@@ -379,23 +379,6 @@ static int make_long(jl_vm *vm, const arg *a, uint32_t *out) {
     return JL_OK;
 }
 
-static void put_utf8(uint8_t **w, uint32_t c) {
-    uint8_t *o = *w;
-    if (c < 0x80) *o++ = (uint8_t)c;
-    else if (c < 0x800) { *o++ = (uint8_t)(0xC0 | (c >> 6)); *o++ = (uint8_t)(0x80 | (c & 0x3F)); }
-    else if (c < 0x10000) {
-        *o++ = (uint8_t)(0xE0 | (c >> 12));
-        *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        *o++ = (uint8_t)(0x80 | (c & 0x3F));
-    } else {
-        *o++ = (uint8_t)(0xF0 | (c >> 18));
-        *o++ = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
-        *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        *o++ = (uint8_t)(0x80 | (c & 0x3F));
-    }
-    *w = o;
-}
-
 static int hexval(uint8_t c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -422,10 +405,10 @@ static int make_unicode(jl_vm *vm, const arg *a, uint32_t *out) {
                 cp = cp * 16 + (uint32_t)h;
             }
             if (cp > 0x10FFFF) return jl_vm_fail(vm, JL_E_FORMAT, "code point beyond U+10FFFF");
-            put_utf8(&w, cp);
+            w += jl_utf8_encode(cp, w);
             i += 2 + digits;
         } else {
-            put_utf8(&w, c);
+            w += jl_utf8_encode(c, w);
             i++;
         }
     }

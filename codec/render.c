@@ -152,27 +152,8 @@ static int is_ascii(const uint8_t *p, uint64_t n) {
     return 1;
 }
 
-/* Appends code point cp as WTF-8 (surrogates as 3 bytes). */
-static void put_utf8(jl_buf *b, uint32_t cp) {
-    uint8_t u[4];
-    unsigned n;
-    if (cp > 0x10FFFF) cp = 0xFFFD;
-    if (cp < 0x80) { u[0] = (uint8_t)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (uint8_t)(0xC0 | (cp >> 6)); u[1] = (uint8_t)(0x80 | (cp & 63)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (uint8_t)(0xE0 | (cp >> 12));
-        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[2] = (uint8_t)(0x80 | (cp & 63));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (cp >> 18));
-        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 63));
-        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[3] = (uint8_t)(0x80 | (cp & 63));
-        n = 4;
-    }
-    jl_buf_append(b, u, n);
-}
+/* Appends code point cp as WTF-8 (surrogates as 3 bytes); beyond U+10FFFF, U+FFFD. */
+static void put_utf8(jl_buf *b, uint32_t cp) { jl_buf_put_utf8(b, cp > 0x10FFFF ? 0xFFFD : cp); }
 
 /* ---- numbers ----------------------------------------------------------- */
 

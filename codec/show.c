@@ -21,6 +21,7 @@
 
 #include "dtype.h"
 #include "ndarray.h"
+#include "nodekeys.h"
 #include "path.h"
 #include "render.h"
 
@@ -55,11 +56,6 @@ typedef struct sframe {
     uint64_t level;  /* 0 for the root */
 } sframe;
 
-typedef struct seen_ent {
-    uint32_t node; /* JL_NONE = empty slot */
-    uint64_t at;   /* offset of its fullkey in sh->names */
-} seen_ent;
-
 /* Counts of the doc tables a line may append to. */
 typedef struct dmark {
     uint64_t nnodes, narrays, ndtypes, nfields, ndims;
@@ -72,10 +68,8 @@ typedef struct shower {
     jl_error *err;
     jl_buf key;       /* fullkey of the current line */
     jl_buf prefix;    /* branch prefix ("│   │   ") */
-    jl_buf names;     /* fullkeys of expanded nodes, each NUL-terminated */
     jl_buf tmp;       /* one rendered element (bounded) */
-    seen_ent *tab;    /* owned; capacity a power of two */
-    uint64_t tcap, tcount;
+    jl_nodekeys seen; /* fullkeys of expanded nodes */
     sframe *st;       /* owned */
     uint64_t nst, cap;
     uint32_t tmpnode; /* scalar node for element previews on this line, or JL_NONE */
@@ -108,49 +102,6 @@ static void buf_trunc(jl_buf *b, uint64_t len) {
     }
 }
 
-/* ---- expanded nodes ---------------------------------------------------------- */
-
-static uint64_t slot_of(const shower *sh, uint32_t node) {
-    return ((uint64_t)node * 0x9E3779B97F4A7C15ull) & (sh->tcap - 1);
-}
-
-static seen_ent *seen_find(const shower *sh, uint32_t node) {
-    for (uint64_t h = slot_of(sh, node);; h = (h + 1) & (sh->tcap - 1)) {
-        if (sh->tab[h].node == node) return &sh->tab[h];
-        if (sh->tab[h].node == JL_NONE) return NULL;
-    }
-}
-
-/* Records node as expanded at the current fullkey. */
-static int seen_add(shower *sh, uint32_t node) {
-    if ((sh->tcount + 1) * 10 > sh->tcap * 7) {
-        uint64_t ncap = sh->tcap * 2;
-        if (ncap > SIZE_MAX / sizeof(seen_ent)) return JL_E_NOMEM;
-        seen_ent *nt = jl_malloc(salloc(sh), (size_t)(ncap * sizeof *nt));
-        if (!nt) return JL_E_NOMEM;
-        for (uint64_t k = 0; k < ncap; k++) nt[k].node = JL_NONE;
-        seen_ent *old = sh->tab;
-        uint64_t ocap = sh->tcap;
-        sh->tab = nt;
-        sh->tcap = ncap;
-        for (uint64_t k = 0; k < ocap; k++)
-            if (old[k].node != JL_NONE) {
-                uint64_t h = slot_of(sh, old[k].node);
-                while (nt[h].node != JL_NONE) h = (h + 1) & (ncap - 1);
-                nt[h] = old[k];
-            }
-        jl_free(salloc(sh), old);
-    }
-    uint64_t at = sh->names.len;
-    if (jl_buf_append(&sh->names, sh->key.p, sh->key.len + 1)) return sh->names.failed; /* with the NUL */
-    uint64_t h = slot_of(sh, node);
-    while (sh->tab[h].node != JL_NONE) h = (h + 1) & (sh->tcap - 1);
-    sh->tab[h].node = node;
-    sh->tab[h].at = at;
-    sh->tcount++;
-    return JL_OK;
-}
-
 /* ---- Python reprs of strings and bytes ------------------------------------------- */
 
 /* Decodes one WTF-8 sequence at p[0..n) (n > 0): returns its length and
@@ -175,31 +126,6 @@ static unsigned wtf8_next(const uint8_t *p, uint64_t n, uint32_t *cp) {
 bad:
     *cp = 0xFFFD;
     return 1;
-}
-
-static void put_utf8(jl_buf *b, uint32_t cp) {
-    uint8_t u[4];
-    unsigned n;
-    if (cp < 0x80) {
-        u[0] = (uint8_t)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (uint8_t)(0xC0 | (cp >> 6));
-        u[1] = (uint8_t)(0x80 | (cp & 63));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (uint8_t)(0xE0 | (cp >> 12));
-        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[2] = (uint8_t)(0x80 | (cp & 63));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (cp >> 18));
-        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 63));
-        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        u[3] = (uint8_t)(0x80 | (cp & 63));
-        n = 4;
-    }
-    jl_buf_append(b, u, n);
 }
 
 /* Code points below U+10000 that Python's str.isprintable() rejects and
@@ -240,7 +166,7 @@ static void repr_cp(jl_buf *b, uint32_t cp, char q) {
     } else if (cp > 0x10FFFF) {
         jl_buf_printf(b, "\\U%08x", (unsigned)cp);
     } else {
-        put_utf8(b, cp);
+        jl_buf_put_utf8(b, cp);
     }
 }
 
@@ -811,10 +737,10 @@ static int line(shower *sh, uint32_t id, uint64_t plen, uint64_t klen, const cha
     }
     uint8_t kind = doc->nodes[id].kind;
     if (jl_is_compound(kind)) {
-        seen_ent *s = seen_find(sh, id);
-        if (s) {
+        const char *first = jl_nodekeys_get(&sh->seen, id);
+        if (first) {
             jl_buf_puts(b, "ref " ARROW " ");
-            jl_buf_puts(b, sh->names.p + s->at);
+            jl_buf_puts(b, first);
             return b->failed ? out_failed(sh) : JL_OK;
         }
     }
@@ -832,7 +758,7 @@ static int line(shower *sh, uint32_t id, uint64_t plen, uint64_t klen, const cha
     int open = has_kids && level < sh->o.depth;
     /* a container cut by the depth limit is not recorded: a later
      * occurrence higher up is still expanded */
-    if (jl_is_compound(kind) && (open || !has_kids) && seen_add(sh, id))
+    if (jl_is_compound(kind) && (open || !has_kids) && jl_nodekeys_put(&sh->seen, id, sh->key.p, sh->key.len))
         return jl_fail(sh->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory showing the tree");
     *expand = open;
     return JL_OK;
@@ -953,26 +879,20 @@ int jl_show(jl_doc *doc, uint32_t root, const char *root_path, const jl_show_opt
     const jl_alloc *a = &doc->alloc;
     jl_buf_init(&sh.key, a, 0);
     jl_buf_init(&sh.prefix, a, 0);
-    jl_buf_init(&sh.names, a, 0);
     /* an element's JSON beyond this many bytes is cut anyway */
     jl_buf_init(&sh.tmp, a, (uint64_t)sh.o.max_chars * 4 + 16);
     dmark m;
     mark_get(doc, &m);
     int rc;
-    sh.tcap = 64;
-    sh.tab = jl_malloc(a, (size_t)sh.tcap * sizeof *sh.tab);
-    if (!sh.tab) {
+    if (jl_nodekeys_init(&sh.seen, a) != JL_OK)
         rc = jl_fail(&e, JL_E_NOMEM, JL_NO_OFFSET, "out of memory showing the tree");
-    } else {
-        for (uint64_t k = 0; k < sh.tcap; k++) sh.tab[k].node = JL_NONE;
+    else
         rc = run(&sh, root, root_path ? root_path : "$");
-    }
     mark_restore(doc, &m);
-    jl_free(a, sh.tab);
+    jl_nodekeys_free(&sh.seen);
     jl_free(a, sh.st);
     jl_buf_free(&sh.key);
     jl_buf_free(&sh.prefix);
-    jl_buf_free(&sh.names);
     jl_buf_free(&sh.tmp);
     if (rc && e.code == JL_OK) jl_fail(&e, JL_E_NOMEM, JL_NO_OFFSET, "out of memory showing the tree");
     if (rc && err) *err = e;

@@ -30,6 +30,7 @@
 #include "walk.h"
 
 #include "ndarray.h"
+#include "nodekeys.h"
 #include "path.h"
 
 #include <string.h>
@@ -41,13 +42,6 @@ typedef struct wframe {
     uint64_t pos;    /* this node's position in the frame below (unused for frame 0) */
     uint64_t klen;   /* length of this node's fullkey in w->key, when the frame is below kvalid */
 } wframe;
-
-/* First occurrence of a node reachable more than once: its fullkey,
- * NUL-terminated, at w->refs.p + off. */
-typedef struct seen {
-    uint32_t node; /* JL_NONE = empty slot */
-    uint64_t off;
-} seen;
 
 enum { ST_ROOT, ST_WALK, ST_DONE };
 
@@ -66,10 +60,7 @@ struct jl_walk {
     jl_buf key;         /* fullkeys of the valid frames, then the current row's step */
     jl_buf path;        /* path of the current row (a copy of a prefix of key) */
     jl_buf attr;        /* attribute name of the current row */
-    jl_buf refs;        /* fullkeys of first occurrences (seen.off) */
-    seen *tab;          /* owned: open addressing, capacity a power of two */
-    uint64_t tcap, tcount;
-    unsigned tbits;
+    jl_nodekeys seen;   /* fullkeys of the first occurrences of nodes reachable twice */
     /* the current row, for jl_walk_strings */
     int row_root;       /* 1: the root row (strings are the root path) */
     uint64_t row_frame; /* index of the parent frame */
@@ -143,53 +134,6 @@ static int needs_table(const jl_walk *w, uint32_t parent, uint32_t child) {
     if (!doc->multi || child == w->root || child >= doc->multi_nnodes || parent >= doc->multi_nnodes)
         return 1;
     return (doc->multi[child >> 6] >> (child & 63)) & 1;
-}
-
-/* ---- first occurrences ------------------------------------------------------ */
-
-static uint64_t hash_of(const jl_walk *w, uint32_t node) {
-    return ((uint64_t)node * 0x9E3779B97F4A7C15ull) >> (64 - w->tbits);
-}
-
-static seen *seen_find(const jl_walk *w, uint32_t node) {
-    uint64_t mask = w->tcap - 1;
-    for (uint64_t h = hash_of(w, node);; h = (h + 1) & mask) {
-        seen *s = &w->tab[h];
-        if (s->node == node) return s;
-        if (s->node == JL_NONE) return NULL;
-    }
-}
-
-/* Records the first occurrence of node with fullkey [key, key + n). */
-static int seen_add(jl_walk *w, uint32_t node, const char *key, uint64_t n) {
-    if ((w->tcount + 1) * 10 > w->tcap * 7) { /* keep the load under 0.7 */
-        uint64_t ncap = w->tcap * 2;
-        seen *nt = jl_malloc(walloc(w), (size_t)(ncap * sizeof(seen)));
-        if (!nt) return JL_E_NOMEM;
-        for (uint64_t k = 0; k < ncap; k++) nt[k].node = JL_NONE;
-        seen *old = w->tab;
-        uint64_t ocap = w->tcap;
-        w->tab = nt;
-        w->tcap = ncap;
-        w->tbits++;
-        for (uint64_t k = 0; k < ocap; k++)
-            if (old[k].node != JL_NONE) {
-                uint64_t h = hash_of(w, old[k].node);
-                while (nt[h].node != JL_NONE) h = (h + 1) & (ncap - 1);
-                nt[h] = old[k];
-            }
-        jl_free(walloc(w), old);
-    }
-    uint64_t off = w->refs.len;
-    jl_buf_append(&w->refs, key, (size_t)n);
-    jl_buf_putc(&w->refs, 0);
-    if (w->refs.failed) return JL_E_NOMEM;
-    uint64_t h = hash_of(w, node);
-    while (w->tab[h].node != JL_NONE) h = (h + 1) & (w->tcap - 1);
-    w->tab[h].node = node;
-    w->tab[h].off = off;
-    w->tcount++;
-    return JL_OK;
 }
 
 /* ---- path strings ------------------------------------------------------------------ */
@@ -290,26 +234,21 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
     jl_buf_init(&w->key, &doc->alloc, 0);
     jl_buf_init(&w->path, &doc->alloc, 0);
     jl_buf_init(&w->attr, &doc->alloc, 0);
-    jl_buf_init(&w->refs, &doc->alloc, 0);
     if (!root_path) root_path = "$";
     w->root_len = strlen(root_path);
     w->root_path = jl_malloc(&doc->alloc, w->root_len + 1);
-    w->tcap = 64;
-    w->tbits = 6;
-    w->tab = jl_malloc(&doc->alloc, (size_t)(w->tcap * sizeof(seen)));
-    if (!w->root_path || !w->tab) {
+    if (jl_nodekeys_init(&w->seen, &doc->alloc) != JL_OK || !w->root_path) {
         jl_walk_free(w);
         return nomem(err);
     }
     memcpy(w->root_path, root_path, w->root_len + 1);
     size_t plen = jl_path_parent_len(root_path, w->root_len);
     w->root_parent_len = plen < w->root_len ? plen : w->root_len;
-    for (uint64_t k = 0; k < w->tcap; k++) w->tab[k].node = JL_NONE;
     /* without memory for the bitmap every compound node goes to the table */
     if (jl_is_compound(doc->nodes[root].kind)) doc_multi(doc);
     jl_buf_append(&w->key, root_path, w->root_len);
     int rc = w->key.failed;
-    if (!rc && jl_is_compound(doc->nodes[root].kind)) rc = seen_add(w, root, root_path, w->root_len);
+    if (!rc && jl_is_compound(doc->nodes[root].kind)) rc = jl_nodekeys_put(&w->seen, root, root_path, w->root_len);
     if (rc) {
         jl_walk_free(w);
         return nomem(err);
@@ -454,13 +393,13 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         if (!view && child < doc->nnodes && jl_is_compound(doc->nodes[child].kind)) {
             int first = 1;
             if (needs_table(w, parent, child)) {
-                if (seen_find(w, child)) {
+                if (jl_nodekeys_get(&w->seen, child)) {
                     first = 0;
                     row->is_ref = 1;
                     w->row_ref = child;
                 } else {
                     int rc = child_key(w, w->nst - 1, pos);
-                    if (rc || seen_add(w, child, w->key.p, w->key.len)) return fail_nomem(w, err);
+                    if (rc || jl_nodekeys_put(&w->seen, child, w->key.p, w->key.len)) return fail_nomem(w, err);
                 }
             }
             if (first && w->tree && expandable(doc, child, 1)) {
@@ -495,8 +434,8 @@ int jl_walk_strings(jl_walk *w, jl_walk_row *row, jl_error *err) {
     if (w->path.failed) return nomem(err);
     row->path = w->path.p;
     if (row->is_ref) {
-        seen *s = seen_find(w, w->row_ref);
-        row->ref_fullkey = s ? w->refs.p + s->off : "";
+        const char *first = jl_nodekeys_get(&w->seen, w->row_ref);
+        row->ref_fullkey = first ? first : "";
     }
     w->row_done = 1;
     return JL_OK;
@@ -507,11 +446,10 @@ void jl_walk_free(jl_walk *w) {
     drop_view(w);
     const jl_alloc *a = walloc(w);
     jl_free(a, w->st);
-    jl_free(a, w->tab);
+    jl_nodekeys_free(&w->seen);
     jl_free(a, w->root_path);
     jl_buf_free(&w->key);
     jl_buf_free(&w->path);
     jl_buf_free(&w->attr);
-    jl_buf_free(&w->refs);
     jl_free(a, w);
 }

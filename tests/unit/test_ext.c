@@ -890,6 +890,15 @@ static void test_big_array_mapped(void **state) {
     assert_string_equal(got, "error:joblib: a result of 16777216 bytes is larger than SQLITE_LIMIT_LENGTH (1048576 bytes)");
     sqlite3_free(got);
     sqlite3_free(sql);
+    /* the bundle joblib_extract builds stops at the limit, naming file and path */
+    sql = sqlite3_mprintf("SELECT joblib_extract(%Q, '$')", path);
+    got = run(sql, NULL, 0);
+    char *want = sqlite3_mprintf("error:joblib: the bundle is larger than 1048576 bytes (max_alloc or "
+                                 "SQLITE_LIMIT_LENGTH) (file '%s', path $)", path);
+    assert_string_equal(got, want);
+    sqlite3_free(want);
+    sqlite3_free(got);
+    sqlite3_free(sql);
     sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
     uint64_t off;
     assert_int_equal(mappings_of(path, NULL, &off), 0);
