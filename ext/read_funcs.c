@@ -38,7 +38,7 @@
  *                  file's stream), class (subclasses such as numpy.matrix)}]
  *                one entry per array, in tree order, shared arrays once.
  *
- * Limits (joblib_config names; defaults in codec/base.h):
+ * Limits (joblib_config names; defaults in codec/core/base.h):
  *   max_decompressed  bytes a decompressor may produce   (16 GiB)
  *   max_nodes         values in one bundle               (200 000 000)
  *   max_depth         nesting depth                      (100 000)

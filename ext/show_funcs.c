@@ -24,7 +24,7 @@
  *   ├── .intercept_: scalar numpy.float64 <f8 = -0.25
  *   └── ._sklearn_version: str = '1.2.1'
  *
- * The layout of a line is described in codec/show.h: `KEY: TYPE[ CLASS]
+ * The layout of a line is described in codec/tree/show.h: `KEY: TYPE[ CLASS]
  * [ DTYPE SHAPE][ len=N][ = PREVIEW]`, where the keys along a branch
  * concatenate to the node's fullkey (what joblib_load takes), a node seen
  * before is `ref → FULLKEY`, long lists show their first 9 elements, "…

@@ -1,6 +1,6 @@
 /*
  * show_sql.h - registration of joblib_show and joblib_version
- * (show_funcs.c). The text rendering itself is codec/show.h.
+ * (show_funcs.c). The text rendering itself is codec/tree/show.h.
  */
 #ifndef JL_EXT_SHOW_H
 #define JL_EXT_SHOW_H

@@ -4,9 +4,8 @@
  * doc whose structure holds (doc_check.h) and whose arrays convert to
  * native C-order bytes of exactly shape x itemsize, or an error with a
  * code and a message; never a crash, a leak or undefined behaviour.
- * When the build has them (JL_FUZZ_HAVE_RENDER, _WALK, _PATH), the doc is
- * also rendered as JSON and walked as joblib_tree does, each row's fullkey
- * resolving back to a node of the same kind.
+ * The doc is also rendered as JSON and walked as joblib_tree does, each
+ * row's fullkey resolving back to a node of the same kind.
  */
 #include <stdint.h>
 #include <string.h>
@@ -15,13 +14,9 @@
 #include "doc_check.h"
 #include "fuzz_limits.h"
 #include "ndarray.h"
-#ifdef JL_FUZZ_HAVE_RENDER
 #include "render.h"
-#endif
-#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
 #include "path.h"
 #include "walk.h"
-#endif
 
 /* Converts every array (and the first row of each) as the SQL surface
  * does, and checks the sizes. */
@@ -56,7 +51,6 @@ static void exercise_arrays(jl_doc *doc) {
     }
 }
 
-#ifdef JL_FUZZ_HAVE_RENDER
 /* The root as JSON, bounded: text or a clean error (a cycle, the depth
  * limit, the output limit). */
 static void render_root(jl_doc *doc) {
@@ -68,9 +62,7 @@ static void render_root(jl_doc *doc) {
     else JL_CHECK(err.code == (jl_code)rc && err.message[0], "render error %d without a message", rc);
     jl_buf_free(&b);
 }
-#endif
 
-#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
 /* The first rows of joblib_tree: each fullkey selects a node of the kind
  * the row shows (SQL_API.md: fullkey is a path that selects that node). */
 /* A key set twice in one dict (only a crafted pickle does that) is told
@@ -145,7 +137,6 @@ static void walk_tree(jl_doc *doc) {
     }
     jl_walk_free(w);
 }
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jl_limits lim;
@@ -164,12 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     JL_CHECK(doc != NULL, "open succeeded without a doc");
     jl_check_doc(doc);
     exercise_arrays(doc);
-#ifdef JL_FUZZ_HAVE_RENDER
     render_root(doc);
-#endif
-#if defined(JL_FUZZ_HAVE_WALK) && defined(JL_FUZZ_HAVE_PATH)
     walk_tree(doc);
-#endif
     jl_check_doc(doc);
     jl_doc_free(doc);
     return 0;

@@ -10,6 +10,7 @@
 
 #include "doc_check.h"
 #include "dtype.h"
+#include "npy.h"
 #include "fuzz_limits.h"
 
 static void descr_round_trip(jl_doc *doc, uint32_t dt) {

@@ -6,8 +6,7 @@
  * array, a numpy scalar, objects with state and args, a set, a cycle).
  *
  * A path resolves to a node of the doc, to nothing, or fails with
- * JL_E_PATH; the parent of a path that parses parses too. When the build
- * has the renderer and the walker (JL_FUZZ_HAVE_RENDER / _WALK), the node
+ * JL_E_PATH; the parent of a path that parses parses too. The node
  * is rendered as JSON and the first rows of a tree walk below it resolve
  * back to nodes of the same kind.
  */
@@ -18,12 +17,8 @@
 #include "doc_check.h"
 #include "fuzz_limits.h"
 #include "path.h"
-#ifdef JL_FUZZ_HAVE_RENDER
 #include "render.h"
-#endif
-#ifdef JL_FUZZ_HAVE_WALK
 #include "walk.h"
-#endif
 
 /* joblib.dump(obj, f, protocol=4) by joblib 1.2 / numpy 1.24, with
  *   cyc = [1]; cyc.append(cyc)
@@ -139,7 +134,6 @@ static int resolve(jl_doc *doc, const char *path, size_t n, uint32_t *out) {
     return rc;
 }
 
-#ifdef JL_FUZZ_HAVE_RENDER
 static void render(jl_doc *doc, uint32_t id) {
     jl_buf b;
     jl_error err;
@@ -148,9 +142,7 @@ static void render(jl_doc *doc, uint32_t id) {
     JL_CHECK(rc != JL_OK || (b.len && !b.failed), "JSON of node %u is empty", id);
     jl_buf_free(&b);
 }
-#endif
 
-#ifdef JL_FUZZ_HAVE_WALK
 static void walk_below(jl_doc *doc, uint32_t id, const char *path) {
     jl_walk *w = NULL;
     jl_error err;
@@ -170,7 +162,6 @@ static void walk_below(jl_doc *doc, uint32_t id, const char *path) {
     }
     jl_walk_free(w);
 }
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 4096) return 0;
@@ -187,10 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint32_t up;
         JL_CHECK(resolve(doc, path, parent, &up) == JL_OK, "the parent '%.*s' of a valid path does not parse",
                  (int)parent, path);
-#ifdef JL_FUZZ_HAVE_RENDER
         if (out != JL_NONE) render(doc, out);
-#endif
-#ifdef JL_FUZZ_HAVE_WALK
         if (out != JL_NONE && !memchr(path, 0, size)) {
             char *text = malloc(size + 1);
             if (text) {
@@ -200,7 +188,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 free(text);
             }
         }
-#endif
     }
     jl_check_doc(doc);
     jl_doc_free(doc);

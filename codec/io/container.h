@@ -1,0 +1,56 @@
+/*
+ * container.h - the compression layer around a bundle's stream: detection
+ * by full magic and whole-stream (de)compression for zlib, gzip, bz2, xz,
+ * lzma-alone, lz4 frame and joblib's legacy ZF layout.
+ *
+ * Detection never trusts a file name or a 2-byte prefix (a raw pickle may
+ * begin with "BZ"). Decompression is bounded: it fails with JL_E_LIMIT as
+ * soon as the output would exceed max_out, whatever the input claims.
+ * Codecs missing from this build (HAVE_BZ2, HAVE_LZMA, HAVE_LZ4 not
+ * defined) report "this build has no <name> support".
+ */
+#ifndef JL_CONTAINER_H
+#define JL_CONTAINER_H
+
+#include "base.h"
+
+/* The compressions a bundle's stream may have, by magic bytes. */
+typedef enum jl_compression {
+    JL_COMP_NONE = 0, JL_COMP_ZLIB, JL_COMP_GZIP, JL_COMP_BZ2, JL_COMP_LZMA, JL_COMP_XZ,
+    JL_COMP_LZ4, JL_COMP_ZF, JL_COMP_COUNT
+} jl_compression;
+
+/* The container of a stream from its first bytes (n may be short). */
+jl_compression jl_detect(const uint8_t *p, uint64_t n);
+
+/* "none", "zlib", "gzip", "bz2", "lzma", "xz", "lz4", "zf". */
+const char *jl_compression_name(jl_compression c);
+/* jl_compression from a name as above; JL_COMP_COUNT when unknown. */
+jl_compression jl_compression_from_name(const char *name);
+/* 1 when this build can (de)compress c. */
+int jl_compression_available(jl_compression c);
+
+/* Decompresses all of in[0..n) (a complete container of kind c) into a new
+ * buffer allocated with `a` (*out, *out_len; free with jl_free). For ZF
+ * the header is parsed and the announced length is checked. Trailing
+ * bytes after the end of a zlib/ZF stream are ignored; concatenated
+ * gzip/bz2/xz/lz4 members are decoded as one stream (as Python does). */
+int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                  uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err);
+
+/* The same for a doc's block: an output that grows past JL_SHARED_MIN is a
+ * shared block (shared.h) instead of an allocation. *owner says which
+ * (JL_BLOCK_SHARED or JL_BLOCK_HEAP); free with jl_decompressed_free, or
+ * hand to jl_block_add with that owner. Same errors and limits. */
+int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                        uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
+                        jl_error *err);
+void jl_decompressed_free(const jl_alloc *a, uint8_t *p, uint8_t owner);
+
+/* Compresses in[0..n) into a complete container of kind c at `level`
+ * (1-9; lz4 0-16) with the exact framing joblib writes (FORMAT.md 2.2).
+ * ZF is written with the 19-byte length field. */
+int jl_compress(jl_compression c, int level, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                uint8_t **out, uint64_t *out_len, jl_error *err);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * decode.c - opening a bundle (decode.h): the file is mapped, its container
+ * detected by magic and, when compressed, inflated into one buffer (bounded
+ * by max_decompressed; a big one is a shared block, shared.h); then the
+ * pickle VM runs over the stream from byte 0.
+ * Uncompressed arrays stay in the mapped file: the tree refers to them.
+ */
+#include "decode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "container.h"
+#include "source.h"
+#include "vm.h"
+
+/* Makes block 0 from the input bytes, inflating when compressed. */
+static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owner, jl_error *err) {
+    jl_compression c = jl_detect(p, n);
+    doc->compression = (uint8_t)c;
+    doc->size = n;
+    if (c == JL_COMP_NONE) {
+        if (jl_block_add(doc, p, n, owner, err) == JL_NONE) return err->code;
+        doc->stream_len = n;
+        return JL_OK;
+    }
+    uint8_t *out, out_owner;
+    uint64_t out_len;
+    int rc = jl_decompress_block(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
+                                 &out_owner, err);
+    if (rc) return rc;
+    if (jl_block_add(doc, out, out_len, out_owner, err) == JL_NONE) {
+        jl_decompressed_free(&doc->alloc, out, out_owner);
+        return err->code;
+    }
+    doc->stream_len = out_len;
+    if (c == JL_COMP_ZF) doc->format = JL_FMT_ZF;
+    return JL_OK;
+}
+
+static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
+    jl_decoder dec = { doc, dir, file, 0 };
+    uint8_t fmt = doc->format;
+    uint32_t root;
+    uint64_t end;
+    if (doc->stream_len == 0) return jl_fail(err, JL_E_TRUNCATED, 0, "empty input: not a joblib bundle or pickle");
+    int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
+    if (rc) return rc;
+    if (fmt == JL_FMT_ZF) doc->format = JL_FMT_ZF;
+    doc->root = root;
+    return JL_OK;
+}
+
+static jl_doc *new_doc(const jl_open_opts *o, jl_error *err) {
+    jl_doc *doc = jl_doc_new(o ? o->alloc : NULL, o ? o->limits : NULL);
+    if (!doc) jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+    return doc;
+}
+
+int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error *err) {
+    jl_error_clear(err);
+    *out = NULL;
+    jl_doc *doc = new_doc(o, err);
+    if (!doc) return JL_E_NOMEM;
+    jl_mapped m;
+    int rc = jl_map_file(path, &doc->alloc, doc->limits.max_decompressed, &m, err);
+    if (rc) goto fail;
+    uint8_t owner = m.is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP;
+    if (jl_detect(m.p, m.len) != JL_COMP_NONE) {
+        rc = attach_stream(doc, m.p, m.len, owner, err);
+        jl_unmap(&m);
+    } else {
+        rc = attach_stream(doc, m.p, m.len, owner, err);
+        if (rc) jl_unmap(&m);
+        else doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
+    }
+    if (rc) goto fail;
+    if (jl_file_add(doc, path, doc->compression, err) == JL_NONE) {
+        rc = err->code;
+        goto fail;
+    }
+    /* the directory of the main file, for sidecars */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    rc = run(doc, dir, path, err);
+    if (rc) goto fail;
+    *out = doc;
+    return JL_OK;
+fail:
+    jl_doc_free(doc);
+    return rc ? rc : JL_E_FORMAT;
+}
+
+int jl_open_memory(const uint8_t *p, uint64_t n, int borrow, const jl_open_opts *o, jl_doc **out,
+                   jl_error *err) {
+    jl_error_clear(err);
+    *out = NULL;
+    jl_doc *doc = new_doc(o, err);
+    if (!doc) return JL_E_NOMEM;
+    int rc;
+    if (!borrow && jl_detect(p, n) == JL_COMP_NONE) {
+        uint8_t *copy = jl_malloc(&doc->alloc, (size_t)(n ? n : 1));
+        if (!copy) {
+            rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory copying %llu bytes", (unsigned long long)n);
+            goto fail;
+        }
+        if (n) memcpy(copy, p, (size_t)n);
+        rc = attach_stream(doc, copy, n, JL_BLOCK_HEAP, err);
+        if (rc && doc->nblocks == 0) jl_free(&doc->alloc, copy);
+    } else
+        rc = attach_stream(doc, p, n, JL_BLOCK_BORROWED, err);
+    if (rc) goto fail;
+    rc = run(doc, NULL, NULL, err);
+    if (rc) goto fail;
+    *out = doc;
+    return JL_OK;
+fail:
+    jl_doc_free(doc);
+    return rc ? rc : JL_E_FORMAT;
+}

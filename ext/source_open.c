@@ -1,0 +1,238 @@
+/*
+ * source_open.c - from a `src` argument to a jl_doc, and from a codec error to a
+ * SQL error.
+ *
+ *   src TEXT  -> a file path, opened with jl_open_file (mmap'd when
+ *                uncompressed; legacy sidecars from the same directory)
+ *   src BLOB  -> the bytes of a bundle, opened with jl_open_memory (a
+ *                bundle that needs sidecar files fails: no directory)
+ *   src NULL  -> the function returns NULL
+ *   other     -> an error naming the function and the argument
+ *
+ * Scalar functions go through jl_ext_begin / jl_ext_end, which cache the
+ * doc with sqlite3_get_auxdata / sqlite3_set_auxdata on the src argument:
+ * when src is a constant (a literal or a bound parameter), a function
+ * called once per row parses the bundle once per statement execution.
+ * A BLOB src is copied into the doc rather than borrowed, because the doc
+ * can outlive the sqlite3_value it came from.
+ *
+ * Also here: the per-connection settings struct (jl_ext) and SQLite's
+ * allocator as a jl_alloc.
+ */
+#include "ext.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode.h"
+
+/* ---- SQLite's allocator --------------------------------------------------- */
+
+static void *sq_malloc(void *ctx, size_t n) {
+    (void)ctx;
+    return sqlite3_malloc64((sqlite3_uint64)n);
+}
+static void *sq_realloc(void *ctx, void *p, size_t n) {
+    (void)ctx;
+    return sqlite3_realloc64(p, (sqlite3_uint64)n);
+}
+static void sq_free(void *ctx, void *p) {
+    (void)ctx;
+    sqlite3_free(p);
+}
+
+static const jl_alloc sqlite_alloc = { sq_malloc, sq_realloc, sq_free, NULL };
+
+const jl_alloc *jl_ext_alloc(void) { return &sqlite_alloc; }
+
+int jl_ext_is_sqlite_alloc(const jl_alloc *a) {
+    return a->malloc == sq_malloc && a->realloc == sq_realloc && a->free == sq_free;
+}
+
+/* ---- per-connection settings ---------------------------------------------- */
+
+jl_ext *jl_ext_new(void) {
+    jl_ext *e = sqlite3_malloc64(sizeof *e);
+    if (!e) return NULL;
+    jl_limits_default(&e->limits);
+    e->refs = 1;
+    return e;
+}
+
+void jl_ext_ref(jl_ext *e) { e->refs++; }
+
+void jl_ext_unref(void *p) {
+    jl_ext *e = p;
+    if (e && --e->refs == 0) sqlite3_free(e);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* 1 when msg contains "byte <off>" as a whole number. */
+static int says_offset(const char *msg, uint64_t off) {
+    char at[40];
+    int n = snprintf(at, sizeof at, "byte %llu", (unsigned long long)off);
+    for (const char *p = msg; (p = strstr(p, at)) != NULL; p++)
+        if (p[n] < '0' || p[n] > '9') return 1;
+    return 0;
+}
+
+char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
+    const char *msg = err->message[0] ? err->message : "unknown error";
+    /* a message that already names the file (source errors do) is not told twice */
+    int say_file = file && *file && !strstr(msg, file);
+    /* nor is an offset the message already gives */
+    int say_off = err->offset != JL_NO_OFFSET && !says_offset(msg, err->offset);
+    int say_path = path && *path;
+    const char *sep = " (";
+    sqlite3_str *s = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(s, "joblib: %s", msg);
+    if (say_file) {
+        sqlite3_str_appendf(s, "%sfile '%s'", sep, file);
+        sep = ", ";
+    }
+    if (say_off) {
+        sqlite3_str_appendf(s, "%sbyte %llu", sep, (unsigned long long)err->offset);
+        sep = ", ";
+    }
+    if (say_path) {
+        sqlite3_str_appendf(s, "%spath %s", sep, path);
+        sep = ", ";
+    }
+    if (say_file || say_off || say_path) sqlite3_str_appendchar(s, 1, ')');
+    return sqlite3_str_finish(s);
+}
+
+void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
+                         const char *path) {
+    if (err->code == JL_E_NOMEM) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char *m = jl_ext_errmsg(err, file, path);
+    if (!m) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_error(ctx, m, -1);
+    sqlite3_free(m);
+}
+
+void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *body = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    char *m = body ? sqlite3_mprintf("joblib: %s", body) : NULL;
+    sqlite3_free(body);
+    if (!m) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_error(ctx, m, -1);
+    sqlite3_free(m);
+}
+
+const char *jl_ext_type_name(sqlite3_value *v) {
+    static const char *const names[] = { "?", "INTEGER", "REAL", "TEXT", "BLOB", "NULL" };
+    int t = sqlite3_value_type(v);
+    return t >= 1 && t <= 5 ? names[t] : names[0];
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+int jl_ext_open_value(const jl_ext *ext, sqlite3_value *v, int borrow, jl_doc **out,
+                      jl_error *err) {
+    jl_open_opts o = { jl_ext_alloc(), &ext->limits };
+    *out = NULL;
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_TEXT: {
+        const char *path = (const char *)sqlite3_value_text(v);
+        if (!path) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+        if (!*path) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "empty file name");
+        if ((size_t)sqlite3_value_bytes(v) != strlen(path))
+            return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "file name contains a NUL character");
+        return jl_open_file(path, &o, out, err);
+    }
+    case SQLITE_BLOB: {
+        /* a zero-length BLOB has a NULL pointer: give the codec a valid one */
+        static const uint8_t empty[1];
+        const uint8_t *p = sqlite3_value_blob(v);
+        int n = sqlite3_value_bytes(v);
+        if (!p && n > 0) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+        return jl_open_memory(p ? p : empty, (uint64_t)n, borrow, &o, out, err);
+    }
+    default:
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "src must be TEXT or BLOB");
+    }
+}
+
+void jl_doc_mark_get(const jl_doc *doc, jl_doc_mark *m) {
+    m->nnodes = doc->nnodes;
+    m->narrays = doc->narrays;
+    m->nobjects = doc->nobjects;
+    m->nglobals = doc->nglobals;
+    m->ndtypes = doc->ndtypes;
+    m->nfields = doc->nfields;
+    m->ndims = doc->ndims;
+}
+
+/* Undoes appended entries of the plain tables. Not undone: kids (an
+ * appended run may extend an existing container's run in place), files
+ * (each owns its path string) and blocks (own heap memory). */
+void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m) {
+    if (m->nnodes < doc->multi_nnodes || m->nobjects < doc->multi_nobjects) jl_doc_multi_forget(doc);
+    if (doc->nnodes > m->nnodes) doc->nnodes = m->nnodes;
+    if (doc->narrays > m->narrays) doc->narrays = m->narrays;
+    if (doc->nobjects > m->nobjects) doc->nobjects = m->nobjects;
+    if (doc->nglobals > m->nglobals) doc->nglobals = m->nglobals;
+    if (doc->ndtypes > m->ndtypes) doc->ndtypes = m->ndtypes;
+    if (doc->nfields > m->nfields) doc->nfields = m->nfields;
+    if (doc->ndims > m->ndims) doc->ndims = m->ndims;
+}
+
+static void doc_destroy(void *p) { jl_doc_free(p); }
+
+int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const char *fname,
+                 jl_ext_call *c) {
+    sqlite3_value *v = argv[argi];
+    const jl_ext *ext = sqlite3_user_data(ctx);
+    jl_error err;
+    memset(c, 0, sizeof *c);
+    c->ctx = ctx;
+    c->argi = argi;
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+        sqlite3_result_null(ctx);
+        return 0;
+    case SQLITE_TEXT:
+    case SQLITE_BLOB:
+        break;
+    default:
+        jl_ext_result_errorf(ctx,
+                             "%s(): argument %d (src) must be a file path (TEXT) or the bytes of "
+                             "a bundle (BLOB), not %s",
+                             fname, argi + 1, jl_ext_type_name(v));
+        return 0;
+    }
+    if (sqlite3_value_type(v) == SQLITE_TEXT) c->file = (const char *)sqlite3_value_text(v);
+    jl_error_clear(&err);
+    c->doc = sqlite3_get_auxdata(ctx, argi);
+    if (c->doc) {
+        c->cached = 1;
+    } else if (jl_ext_open_value(ext, v, 0, &c->doc, &err) != JL_OK) {
+        c->doc = NULL;
+        jl_ext_result_error(ctx, &err, c->file, NULL);
+        return 0;
+    }
+    jl_doc_mark_get(c->doc, &c->mark);
+    return 1;
+}
+
+void jl_ext_end(jl_ext_call *c) {
+    if (!c->doc) return;
+    jl_doc_rollback(c->doc, &c->mark);
+    if (!c->cached) sqlite3_set_auxdata(c->ctx, c->argi, c->doc, doc_destroy);
+    c->doc = NULL;
+}

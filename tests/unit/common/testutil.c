@@ -1,0 +1,91 @@
+/*
+ * testutil.c - helpers for the cmocka unit tests (see testutil.h).
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+uint8_t *jl_test_read_file(const char *path, uint64_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
+    if (p && n > 0 && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p) *len = (uint64_t)n;
+    return p;
+}
+
+const char *jl_test_corpus_dir(void) {
+    static char dir[4096];
+    struct stat st;
+    const char *env = getenv("JL_CORPUS_DIR");
+    if (env && *env) snprintf(dir, sizeof dir, "%s", env);
+    else {
+        const char *src = getenv("JL_SOURCE_DIR");
+        snprintf(dir, sizeof dir, "%s/../shared/corpus/joblib-upstream", src ? src : ".");
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return NULL;
+    return dir;
+}
+
+const char *jl_test_path(const char *dir, const char *name) {
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", dir, name);
+    return buf;
+}
+
+/* Each block carries its size in front so that realloc can be counted. */
+static void *t_malloc(void *ctx, size_t n) {
+    jl_test_alloc *t = ctx;
+    if (t->fail_after >= 0 && t->calls >= t->fail_after) return NULL;
+    t->calls++;
+    void *p = malloc(n);
+    if (p) t->live++;
+    return p;
+}
+static void *t_realloc(void *ctx, void *p, size_t n) {
+    jl_test_alloc *t = ctx;
+    if (t->fail_after >= 0 && t->calls >= t->fail_after) return NULL;
+    t->calls++;
+    void *q = realloc(p, n);
+    if (q && !p) t->live++;
+    return q;
+}
+static void t_free(void *ctx, void *p) {
+    jl_test_alloc *t = ctx;
+    if (p) t->live--;
+    free(p);
+}
+
+void jl_test_alloc_init(jl_test_alloc *t, long fail_after) {
+    t->alloc.malloc = t_malloc;
+    t->alloc.realloc = t_realloc;
+    t->alloc.free = t_free;
+    t->alloc.ctx = t;
+    t->fail_after = fail_after;
+    t->calls = 0;
+    t->live = 0;
+}
+
+int jl_test_have_shared(void) {
+    uint64_t got;
+    uint8_t *p = jl_shared_new(1, &got);
+    jl_shared_unref(p);
+    return p != NULL;
+}
+
+uint8_t *jl_test_pattern(uint64_t n, unsigned seed) {
+    uint8_t *p = malloc(n ? (size_t)n : 1);
+    assert_non_null(p);
+    for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)((i / 97) * 31 + (i % 7 == 0 ? seed : 0));
+    return p;
+}
