@@ -21,6 +21,8 @@
  * INNOCUOUS/DIRECTONLY, sqlite3_str); written against 3.40.1.
  */
 #include "sqlite3ext.h"
+
+#include "sqlite_joblib.h" /* the entry point's declaration */
 SQLITE_EXTENSION_INIT1
 
 #include "ext.h"

@@ -91,4 +91,15 @@ void jl_write_result_bundle_at(sqlite3_context *ctx, jl_doc *doc, uint32_t id, c
  * connection's limits (user data of ctx). NULL on OOM. */
 jl_doc *jl_write_new_doc(sqlite3_context *ctx);
 
+/* The constructors (constructors.c) and aggregates (aggregates.c),
+ * registered by write_funcs.c. */
+void jl_fn_ndarray(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_fn_list(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_fn_tuple(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_fn_dict(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_agg_array_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_agg_list_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_agg_dict_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void jl_agg_final(sqlite3_context *ctx);
+
 #endif

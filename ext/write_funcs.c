@@ -545,16 +545,6 @@ static void fn_joblib(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
  * DIRECTONLY, never from a schema. The rest are pure. */
 #define W_FLAGS (SQLITE_SUBTYPE | SQLITE_RESULT_SUBTYPE)
 
-/* defined in constructors.c and aggregates.c */
-void jl_fn_ndarray(sqlite3_context *, int, sqlite3_value **);
-void jl_fn_list(sqlite3_context *, int, sqlite3_value **);
-void jl_fn_tuple(sqlite3_context *, int, sqlite3_value **);
-void jl_fn_dict(sqlite3_context *, int, sqlite3_value **);
-void jl_agg_array_step(sqlite3_context *, int, sqlite3_value **);
-void jl_agg_list_step(sqlite3_context *, int, sqlite3_value **);
-void jl_agg_dict_step(sqlite3_context *, int, sqlite3_value **);
-void jl_agg_final(sqlite3_context *);
-
 const jl_sql_func jl_write_funcs[] = {
     { "joblib_dump", 2, JL_FN_WRITER | W_FLAGS, fn_dump, NULL, NULL },
     { "joblib_dump", 3, JL_FN_WRITER | W_FLAGS, fn_dump, NULL, NULL },

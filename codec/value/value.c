@@ -272,6 +272,9 @@ int jl_kids_append(jl_doc *doc, uint32_t c, const uint32_t *ids, uint64_t n, jl_
         return (uint32_t)doc->count++;                                                          \
     }
 
+static uint32_t jl_array_new_raw(jl_doc *doc, jl_error *err);
+static uint32_t jl_object_new_raw(jl_doc *doc, jl_error *err);
+static uint32_t jl_dtype_new_raw(jl_doc *doc, jl_error *err);
 SIDE_NEW(jl_array_new_raw, arrays, narrays, cap_arrays, jl_array, "array")
 SIDE_NEW(jl_object_new_raw, objects, nobjects, cap_objects, jl_object, "object")
 SIDE_NEW(jl_global_new, globals, nglobals, cap_globals, jl_global, "global")

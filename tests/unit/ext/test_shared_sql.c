@@ -158,16 +158,16 @@ static void test_sql_after_doc_freed(void **state) {
 static void test_big_bundle_results(void **state) {
     (void)state;
     if (!jl_test_have_shared()) skip();
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(sqlite3_joblib_init(db, NULL, NULL), SQLITE_OK);
+    sqlite3 *conn;
+    assert_int_equal(sqlite3_open(":memory:", &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_joblib_init(conn, NULL, NULL), SQLITE_OK);
     uint64_t live = jl_shared_live();
     uint64_t n = 12 * MiB;
     uint8_t *a = malloc((size_t)n);
     assert_non_null(a);
     for (uint64_t i = 0; i < n; i++) a[i] = (uint8_t)(i * 7 + (i >> 12));
     /* kept in a table: SQLite copies the values, so the blocks go at once */
-    char *r = jl_test_query(db,
+    char *r = jl_test_query(conn,
                             "CREATE TABLE t(b BLOB);"
                             "INSERT INTO t SELECT joblib_ndarray(?1, '<f8');"
                             "INSERT INTO t SELECT joblib_extract(b, '$') FROM t;"
@@ -179,7 +179,7 @@ static void test_big_bundle_results(void **state) {
     assert_int_equal(jl_shared_live(), live);
     /* the array read back from each is the input */
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT joblib_load(joblib(b)), length(b) FROM t", -1, &st, NULL),
+    assert_int_equal(sqlite3_prepare_v2(conn, "SELECT joblib_load(joblib(b)), length(b) FROM t", -1, &st, NULL),
                      SQLITE_OK);
     int rows = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -191,7 +191,7 @@ static void test_big_bundle_results(void **state) {
     assert_int_equal(rows, 3);
     sqlite3_finalize(st);
     /* a result held by a live statement is a block until the statement lets go */
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT joblib_extract(b, '$') FROM t LIMIT 1", -1, &st, NULL),
+    assert_int_equal(sqlite3_prepare_v2(conn, "SELECT joblib_extract(b, '$') FROM t LIMIT 1", -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     const uint8_t *got = sqlite3_column_blob(st, 0);
@@ -199,7 +199,7 @@ static void test_big_bundle_results(void **state) {
     assert_int_equal(jl_shared_live(), live + 1);
     sqlite3_finalize(st);
     assert_int_equal(jl_shared_live(), live);
-    sqlite3_close(db);
+    sqlite3_close(conn);
     free(a);
 }
 
