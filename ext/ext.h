@@ -43,7 +43,7 @@ SQLITE_EXTENSION_INIT3
  * 'J'. Results carrying it are taken as JSON by json_*(). */
 #define JL_JSON_SUBTYPE 74
 
-/* Risk classes of registered functions (SQL_API.md "Errors and limits"):
+/* Risk classes of registered functions (README "Security and limits"):
  *  - JL_FN_FILE_READER: reads a file when src is TEXT. Neither DIRECTONLY
  *    (an ordinary database may keep views over its stored bundles) nor
  *    INNOCUOUS (PRAGMA trusted_schema=OFF must keep an untrusted schema
@@ -159,7 +159,7 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
  * set; the doc must not be used afterwards. */
 void jl_ext_end(jl_ext_call *c);
 
-/* ---- SQL values of nodes (SQL_API.md "SQL values of nodes") ------------ */
+/* ---- SQL values of nodes (README "Paths, types and values") ------------ */
 
 /* Sets node `id` as the result: NULL/INTEGER/REAL/TEXT/BLOB, big ints as
  * TEXT digits, fixed-size ndarrays as native C-order BLOBs, everything else

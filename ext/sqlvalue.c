@@ -1,5 +1,5 @@
 /*
- * sqlvalue.c - the SQL value of a node (SQL_API.md "SQL values of nodes"):
+ * sqlvalue.c - the SQL value of a node (README "Paths, types and values"):
  *
  *   null                     NULL
  *   bool                     INTEGER 0 / 1

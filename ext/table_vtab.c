@@ -37,7 +37,7 @@
  * for lists and object arrays the values decide (all ints INTEGER, numbers
  * with a float REAL, all str TEXT, all bytes BLOB, NULLs aside), and a
  * column of anything else has no declared type. Values are the SQL values
- * of SQL_API.md: numbers as INTEGER / REAL (NaN as NULL), str as TEXT,
+ * of README "Paths, types and values": numbers as INTEGER / REAL (NaN as NULL), str as TEXT,
  * datetime64 as ISO-8601 TEXT, bytes as BLOB, anything else as JSON text.
  *
  * How it works: the bundle is opened once, at CREATE (and at each later

@@ -1,5 +1,5 @@
 /*
- * tables.h - declarations of the table surface (SQL_API.md "Tables over
+ * tables.h - declarations of the table surface (README "Tables over
  * bundles", joblib_export under "Writing"):
  *
  *   joblib_export(select_sql, dest [, compress])   export.c

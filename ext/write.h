@@ -1,5 +1,5 @@
 /*
- * write.h - declarations of the write surface (SQL_API.md "Writing"):
+ * write.h - declarations of the write surface (README "Writing"):
  * joblib_dump / joblib_dumps / joblib (write_funcs.c), the constructors
  * joblib_ndarray / joblib_list / joblib_tuple / joblib_dict
  * (constructors.c), the aggregates joblib_group_array / _list / _dict

@@ -25,7 +25,7 @@
  *   INSERT INTO models VALUES ('m1', joblib_dumps(json('{"a":[1,2]}')));
  *   SELECT joblib_dumps(joblib_list(joblib(blob), 3)) FROM models;
  *
- * compress (as joblib.dump, FORMAT.md 2.4):
+ * compress (as joblib.dump, docs/FORMAT.md 2.4):
  *   absent, NULL, 0     no compression, unless dest ends in .z .gz .bz2
  *                       .lzma .xz .lz4, which picks that method at its
  *                       default level (zlib 3, gzip 3, bz2 9, lzma 6, xz 6,
@@ -36,7 +36,7 @@
  *                       compress=True), whatever dest's extension
  *   TEXT 'method:N'     that method at level N (0 = no compression)
  *   TEXT 'npy'          joblib_dump only: the legacy layout of joblib < 0.10
- *                       (FORMAT.md 4.1), whatever dest's extension: dest is
+ *                       (docs/FORMAT.md 4.1), whatever dest's extension: dest is
  *                       an uncompressed pickle in which every non-object
  *                       ndarray is a joblib.numpy_pickle.NDArrayWrapper,
  *                       and each such array goes to its own .npy file,

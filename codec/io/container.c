@@ -1,6 +1,6 @@
 /*
  * container.c - the compression layer around a bundle's stream
- * (FORMAT.md section 2), for every joblib version from 0.8.4 on:
+ * (docs/FORMAT.md section 2), for every joblib version from 0.8.4 on:
  *
  *   zlib        RFC 1950 (joblib >= 0.10, compress=True / '.z')
  *   gzip        RFC 1952, any header fields, concatenated members
@@ -17,7 +17,7 @@
  * extra byte lands in a one-byte probe, never in a larger allocation).
  * For jl_decompress_block, a buffer that grows past JL_SHARED_MIN moves to
  * a shared block (shared.h: huge pages, grown by mremap without a copy).
- * Compression writes the exact framing joblib writes (FORMAT.md 2.2).
+ * Compression writes the exact framing joblib writes (docs/FORMAT.md 2.2).
  *
  * Every library allocates through the caller's jl_alloc (zalloc, bzalloc,
  * lzma_allocator, LZ4F_CustomMem), so a failing allocator reaches all

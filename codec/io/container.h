@@ -48,7 +48,7 @@ int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const j
 void jl_decompressed_free(const jl_alloc *a, uint8_t *p, uint8_t owner);
 
 /* Compresses in[0..n) into a complete container of kind c at `level`
- * (1-9; lz4 0-16) with the exact framing joblib writes (FORMAT.md 2.2).
+ * (1-9; lz4 0-16) with the exact framing joblib writes (docs/FORMAT.md 2.2).
  * ZF is written with the 19-byte length field. */
 int jl_compress(jl_compression c, int level, const uint8_t *in, uint64_t n, const jl_alloc *a,
                 uint8_t **out, uint64_t *out_len, jl_error *err);

@@ -5,7 +5,7 @@
  * committed when an object starts, no FRAME header for chunks under 4
  * bytes, str/bytes of 64 KiB or more written outside frames), the memo
  * opcodes, the integer/str/bytes width choices, and fix_imports' name
- * mapping for protocol < 3 (FORMAT.md 3.4, 5.2, 5.5, 5.7).
+ * mapping for protocol < 3 (docs/FORMAT.md 9.1-9.3, 5.7).
  */
 #include "emit.h"
 

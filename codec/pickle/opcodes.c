@@ -1,6 +1,6 @@
 /*
  * opcodes.c - the table of pickle opcodes, protocols 0-5 (see opcodes.h
- * and FORMAT.md 5.2).
+ * and docs/FORMAT.md 5.2).
  */
 #include "opcodes.h"
 

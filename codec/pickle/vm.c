@@ -417,7 +417,7 @@ static int make_unicode(jl_vm *vm, const arg *a, uint32_t *out) {
     return *out == JL_NONE ? -1 : JL_OK;
 }
 
-/* A Python 2 str: `str` when ASCII, `bytes` otherwise (SQL_API). */
+/* A Python 2 str: `str` when ASCII, `bytes` otherwise (README "Paths, types and values"). */
 static uint32_t py2_str(jl_vm *vm, jl_ref ref) {
     const uint8_t *p = jl_ref_ptr(vm->doc, ref);
     int ascii = 1;

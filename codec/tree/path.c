@@ -1,5 +1,5 @@
 /*
- * path.c - paths that select a node (SQL_API.md "Paths") and the steps
+ * path.c - paths that select a node (README "Paths, types and values") and the steps
  * joblib_tree writes into fullkey.
  *
  * Grammar (after the leading '$'):

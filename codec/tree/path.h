@@ -1,6 +1,6 @@
 /*
  * path.h - paths that select a node: "$", "[N]", "[#-N]", "[literal]",
- * ".name", ."any text"", ".__args__", ".__state__" (SQL_API.md "Paths"),
+ * ".name", ."any text"", ".__args__", ".__state__" (README "Paths, types and values"),
  * and the path steps that joblib_tree writes into fullkey.
  */
 #ifndef JL_PATH_H

@@ -1,6 +1,6 @@
 /*
  * render.c - text renderings of nodes (see render.h): the JSON text of any
- * node (SQL_API.md "JSON rendering"), decimal digits of big ints, Python
+ * node (README "Paths, types and values"), decimal digits of big ints, Python
  * repr of floats, JSON string escaping of WTF-8 text, class names.
  *
  * The JSON renderer is iterative: an explicit stack of frames, one per open

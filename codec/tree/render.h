@@ -1,5 +1,5 @@
 /*
- * render.h - text renderings of nodes: JSON (SQL_API.md "JSON rendering")
+ * render.h - text renderings of nodes: JSON (README "Paths, types and values")
  * and decimal text of big ints.
  */
 #ifndef JL_RENDER_H

@@ -18,7 +18,7 @@
  *   KEY      the root's path, then each child's path step ("[0]", ".coef_",
  *            '["a b"]', ".__args__"): a line's fullkey is the root path
  *            followed by the keys on its branch
- *   TYPE     the `type` word of joblib_tree (SQL_API.md)
+ *   TYPE     the `type` word of joblib_tree (README "Paths, types and values")
  *   CLASS    module.Name of objects, globals, numpy scalars and ndarray
  *            subclasses (not for plain numpy.ndarray)
  *   DTYPE    arrays and scalars: numpy descr in native byte order, as the

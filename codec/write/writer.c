@@ -5,11 +5,11 @@
  *   - atoms, str/bytes/bytearray and containers as CPython's pure-Python
  *     pickler saves them (memo after creation, MARK/APPENDS/SETITEMS in
  *     batches of 1000, recursive tuples through POP_MARK + GET);
- *   - ndarrays as joblib's NumpyArrayWrapper (FORMAT.md 3.2-3.7): state
+ *   - ndarrays as joblib's NumpyArrayWrapper (docs/FORMAT.md 3.2-3.7): state
  *     dict, frame committed after the BUILD, one padding-length byte and
  *     0xFF padding so the data starts 16-aligned, then the raw bytes; object
  *     arrays as a nested protocol-2 pickle of numpy's own reduction;
- *   - numpy dtypes and scalars as numpy 1.x reduces them (FORMAT.md 6.3-6.4);
+ *   - numpy dtypes and scalars as numpy 1.x reduces them (docs/FORMAT.md 6.3-6.4);
  *   - other objects from their recorded reduction (callable/class, args,
  *     kwargs, list/dict items, BUILD state).
  *
@@ -661,7 +661,7 @@ static int put_class_of(W *w, const jl_array *a) {
 
 static int write_nested(W *w, uint32_t id);
 
-/* joblib's NumpyArrayWrapper and the payload after it (FORMAT.md 3). */
+/* joblib's NumpyArrayWrapper and the payload after it (docs/FORMAT.md 3). */
 static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     int objects, rc;
     uint64_t nbytes;
@@ -688,7 +688,7 @@ static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     return nbytes ? jl_emit_direct(&w->e, jl_ref_ptr(w->doc, a->data), nbytes) : JL_OK;
 }
 
-/* joblib < 0.10's NDArrayWrapper (FORMAT.md 4.1): the array goes to
+/* joblib < 0.10's NDArrayWrapper (docs/FORMAT.md 4.1): the array goes to
  * sidecar k = sc->n, named in the state dict. */
 static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
     int objects, rc;

@@ -2,7 +2,7 @@
  * writer.h - the bundle writer: a value tree (value.h) back to the bytes
  * joblib.dump writes, so that Python's joblib.load returns the value.
  *
- * Output follows joblib 1.2 on CPython 3 (FORMAT.md 3, 5, 6, 7): the
+ * Output follows joblib 1.2 on CPython 3 (docs/FORMAT.md 9): the
  * pure-Python pickler's opcodes, memo and framing; ndarrays as
  * NumpyArrayWrapper + 16-byte-aligned raw data (object arrays: a nested
  * protocol-2 pickle); numpy dtypes and scalars as numpy reduces them.
@@ -33,7 +33,7 @@ typedef struct jl_write_opts {
  * protocol must be 2..5. On error out may hold a partial stream. */
 int jl_write_stream(const jl_doc *doc, uint32_t id, int protocol, jl_buf *out, jl_error *err);
 
-/* The legacy sidecar layout of joblib < 0.10 (FORMAT.md 4.1), asked for
+/* The legacy sidecar layout of joblib < 0.10 (docs/FORMAT.md 4.1), asked for
  * with compress='npy': jl_write_stream_npy writes each non-object ndarray
  * as joblib.numpy_pickle.NDArrayWrapper whose BUILD state is {'filename':
  * "<base>_NN.npy" (NN = 01, 02, ... 100 in pickling order), 'subclass':

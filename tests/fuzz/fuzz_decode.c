@@ -64,7 +64,7 @@ static void render_root(jl_doc *doc) {
 }
 
 /* The first rows of joblib_tree: each fullkey selects a node of the kind
- * the row shows (SQL_API.md: fullkey is a path that selects that node). */
+ * the row shows (README "Paths, types and values": fullkey is a path that selects that node). */
 /* A key set twice in one dict (only a crafted pickle does that) is told
  * apart by position in dicts of up to 256 entries; in a larger dict an
  * earlier duplicate's fullkey selects the last entry, as README "Paths"

@@ -15,7 +15,7 @@ This module gives them:
   - stream():     the uncompressed stream of a bundle (every container,
                   including the old ZF one), as joblib reads it;
   - model():      what joblib_tree / joblib_info should say about a Python
-                  object, derived from docs/SQL_API.md: rows with fullkey,
+                  object, derived from README "Paths, types and values": rows with fullkey,
                   type, SQL value, JSON value, dtype, shape, ref targets.
 
 Nothing here needs pytest. tests/fixtures/make_fixtures.py imports model()
@@ -323,7 +323,7 @@ def stream(src):
 
 
 # ---------------------------------------------------------------------------
-# The expected view of a Python object (docs/SQL_API.md)
+# The expected view of a Python object (README "Paths, types and values")
 
 class Any:
     """A value the contract leaves open: matches anything."""

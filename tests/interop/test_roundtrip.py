@@ -118,7 +118,7 @@ def deq(a, b, where="$", seen=None, opts=None):
         seen = {}
     if opts is None:
         opts = {}
-    # An OrderedDict reads as a dict (SQL_API.md, known reductions), so
+    # An OrderedDict reads as a dict (README "Paths, types and values", known reductions), so
     # the rewrite holds a dict: expected.
     if type(a) is collections.OrderedDict and type(b) is dict:
         a = dict(a)

@@ -411,7 +411,7 @@ def nested_python_bundle():
 
 @case
 def nested_ordered_dict():
-    # the decoder reads an OrderedDict as a dict (SQL_API.md "Precise points"):
+    # the decoder reads an OrderedDict as a dict (README "Paths, types and values"):
     # it is written back as a dict with the same items in the same order
     od = collections.OrderedDict([("b", 1), ("a", 2)])
     got = load_blob(q("SELECT joblib_dumps(joblib(?))", jdump(od)))

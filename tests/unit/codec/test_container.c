@@ -853,7 +853,7 @@ static void test_corpus_same_stream(void **state) {
     free(b);
 }
 
-/* The corpus files' headers, byte for byte (FORMAT.md 2.2 deviations). */
+/* The corpus files' headers, byte for byte (docs/FORMAT.md 2.2 deviations). */
 static void test_corpus_headers(void **state) {
     (void)state;
     uint64_t n;

@@ -1,7 +1,7 @@
 /*
  * test_dtype.c - the numpy dtype model (codec/numpy/dtype.c) and .npy headers
  * (codec/numpy/npy.c): pickled dtype states built by hand as value trees (the
- * FORMAT.md 6.3 table and the older layouts), descr strings checked
+ * docs/FORMAT.md 6.3 table and the older layouts), descr strings checked
  * against what numpy 1.24 prints, JSON descrs, byte swapping, shape
  * sizes, and .npy headers from the corpus, numpy 1.24 and broken ones;
  * .npy headers written as numpy 1.24's np.save writes them.
@@ -104,7 +104,7 @@ static jl_doc *new_doc(void **state) {
     return d;
 }
 
-/* ---- FORMAT.md 6.3: the table of pickled states ----------------------- */
+/* ---- docs/FORMAT.md 6.3: the table of pickled states ------------------ */
 
 static void test_table_simple(void **state) {
     jl_doc *d = new_doc(state);

@@ -1073,7 +1073,7 @@ static void test_million_refs(void **state) {
 
 /* Keys no identifier can spell (NUL, quotes, lone surrogates, path syntax,
  * non-str keys, the reserved object slots): every fullkey that the tree
- * walk gives resolves back to its own node (SQL_API.md "Paths"). */
+ * walk gives resolves back to its own node (README "Paths, types and values"). */
 static void test_walk_hostile_keys(void **state) {
     (void)state;
     static const struct {

@@ -85,7 +85,7 @@ static jl_doc *new_doc(void) {
     return d;
 }
 
-/* FORMAT.md 3.6: asfortranarray(arange(6,'>i2').reshape(2,3)) */
+/* docs/FORMAT.md 3.6: asfortranarray(arange(6,'>i2').reshape(2,3)) */
 static void test_format_example(void **state) {
     (void)state;
     jl_doc *d = new_doc();
@@ -258,7 +258,7 @@ static void test_rows_nd(void **state) {
     uint32_t rr = jl_array_row(d, r, 2, &err);
     expect_native(d, rr, (const uint8_t[]){20, 21, 22, 23}, 4, 1);
 
-    /* FORMAT 3.6 array: row 1 of the F-order big-endian (2,3) */
+    /* docs/FORMAT.md 3.6 array: row 1 of the F-order big-endian (2,3) */
     static const uint8_t f_be[] = {0x00, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x04, 0x00, 0x02, 0x00, 0x05};
     id = make_array(d, ">i2", (uint64_t[]){2, 3}, 2, 'F', f_be, sizeof f_be);
     r = jl_array_row(d, id, 1, &err);

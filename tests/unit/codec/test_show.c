@@ -1,6 +1,6 @@
 /*
  * test_show.c - the text of joblib_show (codec/tree/show.h), exact to the byte:
- * the seed bundles of FORMAT.md 8.1 / 8.3 (tests/unit/common/seed_bytes.h) and
+ * the seed bundles of docs/FORMAT.md 8.1 / 8.3 (tests/unit/common/seed_bytes.h) and
  * trees built by hand (atoms and their Python reprs, keys, refs and
  * cycles, elision, the depth limit, objects, arrays of every dtype kind in
  * either byte order and layout); limits and allocation failures.

@@ -475,7 +475,7 @@ static void expect_hex(jl_doc *d, uint32_t root, int proto, const char *hex, con
     jl_free(&d->alloc, got);
 }
 
-/* ---- the seed example (FORMAT.md 8.1, 8.3) ---------------------------- */
+/* ---- the seed example (docs/FORMAT.md 8.1, 8.3) ----------------------- */
 
 static uint32_t seed(jl_doc *d) {
     int64_t v[10];

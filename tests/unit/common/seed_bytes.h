@@ -1,7 +1,7 @@
 /*
  * seed_bytes.h - the seed example [('a', [1, 2, 3]), ('b', np.arange(10))] as
- * joblib 1.2 writes it: protocol 4 (333 bytes, FORMAT.md 8.1) and protocol 2
- * (373 bytes, FORMAT.md 8.3). Made by tests/fixtures/make_seed_header.py.
+ * joblib 1.2 writes it: protocol 4 (333 bytes, docs/FORMAT.md 8.1) and protocol 2
+ * (373 bytes, docs/FORMAT.md 8.3). Made by tests/fixtures/make_seed_header.py.
  */
 #ifndef JL_SEED_BYTES_H
 #define JL_SEED_BYTES_H

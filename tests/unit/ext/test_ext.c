@@ -5,7 +5,7 @@
  * SQL types, JSON subtypes, error messages and function flags.
  *
  * The bundles below were made by joblib 1.2.0 / numpy 1.24 / CPython 3.11
- * (/usr/bin/python3) with this script; seed4 is FORMAT.md 8.1 byte for
+ * (/usr/bin/python3) with this script; seed4 is docs/FORMAT.md 8.1 byte for
  * byte (333 bytes), seed2 is 8.3 (373 bytes), seedz 8.2 (242 bytes):
  *
  *   import io, sys, types, collections, joblib, numpy as np
