@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "atomtext.h"
 #include "dtype.h"
 #include "ndarray.h"
 #include "render.h"

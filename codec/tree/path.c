@@ -26,16 +26,16 @@
  */
 #include "path.h"
 
+#include "arraytext.h"
+#include "atomtext.h"
+#include "keytext.h"
 #include "ndarray.h"
-#include "render.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define JL_PATH_MAX_LITERAL_DEPTH 64u /* [[[...]]] nesting inside one step */
-#define JL_PATH_MAX_KEY_DEPTH 32u     /* tuple keys nested deeper have no literal */
 
 /* ---- literals ---------------------------------------------------------- */
 
@@ -270,18 +270,12 @@ typedef struct mctx {
     jl_error *err;
 } mctx;
 
-static int is_ascii(const uint8_t *s, uint64_t n) {
-    for (uint64_t k = 0; k < n; k++)
-        if (s[k] >= 0x80) return 0;
-    return 1;
-}
-
 /* A str key node against text s[0..n): the same bytes; a Python 2 str
  * only when ASCII. */
 static int str_key_eq(const jl_doc *doc, const jl_node *k, const uint8_t *s, uint64_t n) {
     const uint8_t *kb = doc->blocks[k->block].p + k->u.off;
     if (k->len != n || (n && memcmp(kb, s, (size_t)n) != 0)) return 0;
-    return !(k->flags & JL_F_PY2) || is_ascii(kb, n);
+    return !(k->flags & JL_F_PY2) || jl_is_ascii(kb, n);
 }
 
 static int lit_eq(const litset *A, uint64_t a, const litset *B, uint64_t b) {
@@ -313,7 +307,7 @@ static int scalar_match(mctx *m, uint32_t key, uint64_t li) {
     m->tmp.len = 0;
     jl_error e;
     jl_error_clear(&e);
-    if (jl_render_json(m->doc, key, &m->tmp, &e)) return 0;
+    if (jl_render_array_json(m->doc, key, &m->tmp, &e)) return 0;
     if (m->tmp.len == 4 && memcmp(m->tmp.p, "null", 4) == 0) return 0; /* NaN, NaT: no literal */
     pp p = { m->tmp.p, m->tmp.len, 0, NULL };
     litset_reset(&m->K);
@@ -554,62 +548,13 @@ static int is_ident(const uint8_t *s, uint64_t n) {
     return 1;
 }
 
-/* A str key as a JSON string; JL_E_ARG for a non-ASCII Python 2 str. */
-static int put_str_literal(const jl_doc *doc, const jl_node *k, jl_buf *b) {
-    const uint8_t *s = doc->blocks[k->block].p + k->u.off;
-    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
-    return jl_render_json_string(b, s, k->len);
-}
-
 /* ".name" or ."text" for a str key node (JL_E_ARG: none, nothing appended). */
 static int put_str_step(const jl_doc *doc, const jl_node *k, jl_buf *b, int bare_ok) {
     const uint8_t *s = doc->blocks[k->block].p + k->u.off;
-    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
+    if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
     jl_buf_putc(b, '.');
     if (bare_ok && is_ident(s, k->len)) return jl_buf_append(b, s, k->len);
-    return put_str_literal(doc, k, b);
-}
-
-/* The JSON literal of a key node; JL_E_ARG when it has none. */
-static int put_literal(const jl_doc *doc, uint32_t key, jl_buf *b, unsigned depth) {
-    if (key >= doc->nnodes) return JL_E_ARG;
-    const jl_node *k = &doc->nodes[key];
-    switch (k->kind) {
-    case JL_NULL: return jl_buf_puts(b, "null");
-    case JL_BOOL: return jl_buf_puts(b, k->u.i ? "true" : "false");
-    case JL_INT: {
-        int rc = jl_render_int(doc, key, b);
-        return rc == JL_E_LIMIT && !b->failed ? JL_E_ARG : rc;
-    }
-    case JL_FLOAT:
-        if (isnan(k->u.f)) return JL_E_ARG;
-        if (isinf(k->u.f)) return jl_buf_puts(b, k->u.f > 0 ? "1e999" : "-1e999");
-        return jl_render_double(b, k->u.f);
-    case JL_STR: return put_str_literal(doc, k, b);
-    case JL_TUPLE: {
-        if (depth >= JL_PATH_MAX_KEY_DEPTH) return JL_E_ARG;
-        jl_buf_putc(b, '[');
-        for (uint32_t j = 0; j < k->len; j++) {
-            if (j) jl_buf_putc(b, ',');
-            int rc = put_literal(doc, jl_kids_of(doc, key)[j], b, depth + 1);
-            if (rc) return rc;
-            k = &doc->nodes[key];
-        }
-        return jl_buf_putc(b, ']');
-    }
-    case JL_SCALAR: {
-        jl_buf t;
-        jl_error e;
-        jl_buf_init(&t, b->alloc, 0);
-        int rc = jl_render_json(doc, key, &t, &e);
-        if (!rc && t.len && t.p[0] != '{' && !(t.len == 4 && memcmp(t.p, "null", 4) == 0))
-            rc = jl_buf_append(b, t.p, t.len);
-        else if (!rc || rc != JL_E_NOMEM) rc = JL_E_ARG;
-        jl_buf_free(&t);
-        return rc;
-    }
-    default: return JL_E_ARG;
-    }
+    return jl_key_str_literal(doc, k, b);
 }
 
 static void buf_trunc(jl_buf *b, uint64_t len) {
@@ -625,7 +570,7 @@ int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b) {
     if (k->kind == JL_STR) return put_str_step(doc, k, b, 1);
     uint64_t start = b->len;
     jl_buf_putc(b, '[');
-    int rc = put_literal(doc, key, b, 0);
+    int rc = jl_key_literal(doc, key, b);
     if (rc == JL_E_ARG) {
         buf_trunc(b, start);
         return rc;

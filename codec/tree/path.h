@@ -1,7 +1,9 @@
 /*
  * path.h - paths that select a node: "$", "[N]", "[#-N]", "[literal]",
  * ".name", ."any text"", ".__args__", ".__state__" (README "Paths, types and values"),
- * and the path steps that joblib_tree writes into fullkey.
+ * and the path steps that joblib_tree writes into fullkey. The text of a
+ * [literal] key step comes from keytext.h; the JSON renderer (render.h)
+ * writes its refs with these steps.
  */
 #ifndef JL_PATH_H
 #define JL_PATH_H
@@ -17,7 +19,8 @@ int jl_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n, uint
 
 /* Appends the step that selects a dict entry with key node `key`:
  * ".name" for identifier-like str keys, ."text" for other str keys,
- * "[literal]" otherwise (int, float, bool, None, bytes?, tuple of those). */
+ * "[literal]" otherwise (int, float, bool, None, numpy scalar, tuple of
+ * those: jl_key_literal, keytext.h). */
 int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b);
 /* Appends "[i]". */
 int jl_path_step_index(jl_buf *b, uint64_t i);

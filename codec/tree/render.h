@@ -1,6 +1,8 @@
 /*
  * render.h - text renderings of nodes: JSON (README "Paths, types and values")
- * and decimal text of big ints.
+ * and class names. The text of atoms (jl_render_int, jl_render_double,
+ * jl_render_json_string...) is in atomtext.h, that of numpy data in
+ * arraytext.h.
  */
 #ifndef JL_RENDER_H
 #define JL_RENDER_H
@@ -12,12 +14,11 @@
  * arrays by their items; numbers by dtype; datetime64 as ISO text; bytes
  * and S as base64...), NaN/inf as null, bytes as base64, objects as
  * {"__class__": "module.Name", state entries..., "__args__", "__state__"},
- * globals as "module.Name". Cycles and depth beyond max_depth are errors;
- * a shared node is rendered again at each occurrence. */
+ * globals as "module.Name". A node inside itself is written
+ * {"__ref__": "$..."}, the path (path.h) of its enclosing occurrence from
+ * the rendered value; depth beyond max_depth is an error; a shared node is
+ * rendered again at each occurrence. */
 int jl_render_json(const jl_doc *doc, uint32_t id, jl_buf *b, jl_error *err);
-
-/* Appends the decimal digits of an int node (small or JL_F_BIG). */
-int jl_render_int(const jl_doc *doc, uint32_t id, jl_buf *b);
 
 /* Appends "module.Name" of a global node. */
 int jl_render_global(const jl_doc *doc, uint32_t id, jl_buf *b);
@@ -28,17 +29,5 @@ int jl_render_global(const jl_doc *doc, uint32_t id, jl_buf *b);
  * ndarray subclasses such as "numpy.matrix"). Returns 0 when there is none
  * (nothing appended). */
 int jl_render_class(const jl_doc *doc, uint32_t id, jl_buf *b);
-
-/* ---- additions (path/render/walk helper) ------------------------------ */
-
-/* Appends p[0..n) (UTF-8; WTF-8 lone surrogates allowed) as a quoted JSON
- * string: control characters as \u00XX, lone surrogates as \udXXX, bytes
- * that are not UTF-8 as \ufffd. */
-int jl_render_json_string(jl_buf *b, const void *p, uint64_t n);
-
-/* Appends a double as Python's repr writes it (shortest round-trip digits,
- * "1.0" for integral values, "1e+16" from 1e16 on); NaN and infinities as
- * null. */
-int jl_render_double(jl_buf *b, double v);
 
 #endif

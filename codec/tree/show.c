@@ -19,6 +19,7 @@
  */
 #include "show.h"
 
+#include "atomtext.h"
 #include "dtype.h"
 #include "ndarray.h"
 #include "nodekeys.h"

@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "treebuild.h"
 
+#include "atomtext.h"
 #include "render.h"
 #include "value.h"
 
