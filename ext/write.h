@@ -66,7 +66,7 @@ int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
 /* The compression joblib.dump would use for the `compress` argument arg
  * (NULL when absent) and the file name dest (NULL when there is none):
  * INTEGER 0-9, TEXT 'method' / 'method:level', or dest's extension
- * (write_funcs.c tells the rules). Sets o->compression and o->level
+ * (codec/write/compress_arg.h tells the rules). Sets o->compression and o->level
  * (the exact level: lz4's default is 0, which jl_write_bundle reads as
  * "default 3"); leaves o->protocol. Returns 0, or -1 with the SQL error
  * set on ctx, naming fname. */
