@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "dtype.h"
 #include "jsonin.h"
 
@@ -400,21 +401,8 @@ void jl_agg_dict_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* A new ndarray node: dtype dt, dims, data ref (or items list for objects). */
 static uint32_t new_array(jl_doc *doc, uint32_t dt, const uint64_t *dims, unsigned ndim, jl_ref data,
                           uint32_t items, jl_error *err) {
-    uint32_t ai = jl_array_new(doc, err);
-    uint32_t at = ai == JL_NONE ? JL_NONE : jl_dims_new(doc, ndim, err);
-    uint32_t id = at == JL_NONE ? JL_NONE : jl_node_new(doc, JL_NDARRAY, err);
-    if (id == JL_NONE) return JL_NONE;
-    for (unsigned i = 0; i < ndim; i++) doc->dims[at + i] = dims[i];
-    jl_array *a = &doc->arrays[ai];
-    a->dtype = dt;
-    a->ndim = (uint8_t)ndim;
-    a->dims_at = at;
-    a->order = 'C';
-    a->origin = JL_ORIGIN_BUILT;
-    a->data = data;
-    a->items = items;
-    doc->nodes[id].u.ext = ai;
-    return id;
+    jl_array_spec spec = { dt, dims, ndim, 'C', data, items };
+    return jl_array_build(doc, &spec, err);
 }
 
 /* The list node of the collected values. */

@@ -67,6 +67,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "decode.h"
 #include "dtype.h"
 #include "jsonin.h"
@@ -963,22 +964,8 @@ static int fast_number(sqlite3_context *ctx, const jl_dtype *d, const uint8_t *p
 static int slow_cell(sqlite3_context *ctx, jl_doc *doc, uint32_t dtype, jl_ref at, jl_error *err) {
     jl_doc_mark mark;
     jl_doc_mark_get(doc, &mark);
-    uint32_t ai = jl_array_new(doc, err), id = ai == JL_NONE ? JL_NONE : jl_node_new(doc, JL_SCALAR, err);
-    int rc = JL_OK;
-    if (id == JL_NONE) {
-        rc = err->code ? (int)err->code : JL_E_NOMEM;
-    } else {
-        doc->nodes[id].u.ext = ai;
-        jl_array *a = &doc->arrays[ai];
-        a->dtype = dtype;
-        a->ndim = 0;
-        a->order = 'C';
-        a->origin = JL_ORIGIN_VIEW;
-        a->is_scalar = 1;
-        a->data = at;
-        a->stream_off = JL_NO_OFFSET;
-        rc = jl_ext_result_node(ctx, doc, id, err);
-    }
+    uint32_t id = jl_scalar_build(doc, dtype, at, err);
+    int rc = id == JL_NONE ? (err->code ? (int)err->code : JL_E_NOMEM) : jl_ext_result_node(ctx, doc, id, err);
     jl_doc_rollback(doc, &mark);
     return rc;
 }

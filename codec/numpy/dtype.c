@@ -1003,6 +1003,14 @@ int jl_dtype_descr(const jl_doc *doc, uint32_t dt, jl_buf *b) {
     return rc ? rc : b->failed;
 }
 
+void jl_dtype_descr_text(const jl_doc *doc, uint32_t dt, char *out, size_t cap) {
+    jl_buf b;
+    jl_buf_init(&b, &doc->alloc, 0);
+    jl_dtype_descr(doc, dt, &b);
+    snprintf(out, cap, "%s", b.p && !b.failed ? b.p : "?");
+    jl_buf_free(&b);
+}
+
 const char *jl_dtype_scalar_class(const jl_doc *doc, uint32_t dt, char *buf, size_t cap) {
     const jl_dtype *d = &doc->dtypes[dt];
     const char *cls = "numpy.void";

@@ -42,6 +42,9 @@ int jl_dtype_parse_json(jl_doc *doc, const char *json, size_t n, uint32_t *out, 
  * structured dtypes as a JSON list [["x","<i4"],["y",">f8",[2]]] like
  * numpy's dtype.descr (padding entries ["","|V4"] included). */
 int jl_dtype_descr(const jl_doc *doc, uint32_t dt, jl_buf *b);
+/* The same into out[0..cap) for messages: cut to cap - 1 bytes, "?" when
+ * it cannot be made. */
+void jl_dtype_descr_text(const jl_doc *doc, uint32_t dt, char *out, size_t cap);
 
 /* Same dtype with every byte order made native (little-endian);
  * returns dt itself when already native. May append dtypes. */
