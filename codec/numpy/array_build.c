@@ -31,24 +31,28 @@ static int check_parts(const jl_doc *doc, const jl_array_spec *s, jl_error *err)
     uint64_t count, nbytes;
     int rc = jl_shape_nbytes(dims, s->ndim, d->has_object ? 0 : d->itemsize, &count, &nbytes, err);
     if (rc) return rc;
-    char descr[64];
-    jl_dtype_descr_text(doc, s->dtype, descr, sizeof descr);
+    char descr[64]; /* for messages */
     if (d->has_object) {
-        if (s->items == JL_NONE || s->items >= doc->nnodes || doc->nodes[s->items].kind != JL_LIST)
+        if (s->items == JL_NONE || s->items >= doc->nnodes || doc->nodes[s->items].kind != JL_LIST) {
+            jl_dtype_descr_text(doc, s->dtype, descr, sizeof descr);
             return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "an array of dtype %s needs the list of its items", descr);
+        }
         if (doc->nodes[s->items].len != count)
             return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "an array of %llu elements has %llu items",
                            (unsigned long long)count, (unsigned long long)doc->nodes[s->items].len);
         return JL_OK;
     }
-    if (s->items != JL_NONE)
+    if (s->items != JL_NONE) {
+        jl_dtype_descr_text(doc, s->dtype, descr, sizeof descr);
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "an array of dtype %s has bytes, not items", descr);
+    }
     if (nbytes != s->data.len) {
         char shape[JL_MAX_WRITE_DIMS * 21 + 1];
         size_t at = 0;
         shape[0] = 0;
         for (unsigned i = 0; i < s->ndim; i++)
             at += (size_t)snprintf(shape + at, sizeof shape - at, "%s%lld", i ? "," : "", (long long)dims[i]);
+        jl_dtype_descr_text(doc, s->dtype, descr, sizeof descr);
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "shape [%s] of %s needs %llu bytes, data has %llu", shape,
                        descr, (unsigned long long)nbytes, (unsigned long long)s->data.len);
     }
@@ -99,12 +103,13 @@ uint32_t jl_scalar_build(jl_doc *doc, uint32_t dtype, jl_ref data, jl_error *err
 
 int jl_array_infer_len(const jl_doc *doc, uint32_t dtype, uint64_t len, uint64_t *n, jl_error *err) {
     uint64_t itemsize = doc->dtypes[dtype].itemsize;
+    if (itemsize && len % itemsize == 0) {
+        *n = len / itemsize;
+        return JL_OK;
+    }
     char descr[64];
     jl_dtype_descr_text(doc, dtype, descr, sizeof descr);
     if (itemsize == 0) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "dtype %s has no size: give a shape", descr);
-    if (len % itemsize)
-        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "data of %llu bytes is not a multiple of the itemsize %llu of %s",
+    return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "data of %llu bytes is not a multiple of the itemsize %llu of %s",
                        (unsigned long long)len, (unsigned long long)itemsize, descr);
-    *n = len / itemsize;
-    return JL_OK;
 }
