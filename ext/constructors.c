@@ -32,7 +32,6 @@
  */
 #include "write.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "array_build.h"
