@@ -293,7 +293,11 @@ static int dump_legacy(jl_doc *doc, uint32_t id, int protocol, const char *dest,
     for (i = 0; i < sc.n; i++) {
         if ((rc = jl_write_npy(doc, sc.ids[i], &npy[i], err))) goto done;
         /* the name the pickle holds, in dest's directory */
-        paths[i] = sqlite3_mprintf("%s_%02llu.npy", dest, (unsigned long long)(i + 1));
+        jl_buf name;
+        jl_buf_init(&name, jl_ext_alloc(), 0);
+        jl_write_sidecar_name(&name, dest, i + 1);
+        paths[i] = jl_buf_take(&name, NULL); /* sqlite3_free-able */
+        jl_buf_free(&name);
         if (!paths[i]) {
             rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming sidecar files");
             goto done;

@@ -689,6 +689,10 @@ static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     return nbytes ? jl_emit_direct(&w->e, jl_ref_ptr(w->doc, a->data), nbytes) : JL_OK;
 }
 
+int jl_write_sidecar_name(jl_buf *b, const char *base, uint64_t k) {
+    return jl_buf_printf(b, "%s_%02llu.npy", base, (unsigned long long)k);
+}
+
 /* joblib < 0.10's NDArrayWrapper (FORMAT.md 4.1): the array goes to
  * sidecar k = sc->n, named in the state dict. */
 static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
@@ -705,7 +709,7 @@ static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
         (rc = jl_emit_op(&w->e, OP_MARK)) || (rc = put_istrz(w, "filename")))
         return rc;
     w->scratch.len = 0;
-    if (jl_buf_printf(&w->scratch, "%s_%02llu.npy", sc->base, (unsigned long long)sc->n))
+    if (jl_write_sidecar_name(&w->scratch, sc->base, sc->n))
         return jl_fail(w->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming a sidecar file");
     if ((rc = put_fstr(w, w->scratch.p, w->scratch.len)) || (rc = put_istrz(w, "subclass")) ||
         (rc = put_class_of(w, a)) || (rc = put_istrz(w, "allow_mmap")) || (rc = put_bool(w, 1)) ||
