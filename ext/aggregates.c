@@ -42,6 +42,7 @@
 
 #include "array_build.h"
 #include "dtype.h"
+#include "half.h"
 #include "jsonin.h"
 
 typedef enum { AGG_ARRAY = 1, AGG_LIST, AGG_DICT } agg_kind;
@@ -125,42 +126,8 @@ static int push_value(sqlite3_context *ctx, agg *a, sqlite3_value *v, const char
 
 /* ---- converting SQL values to elements of a dtype ----------------------- */
 
-/* IEEE half from a double, rounding to nearest even (numpy's conversion). */
-static uint16_t half_of(double d) {
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    uint16_t sign = (uint16_t)((b >> 48) & 0x8000);
-    int exp = (int)((b >> 52) & 0x7FF);
-    uint64_t man = b & 0xFFFFFFFFFFFFFull;
-    if (exp == 0x7FF) return (uint16_t)(sign | 0x7C00 | (man ? 0x200 : 0));
-    int e = exp - 1023 + 15;
-    if (e >= 31) return (uint16_t)(sign | 0x7C00);
-    if (e <= 0) {
-        if (e < -10) return sign;
-        uint64_t full = man | ((uint64_t)1 << 52);
-        unsigned shift = (unsigned)(43 - e);
-        uint64_t m = full >> shift, rem = full & (((uint64_t)1 << shift) - 1), halfway = (uint64_t)1 << (shift - 1);
-        if (rem > halfway || (rem == halfway && (m & 1))) m++;
-        return (uint16_t)(sign | m);
-    }
-    uint16_t h = (uint16_t)(sign | (e << 10) | (man >> 42));
-    uint64_t rem = man & (((uint64_t)1 << 42) - 1), halfway = (uint64_t)1 << 41;
-    if (rem > halfway || (rem == halfway && (h & 1))) h++;
-    return h;
-}
-
 static void put_le(uint8_t *p, uint64_t v, unsigned n) {
     for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Reverses each `unit`-byte group of p[0..n) (big-endian dtypes). */
-static void swap_units(uint8_t *p, uint64_t n, unsigned unit) {
-    for (uint64_t at = 0; unit > 1 && at + unit <= n; at += unit)
-        for (unsigned i = 0; i < unit / 2; i++) {
-            uint8_t t = p[at + i];
-            p[at + i] = p[at + unit - 1 - i];
-            p[at + unit - 1 - i] = t;
-        }
 }
 
 /* An integer from v for an int/uint/bool/datetime element: 0, or -1 with msg. */
@@ -218,7 +185,7 @@ static int element_of(const jl_dtype *d, sqlite3_value *v, uint8_t *p, const cha
         unsigned part = d->kind == 'c' ? n / 2 : n; /* complex: real part, imaginary 0 */
         if (part == 8) memcpy(p, &x, 8);
         else if (part == 4) { float f = (float)x; memcpy(p, &f, 4); }
-        else if (part == 2) put_le(p, half_of(x), 2);
+        else if (part == 2) put_le(p, jl_half_from_double(x), 2);
         else { *why = "a float size this function does not convert (give BLOB rows)"; return -1; }
         return 0;
     }
@@ -369,8 +336,7 @@ void jl_agg_array_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                              (unsigned long long)a->rows + 1, jl_ext_type_name(v), a->descr, why);
         return;
     }
-    if (d->byteorder == '>') swap_units(p, d->itemsize, d->kind == 'c' ? (unsigned)d->itemsize / 2
-                                                         : d->kind == 'U' ? 4 : (unsigned)d->itemsize);
+    jl_dtype_swap(a->doc, a->dt, p, 1); /* native to the dtype's byte order */
     a->rows++;
 }
 
