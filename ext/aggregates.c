@@ -42,7 +42,7 @@
 
 #include "array_build.h"
 #include "dtype.h"
-#include "half.h"
+#include "element.h"
 #include "jsonin.h"
 
 typedef enum { AGG_ARRAY = 1, AGG_LIST, AGG_DICT } agg_kind;
@@ -126,10 +126,6 @@ static int push_value(sqlite3_context *ctx, agg *a, sqlite3_value *v, const char
 
 /* ---- converting SQL values to elements of a dtype ----------------------- */
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-    for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* An integer from v for an int/uint/bool/datetime element: 0, or -1 with msg. */
 static int int_of(sqlite3_value *v, int64_t *out, const char **why) {
     switch (sqlite3_value_type(v)) {
@@ -150,75 +146,58 @@ static int int_of(sqlite3_value *v, int64_t *out, const char **why) {
     }
 }
 
-/* Element bytes of dtype d for SQL value v into p (d->itemsize bytes,
- * zeroed by the caller). 0, or -1 with *why set. */
-static int element_of(const jl_dtype *d, sqlite3_value *v, uint8_t *p, const char **why) {
+/* Element bytes of dtype dt for SQL value v into p (itemsize bytes, zeroed
+ * by the caller; codec/numpy/element.h encodes). 0, or -1 with *why set. */
+static int element_of(const jl_doc *doc, uint32_t dt, sqlite3_value *v, uint8_t *p, const char **why) {
+    char kind = doc->dtypes[dt].kind;
     int t = sqlite3_value_type(v);
-    unsigned n = (unsigned)d->itemsize;
+    const char *no;
     int64_t i;
-    switch (d->kind) {
+    switch (kind) {
     case 'b':
-        if (t == SQLITE_INTEGER) p[0] = sqlite3_value_int64(v) != 0;
-        else if (t == SQLITE_FLOAT) p[0] = sqlite3_value_double(v) != 0; /* NaN is true, as in numpy */
+        if (t == SQLITE_INTEGER) no = jl_elem_from_int(doc, dt, sqlite3_value_int64(v), p);
+        else if (t == SQLITE_FLOAT) no = jl_elem_from_double(doc, dt, sqlite3_value_double(v), p);
         else { *why = t == SQLITE_NULL ? "NULL (use an object dtype)" : "not a number"; return -1; }
-        return 0;
-    case 'i': case 'u': case 'M': case 'm': {
-        if ((d->kind == 'M' || d->kind == 'm') && t == SQLITE_NULL) i = INT64_MIN; /* NaT */
+        break;
+    case 'i': case 'u': case 'M': case 'm':
+        if ((kind == 'M' || kind == 'm') && t == SQLITE_NULL) i = INT64_MIN; /* NaT */
         else if (int_of(v, &i, why)) return -1;
-        if (d->kind == 'i' && n < 8) {
-            int64_t lim = (int64_t)1 << (8 * n - 1);
-            if (i < -lim || i >= lim) { *why = "out of range"; return -1; }
-        }
-        if (d->kind == 'u') {
-            if (i < 0) { *why = "negative"; return -1; }
-            if (n < 8 && (uint64_t)i >= ((uint64_t)1 << (8 * n))) { *why = "out of range"; return -1; }
-        }
-        put_le(p, (uint64_t)i, n);
-        return 0;
-    }
+        no = jl_elem_from_int(doc, dt, i, p);
+        break;
     case 'f': case 'c': {
         double x;
         if (t == SQLITE_NULL) x = NAN;
         else if (t == SQLITE_INTEGER) x = (double)sqlite3_value_int64(v);
         else if (t == SQLITE_FLOAT) x = sqlite3_value_double(v);
         else { *why = "not a number"; return -1; }
-        unsigned part = d->kind == 'c' ? n / 2 : n; /* complex: real part, imaginary 0 */
-        if (part == 8) memcpy(p, &x, 8);
-        else if (part == 4) { float f = (float)x; memcpy(p, &f, 4); }
-        else if (part == 2) put_le(p, jl_half_from_double(x), 2);
-        else { *why = "a float size this function does not convert (give BLOB rows)"; return -1; }
-        return 0;
+        no = jl_elem_from_double(doc, dt, x, p);
+        if (no == jl_elem_unsupported) no = "a float size this function does not convert (give BLOB rows)";
+        break;
     }
     case 'S': {
         if (t != SQLITE_TEXT && t != SQLITE_BLOB) { *why = "not TEXT or BLOB"; return -1; }
         const void *s = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
         uint64_t len = (uint64_t)sqlite3_value_bytes(v);
         if (!s && len) { *why = "out of memory"; return -1; }
-        if (len > n) { *why = "longer than the dtype's size"; return -1; }
-        if (len) memcpy(p, s, (size_t)len);
-        return 0;
+        no = jl_elem_from_bytes(doc, dt, s, len, p);
+        break;
     }
     case 'U': {
         if (t != SQLITE_TEXT) { *why = "not TEXT"; return -1; }
         const uint8_t *s = sqlite3_value_text(v);
-        uint64_t len = (uint64_t)sqlite3_value_bytes(v), k = 0;
+        uint64_t len = (uint64_t)sqlite3_value_bytes(v);
         if (!s && len) { *why = "out of memory"; return -1; }
         if (!jl_utf8_valid(s, len, NULL)) { *why = "not valid UTF-8"; return -1; }
-        for (uint64_t at = 0; at < len;) {
-            uint32_t cp = s[at];
-            unsigned l = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-            if (l > 1) cp &= 0x3F >> (l - 1);
-            for (unsigned q = 1; q < l; q++) cp = (cp << 6) | (s[at + q] & 0x3F);
-            if ((k + 1) * 4 > n) { *why = "longer than the dtype's size"; return -1; }
-            put_le(p + 4 * k++, cp, 4);
-            at += l;
-        }
-        return 0;
+        no = jl_elem_from_utf8(doc, dt, s, len, p);
+        break;
     }
     default:
-        *why = "of a dtype this function cannot build from SQL values (give BLOB rows)";
-        return -1;
+        no = jl_elem_unsupported;
+        break;
     }
+    if (no == jl_elem_unsupported) no = "of a dtype this function cannot build from SQL values (give BLOB rows)";
+    *why = no;
+    return no ? -1 : 0;
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -330,13 +309,12 @@ void jl_agg_array_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     uint8_t *p = (uint8_t *)a->data.p + at;
     const char *why = "";
-    if (element_of(d, v, p, &why)) {
+    if (element_of(a->doc, a->dt, v, p, &why)) {
         a->failed = 1;
         jl_ext_result_errorf(ctx, "joblib_group_array: row %llu (%s) cannot be stored as %s: %s",
                              (unsigned long long)a->rows + 1, jl_ext_type_name(v), a->descr, why);
         return;
     }
-    jl_dtype_swap(a->doc, a->dt, p, 1); /* native to the dtype's byte order */
     a->rows++;
 }
 
