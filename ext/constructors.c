@@ -36,6 +36,7 @@
 
 #include "array_build.h"
 #include "dtype.h"
+#include "hashable.h"
 #include "jsonin.h"
 
 static const uint8_t empty_bytes[1];
@@ -233,7 +234,7 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
             else jl_ext_result_errorf(ctx, "%s: argument %d: %s", fname, i + 1, err.message);
             goto done;
         }
-        if (kind == JL_DICT && i % 2 == 0 && !jl_sqlin_hashable(doc, ids[i], 64)) {
+        if (kind == JL_DICT && i % 2 == 0 && !jl_value_hashable(doc, ids[i], JL_HASHABLE_DEPTH)) {
             jl_ext_result_errorf(ctx, "%s: key %d is a %s, which Python cannot use as a dict key", fname,
                                  i / 2 + 1, jl_kind_name(doc->nodes[ids[i]].kind));
             goto done;

@@ -55,12 +55,6 @@ void jl_sqlin_free(jl_sqlin *s);
  * BLOB -> bytes, BLOB with JL_BUNDLE_SUBTYPE -> the value the bundle holds. */
 int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
 
-/* 1 when node id may be a dict key / set element in Python (None, bool,
- * int, float, complex, str, bytes, numpy scalars, globals, objects, and
- * tuples / frozensets of those); 0 for list, dict, set, bytearray,
- * ndarray. Bounded by `depth` levels of nested tuples. */
-int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
-
 /* ---- writing a built doc (write_funcs.c) -------------------------------- */
 
 /* The compression joblib.dump would use for the `compress` argument arg
