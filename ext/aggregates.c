@@ -220,10 +220,7 @@ static int array_dtype(sqlite3_context *ctx, agg *a, sqlite3_value *v) {
     }
     jl_error err;
     jl_error_clear(&err);
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    int json = sqlite3_value_subtype(v) == JL_JSON_SUBTYPE || (i < n && (s[i] == '[' || s[i] == '"'));
-    int rc = json ? jl_dtype_parse_json(a->doc, s, n, &a->dt, &err) : jl_dtype_parse(a->doc, s, n, &a->dt, &err);
+    int rc = jl_dtype_parse_text(a->doc, s, n, sqlite3_value_subtype(v) == JL_JSON_SUBTYPE, &a->dt, &err);
     if (rc != JL_OK) {
         a->failed = 1;
         if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);

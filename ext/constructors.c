@@ -118,13 +118,10 @@ static int dtype_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, const 
         sqlite3_result_error_nomem(ctx);
         return -1;
     }
-    size_t n = (size_t)sqlite3_value_bytes(v);
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    int json = sqlite3_value_subtype(v) == JL_JSON_SUBTYPE || (i < n && (s[i] == '[' || s[i] == '"'));
     jl_error err;
     jl_error_clear(&err);
-    int rc = json ? jl_dtype_parse_json(doc, s, n, dt, &err) : jl_dtype_parse(doc, s, n, dt, &err);
+    int rc = jl_dtype_parse_text(doc, s, (size_t)sqlite3_value_bytes(v), sqlite3_value_subtype(v) == JL_JSON_SUBTYPE,
+                                 dt, &err);
     if (rc != JL_OK) {
         if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
         else jl_ext_result_errorf(ctx, "%s: bad dtype '%.100s': %s", fname, s, err.message);

@@ -183,6 +183,35 @@ static void test_scalar(void **state) {
     jl_doc_free(d);
 }
 
+/* The dtype texts the SQL functions take, and descrs for messages. */
+static void test_dtype_text(void **state) {
+    (void)state;
+    jl_doc *d = jl_doc_new(NULL, NULL);
+    static const struct { const char *in; int json; const char *descr; } cases[] = {
+        { "<f8", 0, "<f8" },
+        { "float32", 0, "<f4" },
+        { " [[\"x\",\"<i4\"]]", 0, "[[\"x\",\"<i4\"]]" }, /* JSON by its first character */
+        { "\"<u2\"", 0, "<u2" },
+        { "\"|S3\"", 1, "|S3" },                         /* JSON by the caller's word */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t t;
+        jl_error err;
+        if (jl_dtype_parse_text(d, cases[i].in, strlen(cases[i].in), cases[i].json, &t, &err))
+            fail_msg("%s: %s", cases[i].in, err.message);
+        char descr[64];
+        jl_dtype_descr_text(d, t, descr, sizeof descr);
+        assert_string_equal(descr, cases[i].descr);
+    }
+    uint32_t t;
+    jl_error err;
+    assert_int_not_equal(jl_dtype_parse_text(d, "<f8", 3, 1, &t, &err), JL_OK); /* not JSON */
+    char small[4];
+    jl_dtype_descr_text(d, dtype(d, "<M8[ns]"), small, sizeof small);
+    assert_string_equal(small, "<M8");
+    jl_doc_free(d);
+}
+
 /* Every allocation failure is reported and leaks nothing. */
 static void test_nomem(void **state) {
     (void)state;
@@ -208,7 +237,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),   cmocka_unit_test(test_order),  cmocka_unit_test(test_size_errors),
         cmocka_unit_test(test_objects),  cmocka_unit_test(test_infer),  cmocka_unit_test(test_scalar),
-        cmocka_unit_test(test_nomem),
+        cmocka_unit_test(test_dtype_text), cmocka_unit_test(test_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
