@@ -55,7 +55,6 @@ static int merge_vkind(int a, int b) {
     return V_OTHER;
 }
 
-
 /* ---- names ------------------------------------------------------------------------- */
 
 typedef struct builder {
@@ -431,7 +430,6 @@ static int from_records(builder *b, uint32_t list) {
     }
     return JL_OK;
 }
-
 
 /* ---- the plan ---------------------------------------------------------------------- */
 
