@@ -40,7 +40,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "dtype.h"
+#include "element.h"
+#include "hashable.h"
 #include "jsonin.h"
 
 typedef enum { AGG_ARRAY = 1, AGG_LIST, AGG_DICT } agg_kind;
@@ -124,44 +127,6 @@ static int push_value(sqlite3_context *ctx, agg *a, sqlite3_value *v, const char
 
 /* ---- converting SQL values to elements of a dtype ----------------------- */
 
-/* IEEE half from a double, rounding to nearest even (numpy's conversion). */
-static uint16_t half_of(double d) {
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    uint16_t sign = (uint16_t)((b >> 48) & 0x8000);
-    int exp = (int)((b >> 52) & 0x7FF);
-    uint64_t man = b & 0xFFFFFFFFFFFFFull;
-    if (exp == 0x7FF) return (uint16_t)(sign | 0x7C00 | (man ? 0x200 : 0));
-    int e = exp - 1023 + 15;
-    if (e >= 31) return (uint16_t)(sign | 0x7C00);
-    if (e <= 0) {
-        if (e < -10) return sign;
-        uint64_t full = man | ((uint64_t)1 << 52);
-        unsigned shift = (unsigned)(43 - e);
-        uint64_t m = full >> shift, rem = full & (((uint64_t)1 << shift) - 1), halfway = (uint64_t)1 << (shift - 1);
-        if (rem > halfway || (rem == halfway && (m & 1))) m++;
-        return (uint16_t)(sign | m);
-    }
-    uint16_t h = (uint16_t)(sign | (e << 10) | (man >> 42));
-    uint64_t rem = man & (((uint64_t)1 << 42) - 1), halfway = (uint64_t)1 << 41;
-    if (rem > halfway || (rem == halfway && (h & 1))) h++;
-    return h;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-    for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Reverses each `unit`-byte group of p[0..n) (big-endian dtypes). */
-static void swap_units(uint8_t *p, uint64_t n, unsigned unit) {
-    for (uint64_t at = 0; unit > 1 && at + unit <= n; at += unit)
-        for (unsigned i = 0; i < unit / 2; i++) {
-            uint8_t t = p[at + i];
-            p[at + i] = p[at + unit - 1 - i];
-            p[at + unit - 1 - i] = t;
-        }
-}
-
 /* An integer from v for an int/uint/bool/datetime element: 0, or -1 with msg. */
 static int int_of(sqlite3_value *v, int64_t *out, const char **why) {
     switch (sqlite3_value_type(v)) {
@@ -182,75 +147,58 @@ static int int_of(sqlite3_value *v, int64_t *out, const char **why) {
     }
 }
 
-/* Element bytes of dtype d for SQL value v into p (d->itemsize bytes,
- * zeroed by the caller). 0, or -1 with *why set. */
-static int element_of(const jl_dtype *d, sqlite3_value *v, uint8_t *p, const char **why) {
+/* Element bytes of dtype dt for SQL value v into p (itemsize bytes, zeroed
+ * by the caller; codec/numpy/element.h encodes). 0, or -1 with *why set. */
+static int element_of(const jl_doc *doc, uint32_t dt, sqlite3_value *v, uint8_t *p, const char **why) {
+    char kind = doc->dtypes[dt].kind;
     int t = sqlite3_value_type(v);
-    unsigned n = (unsigned)d->itemsize;
+    const char *no;
     int64_t i;
-    switch (d->kind) {
+    switch (kind) {
     case 'b':
-        if (t == SQLITE_INTEGER) p[0] = sqlite3_value_int64(v) != 0;
-        else if (t == SQLITE_FLOAT) p[0] = sqlite3_value_double(v) != 0; /* NaN is true, as in numpy */
+        if (t == SQLITE_INTEGER) no = jl_elem_from_int(doc, dt, sqlite3_value_int64(v), p);
+        else if (t == SQLITE_FLOAT) no = jl_elem_from_double(doc, dt, sqlite3_value_double(v), p);
         else { *why = t == SQLITE_NULL ? "NULL (use an object dtype)" : "not a number"; return -1; }
-        return 0;
-    case 'i': case 'u': case 'M': case 'm': {
-        if ((d->kind == 'M' || d->kind == 'm') && t == SQLITE_NULL) i = INT64_MIN; /* NaT */
+        break;
+    case 'i': case 'u': case 'M': case 'm':
+        if ((kind == 'M' || kind == 'm') && t == SQLITE_NULL) i = INT64_MIN; /* NaT */
         else if (int_of(v, &i, why)) return -1;
-        if (d->kind == 'i' && n < 8) {
-            int64_t lim = (int64_t)1 << (8 * n - 1);
-            if (i < -lim || i >= lim) { *why = "out of range"; return -1; }
-        }
-        if (d->kind == 'u') {
-            if (i < 0) { *why = "negative"; return -1; }
-            if (n < 8 && (uint64_t)i >= ((uint64_t)1 << (8 * n))) { *why = "out of range"; return -1; }
-        }
-        put_le(p, (uint64_t)i, n);
-        return 0;
-    }
+        no = jl_elem_from_int(doc, dt, i, p);
+        break;
     case 'f': case 'c': {
         double x;
         if (t == SQLITE_NULL) x = NAN;
         else if (t == SQLITE_INTEGER) x = (double)sqlite3_value_int64(v);
         else if (t == SQLITE_FLOAT) x = sqlite3_value_double(v);
         else { *why = "not a number"; return -1; }
-        unsigned part = d->kind == 'c' ? n / 2 : n; /* complex: real part, imaginary 0 */
-        if (part == 8) memcpy(p, &x, 8);
-        else if (part == 4) { float f = (float)x; memcpy(p, &f, 4); }
-        else if (part == 2) put_le(p, half_of(x), 2);
-        else { *why = "a float size this function does not convert (give BLOB rows)"; return -1; }
-        return 0;
+        no = jl_elem_from_double(doc, dt, x, p);
+        if (no == jl_elem_unsupported) no = "a float size this function does not convert (give BLOB rows)";
+        break;
     }
     case 'S': {
         if (t != SQLITE_TEXT && t != SQLITE_BLOB) { *why = "not TEXT or BLOB"; return -1; }
         const void *s = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
         uint64_t len = (uint64_t)sqlite3_value_bytes(v);
         if (!s && len) { *why = "out of memory"; return -1; }
-        if (len > n) { *why = "longer than the dtype's size"; return -1; }
-        if (len) memcpy(p, s, (size_t)len);
-        return 0;
+        no = jl_elem_from_bytes(doc, dt, s, len, p);
+        break;
     }
     case 'U': {
         if (t != SQLITE_TEXT) { *why = "not TEXT"; return -1; }
         const uint8_t *s = sqlite3_value_text(v);
-        uint64_t len = (uint64_t)sqlite3_value_bytes(v), k = 0;
+        uint64_t len = (uint64_t)sqlite3_value_bytes(v);
         if (!s && len) { *why = "out of memory"; return -1; }
         if (!jl_utf8_valid(s, len, NULL)) { *why = "not valid UTF-8"; return -1; }
-        for (uint64_t at = 0; at < len;) {
-            uint32_t cp = s[at];
-            unsigned l = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-            if (l > 1) cp &= 0x3F >> (l - 1);
-            for (unsigned q = 1; q < l; q++) cp = (cp << 6) | (s[at + q] & 0x3F);
-            if ((k + 1) * 4 > n) { *why = "longer than the dtype's size"; return -1; }
-            put_le(p + 4 * k++, cp, 4);
-            at += l;
-        }
-        return 0;
+        no = jl_elem_from_utf8(doc, dt, s, len, p);
+        break;
     }
     default:
-        *why = "of a dtype this function cannot build from SQL values (give BLOB rows)";
-        return -1;
+        no = jl_elem_unsupported;
+        break;
     }
+    if (no == jl_elem_unsupported) no = "of a dtype this function cannot build from SQL values (give BLOB rows)";
+    *why = no;
+    return no ? -1 : 0;
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -272,10 +220,7 @@ static int array_dtype(sqlite3_context *ctx, agg *a, sqlite3_value *v) {
     }
     jl_error err;
     jl_error_clear(&err);
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    int json = sqlite3_value_subtype(v) == JL_JSON_SUBTYPE || (i < n && (s[i] == '[' || s[i] == '"'));
-    int rc = json ? jl_dtype_parse_json(a->doc, s, n, &a->dt, &err) : jl_dtype_parse(a->doc, s, n, &a->dt, &err);
+    int rc = jl_dtype_parse_text(a->doc, s, n, sqlite3_value_subtype(v) == JL_JSON_SUBTYPE, &a->dt, &err);
     if (rc != JL_OK) {
         a->failed = 1;
         if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
@@ -362,14 +307,12 @@ void jl_agg_array_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     uint8_t *p = (uint8_t *)a->data.p + at;
     const char *why = "";
-    if (element_of(d, v, p, &why)) {
+    if (element_of(a->doc, a->dt, v, p, &why)) {
         a->failed = 1;
         jl_ext_result_errorf(ctx, "joblib_group_array: row %llu (%s) cannot be stored as %s: %s",
                              (unsigned long long)a->rows + 1, jl_ext_type_name(v), a->descr, why);
         return;
     }
-    if (d->byteorder == '>') swap_units(p, d->itemsize, d->kind == 'c' ? (unsigned)d->itemsize / 2
-                                                         : d->kind == 'U' ? 4 : (unsigned)d->itemsize);
     a->rows++;
 }
 
@@ -385,7 +328,7 @@ void jl_agg_dict_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     agg *a = agg_get(ctx, AGG_DICT);
     if (!a || push_value(ctx, a, argv[0], "joblib_group_dict", "the key")) return;
     uint32_t key = a->ids[a->nids - 1];
-    if (!jl_sqlin_hashable(a->doc, key, 64)) {
+    if (!jl_value_hashable(a->doc, key, JL_HASHABLE_DEPTH)) {
         a->failed = 1;
         jl_ext_result_errorf(ctx, "joblib_group_dict: the key of row %llu is a %s, which Python cannot use as a "
                              "dict key", (unsigned long long)a->rows + 1, jl_kind_name(a->doc->nodes[key].kind));
@@ -400,21 +343,8 @@ void jl_agg_dict_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* A new ndarray node: dtype dt, dims, data ref (or items list for objects). */
 static uint32_t new_array(jl_doc *doc, uint32_t dt, const uint64_t *dims, unsigned ndim, jl_ref data,
                           uint32_t items, jl_error *err) {
-    uint32_t ai = jl_array_new(doc, err);
-    uint32_t at = ai == JL_NONE ? JL_NONE : jl_dims_new(doc, ndim, err);
-    uint32_t id = at == JL_NONE ? JL_NONE : jl_node_new(doc, JL_NDARRAY, err);
-    if (id == JL_NONE) return JL_NONE;
-    for (unsigned i = 0; i < ndim; i++) doc->dims[at + i] = dims[i];
-    jl_array *a = &doc->arrays[ai];
-    a->dtype = dt;
-    a->ndim = (uint8_t)ndim;
-    a->dims_at = at;
-    a->order = 'C';
-    a->origin = JL_ORIGIN_BUILT;
-    a->data = data;
-    a->items = items;
-    doc->nodes[id].u.ext = ai;
-    return id;
+    jl_array_spec spec = { dt, dims, ndim, 'C', data, items };
+    return jl_array_build(doc, &spec, err);
 }
 
 /* The list node of the collected values. */

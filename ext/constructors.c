@@ -32,14 +32,12 @@
  */
 #include "write.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "dtype.h"
+#include "hashable.h"
 #include "jsonin.h"
-
-/* numpy 1.x's NPY_MAXDIMS: joblib.load with numpy 1.x refuses more. */
-#define JL_MAX_NDIM 32
 
 static const uint8_t empty_bytes[1];
 
@@ -84,8 +82,8 @@ static int shape_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, int64_
             jl_ext_result_errorf(ctx, "joblib_ndarray: shape '%.100s' is not a JSON array", s);
             return -1;
         }
-        if (n->len > JL_MAX_NDIM) {
-            jl_ext_result_errorf(ctx, "joblib_ndarray: shape '%.100s' has more than %d dimensions", s, JL_MAX_NDIM);
+        if (n->len > JL_MAX_WRITE_DIMS) {
+            jl_ext_result_errorf(ctx, "joblib_ndarray: shape '%.100s' has more than %d dimensions", s, JL_MAX_WRITE_DIMS);
             return -1;
         }
         *ndim = n->len;
@@ -120,13 +118,10 @@ static int dtype_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, const 
         sqlite3_result_error_nomem(ctx);
         return -1;
     }
-    size_t n = (size_t)sqlite3_value_bytes(v);
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    int json = sqlite3_value_subtype(v) == JL_JSON_SUBTYPE || (i < n && (s[i] == '[' || s[i] == '"'));
     jl_error err;
     jl_error_clear(&err);
-    int rc = json ? jl_dtype_parse_json(doc, s, n, dt, &err) : jl_dtype_parse(doc, s, n, dt, &err);
+    int rc = jl_dtype_parse_text(doc, s, (size_t)sqlite3_value_bytes(v), sqlite3_value_subtype(v) == JL_JSON_SUBTYPE,
+                                 dt, &err);
     if (rc != JL_OK) {
         if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
         else jl_ext_result_errorf(ctx, "%s: bad dtype '%.100s': %s", fname, s, err.message);
@@ -161,21 +156,13 @@ void jl_fn_ndarray(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     jl_error err;
     jl_error_clear(&err);
     uint32_t dt;
-    int64_t dims[JL_MAX_NDIM];
+    int64_t dims[JL_MAX_WRITE_DIMS];
     unsigned ndim = 1;
     char order = 'C';
     if (dtype_arg(ctx, doc, argv[1], "joblib_ndarray", &dt)) goto done;
-    const jl_dtype *d = &doc->dtypes[dt];
-    uint64_t itemsize = d->itemsize;
-    char descr[64];
-    {
-        jl_buf b;
-        jl_buf_init(&b, jl_ext_alloc(), 0);
-        jl_dtype_descr(doc, dt, &b);
-        snprintf(descr, sizeof descr, "%s", b.p && !b.failed ? b.p : "?");
-        jl_buf_free(&b);
-    }
-    if (d->has_object) {
+    if (doc->dtypes[dt].has_object) {
+        char descr[64];
+        jl_dtype_descr_text(doc, dt, descr, sizeof descr);
         jl_ext_result_errorf(ctx, "joblib_ndarray: dtype %s holds Python objects, which have no raw bytes "
                              "(use joblib_list or joblib_group_array)", descr);
         goto done;
@@ -183,16 +170,9 @@ void jl_fn_ndarray(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
         if (shape_arg(ctx, doc, argv[2], dims, &ndim)) goto done;
     } else {
-        if (itemsize == 0) {
-            jl_ext_result_errorf(ctx, "joblib_ndarray: dtype %s has no size: give a shape", descr);
-            goto done;
-        }
-        if (len % itemsize) {
-            jl_ext_result_errorf(ctx, "joblib_ndarray: data of %llu bytes is not a multiple of the itemsize %llu "
-                                 "of %s", (unsigned long long)len, (unsigned long long)itemsize, descr);
-            goto done;
-        }
-        dims[0] = (int64_t)(len / itemsize);
+        uint64_t n;
+        if (jl_array_infer_len(doc, dt, len, &n, &err) != JL_OK) goto build_error;
+        dims[0] = (int64_t)n;
     }
     if (argc > 3 && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
         const char *o = (const char *)sqlite3_value_text(argv[3]);
@@ -203,46 +183,20 @@ void jl_fn_ndarray(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
         order = (o[0] == 'F' || o[0] == 'f') ? 'F' : 'C';
     }
-    uint64_t count, nbytes;
-    if (jl_shape_nbytes(dims, ndim, itemsize, &count, &nbytes, &err) != JL_OK) {
-        jl_ext_result_error(ctx, &err, NULL, NULL);
-        goto done;
-    }
-    if (nbytes != len) {
-        jl_buf b;
-        jl_buf_init(&b, jl_ext_alloc(), 0);
-        for (unsigned i = 0; i < ndim; i++) jl_buf_printf(&b, "%s%lld", i ? "," : "", (long long)dims[i]);
-        jl_ext_result_errorf(ctx, "joblib_ndarray: shape [%s] of %s needs %llu bytes, data has %llu",
-                             b.p ? b.p : "", descr, (unsigned long long)nbytes, (unsigned long long)len);
-        jl_buf_free(&b);
-        goto done;
-    }
-    /* numpy writes 'F' only for arrays that are not also C-contiguous */
-    unsigned big = 0;
-    for (unsigned i = 0; i < ndim; i++) big += dims[i] > 1;
-    if (big <= 1 || count == 0) order = 'C';
-
     /* the argument's bytes outlive doc (freed before returning): borrow them */
     uint32_t blk = jl_block_add(doc, data, len, JL_BLOCK_BORROWED, &err);
-    uint32_t ai = blk == JL_NONE ? JL_NONE : jl_array_new(doc, &err);
-    uint32_t at = ai == JL_NONE ? JL_NONE : jl_dims_new(doc, ndim, &err);
-    uint32_t id = at == JL_NONE ? JL_NONE : jl_node_new(doc, JL_NDARRAY, &err);
-    if (id == JL_NONE) {
-        jl_ext_result_error(ctx, &err, NULL, NULL);
-        goto done;
-    }
-    for (unsigned i = 0; i < ndim; i++) doc->dims[at + i] = (uint64_t)dims[i];
-    jl_array *a = &doc->arrays[ai];
-    a->dtype = dt;
-    a->ndim = (uint8_t)ndim;
-    a->dims_at = at;
-    a->order = order;
-    a->origin = JL_ORIGIN_BUILT;
-    a->data.block = blk;
-    a->data.off = 0;
-    a->data.len = len;
-    doc->nodes[id].u.ext = ai;
+    if (blk == JL_NONE) goto build_error;
+    uint64_t udims[JL_MAX_WRITE_DIMS];
+    for (unsigned i = 0; i < ndim; i++) udims[i] = (uint64_t)dims[i]; /* shape_arg refused negatives */
+    jl_array_spec spec = { dt, udims, ndim, order, { 0, len, blk }, JL_NONE };
+    uint32_t id = jl_array_build(doc, &spec, &err);
+    if (id == JL_NONE) goto build_error;
     jl_write_result_bundle(ctx, doc, id);
+    goto done;
+build_error:
+    /* the codec's checks of the arguments name the function */
+    if (err.code == JL_E_ARG) jl_ext_result_errorf(ctx, "joblib_ndarray: %s", err.message);
+    else jl_ext_result_error(ctx, &err, NULL, NULL);
 done:
     jl_doc_free(doc);
 }
@@ -277,7 +231,7 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
             else jl_ext_result_errorf(ctx, "%s: argument %d: %s", fname, i + 1, err.message);
             goto done;
         }
-        if (kind == JL_DICT && i % 2 == 0 && !jl_sqlin_hashable(doc, ids[i], 64)) {
+        if (kind == JL_DICT && i % 2 == 0 && !jl_value_hashable(doc, ids[i], JL_HASHABLE_DEPTH)) {
             jl_ext_result_errorf(ctx, "%s: key %d is a %s, which Python cannot use as a dict key", fname,
                                  i / 2 + 1, jl_kind_name(doc->nodes[ids[i]].kind));
             goto done;

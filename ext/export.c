@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "array_build.h"
 #include "container.h"
 #include "dtype.h"
 #include "jsonin.h"
@@ -244,31 +245,19 @@ static int add_value(exporter *x, int j) {
 
 /* ---- the doc ---------------------------------------------------------------- */
 
-/* A 1-D ndarray node of n elements of dtype `descr`. */
-static uint32_t new_array(exporter *x, const char *descr, uint64_t n, uint32_t *ai) {
-    jl_doc *doc = x->doc;
-    uint32_t dt, at, id;
-    if (jl_dtype_parse(doc, descr, strlen(descr), &dt, &x->err)) return JL_NONE;
-    if ((at = jl_dims_new(doc, 1, &x->err)) == JL_NONE) return JL_NONE;
-    if ((*ai = jl_array_new(doc, &x->err)) == JL_NONE) return JL_NONE;
-    if ((id = jl_node_new(doc, JL_NDARRAY, &x->err)) == JL_NONE) return JL_NONE;
-    doc->dims[at] = n;
-    doc->nodes[id].u.ext = *ai;
-    jl_array *a = &doc->arrays[*ai];
-    a->dtype = dt;
-    a->dims_at = at;
-    a->ndim = 1;
-    a->order = 'C';
-    a->origin = JL_ORIGIN_BUILT;
-    a->stream_off = JL_NO_OFFSET;
-    return id;
+/* A 1-D ndarray node of n elements of dtype `descr`: data bytes, or the
+ * list node of its items for "|O". */
+static uint32_t new_array(exporter *x, const char *descr, uint64_t n, jl_ref data, uint32_t items) {
+    uint32_t dt;
+    if (jl_dtype_parse(x->doc, descr, strlen(descr), &dt, &x->err)) return JL_NONE;
+    jl_array_spec spec = { dt, &n, 1, 'C', data, items };
+    return jl_array_build(x->doc, &spec, &x->err);
 }
 
 /* The ndarray of a finished column. */
 static uint32_t finish_column(exporter *x, col *c) {
     jl_doc *doc = x->doc;
     uint64_t n = x->nrows;
-    uint32_t ai, id;
     int all_null = !c->object && !c->saw_num;
     if (all_null && !c->affinity && !c->object) {
         /* nothing typed it: an object array of None */
@@ -286,9 +275,7 @@ static uint32_t finish_column(exporter *x, col *c) {
         if (jl_kids_append(doc, list, c->ids, n, &x->err)) return JL_NONE;
         jl_free(&doc->alloc, c->ids);
         c->ids = NULL;
-        if ((id = new_array(x, "|O", n, &ai)) == JL_NONE) return JL_NONE;
-        doc->arrays[ai].items = list;
-        return id;
+        return new_array(x, "|O", n, (jl_ref){ 0, 0, 0 }, list);
     }
     int is_int = !c->tags && (c->saw_num || c->affinity == 'i');
     if (!is_int) {
@@ -304,9 +291,7 @@ static uint32_t finish_column(exporter *x, col *c) {
     if (block == JL_NONE) return JL_NONE;
     c->num = NULL; /* the doc owns it now */
     c->cap_num = 0;
-    if ((id = new_array(x, is_int ? "<i8" : "<f8", n, &ai)) == JL_NONE) return JL_NONE;
-    doc->arrays[ai].data = (jl_ref){ 0, n * sizeof(slot), block };
-    return id;
+    return new_array(x, is_int ? "<i8" : "<f8", n, (jl_ref){ 0, n * sizeof(slot), block }, JL_NONE);
 }
 
 /* The dict {name: ndarray} of every column. */

@@ -37,6 +37,7 @@
 
 #include "atomtext.h"
 #include "dtype.h"
+#include "half.h"
 #include "ndarray.h"
 #include "render.h"
 #include "shared.h"
@@ -180,15 +181,6 @@ int jl_ext_native_descr(jl_doc *doc, uint32_t dt, jl_buf *b, jl_error *err) {
 
 /* ---- scalars --------------------------------------------------------------- */
 
-static double half_to_double(uint16_t h) {
-    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v;
-    if (e == 0) v = ldexp(m, -24);
-    else if (e == 31) v = m ? NAN : INFINITY;
-    else v = ldexp(m + 1024, e - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
 /* Each takes the scalar's bytes in native order (n = itemsize). Returns
  * JL_OK with the result set, -1 to fall back to JSON, or an error. */
 typedef int (*scalar_fn)(sqlite3_context *, const uint8_t *, uint64_t, jl_error *);
@@ -237,7 +229,7 @@ static int s_uint(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_error *
 static int s_float(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     (void)err;
     uint16_t h; float f; double d; long double ld;
-    if (n == 2) { memcpy(&h, p, 2); d = half_to_double(h); }
+    if (n == 2) { memcpy(&h, p, 2); d = jl_half_to_double(h); }
     else if (n == 4) { memcpy(&f, p, 4); d = f; }
     else if (n == 8) memcpy(&d, p, 8);
     else if (n == sizeof(long double) && n > 8) { memcpy(&ld, p, (size_t)n); d = (double)ld; }

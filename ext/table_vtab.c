@@ -40,7 +40,10 @@
  * of README "Paths, types and values": numbers as INTEGER / REAL (NaN as NULL), str as TEXT,
  * datetime64 as ISO-8601 TEXT, bytes as BLOB, anything else as JSON text.
  *
- * How it works: the bundle is opened once, at CREATE (and at each later
+ * How it works: which nodes are tables, the column names, where each cell
+ * lies and the declared types are the codec's column plan
+ * (codec/tree/table.h, jl_table_plan_make); this file is the SQLite glue.
+ * The bundle is opened once, at CREATE (and at each later
  * connection to the database), and kept open with the table. An
  * uncompressed file is memory-mapped and array cells are read from their
  * bytes when asked for, so `WHERE rowid = N` or a LIMIT reads only what
@@ -64,47 +67,21 @@
 #include "tables.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "decode.h"
-#include "dtype.h"
-#include "jsonin.h"
 #include "path.h"
-#include "render.h"
+#include "table.h"
 
 /* ---- the table ---------------------------------------------------------------- */
-
-/* How a column finds the cell of row i. */
-enum {
-    C_ARRAY = 1, /* fixed-size elements: bytes at data + i * stride + off */
-    C_ITEMS,     /* kid (i * kstride + koff) of list node `node` (lists, object arrays) */
-    C_RECDICT,   /* value of key `key` in dict kid i of the records list */
-    C_RECSEQ,    /* kid `index` of tuple/list kid i of the records list, NULL if shorter */
-};
-
-typedef struct tcol {
-    char *name;        /* unique (without case) column name; sqlite3_malloc */
-    const char *decl;  /* declared type word ("" for none): static */
-    uint8_t how;       /* C_* */
-    uint32_t dtype;    /* C_ARRAY: element dtype (as stored: may be big-endian) */
-    jl_ref data;       /* C_ARRAY: the array's data bytes (block, offset of row 0) */
-    uint64_t stride;   /* C_ARRAY: bytes from row to row; C_ITEMS: kids from row to row */
-    uint64_t off;      /* C_ARRAY: bytes into the row; C_ITEMS: first kid */
-    uint32_t node;     /* C_ITEMS: the list node */
-    uint32_t key;      /* C_RECDICT: key node */
-    uint64_t index;    /* C_RECDICT: the key's usual pair position; C_RECSEQ: element index */
-} tcol;
 
 typedef struct jl_table {
     sqlite3_vtab base;
     char *broken;     /* xConnect could not open the bundle: the message every scan
                        * returns (sqlite3_malloc), else NULL */
     jl_doc *doc;      /* owned: the open bundle */
-    uint32_t records; /* C_REC*: the list node of records, else JL_NONE */
-    uint64_t nrows;
-    int ncols;
-    tcol *cols;       /* owned (sqlite3_malloc), names owned too */
+    jl_table_plan plan; /* the columns (codec/tree/table.h); owned */
 } jl_table;
 
 typedef struct jl_table_cursor {
@@ -114,8 +91,7 @@ typedef struct jl_table_cursor {
 
 static void table_free(jl_table *t) {
     if (!t) return;
-    for (int j = 0; t->cols && j < t->ncols; j++) sqlite3_free(t->cols[j].name);
-    sqlite3_free(t->cols);
+    jl_table_plan_free(&t->plan);
     jl_doc_free(t->doc);
     sqlite3_free(t->broken);
     sqlite3_free(t);
@@ -169,429 +145,30 @@ static char *dequote(const char *s, int *n, int *blob, int *bad) {
     return out;
 }
 
-/* ---- column types ---------------------------------------------------------------- */
-
-/* Kinds of values for the declared type, merged over a column. */
-enum { V_NONE = 0, V_INT, V_REAL, V_TEXT, V_BLOB, V_OTHER };
-
-static const char *const decl_words[] = { "", "INTEGER", "REAL", "TEXT", "BLOB", "" };
-
-/* The value kind of elements of dtype dt. */
-static int dtype_vkind(const jl_doc *doc, uint32_t dt) {
-    const jl_dtype *d = &doc->dtypes[dt];
-    if (d->nfields || d->sub_ndim) return V_OTHER;
-    switch (d->kind) {
-    case 'b': case 'i': case 'u': return V_INT;
-    case 'f': return V_REAL;
-    case 'U': case 'M': case 'm': return V_TEXT;
-    case 'S': return V_BLOB;
-    default: return V_OTHER;
-    }
-}
-
-static int node_vkind(const jl_doc *doc, uint32_t id) {
-    const jl_node *n = &doc->nodes[id];
-    switch (n->kind) {
-    case JL_NULL: return V_NONE;
-    case JL_BOOL: return V_INT;
-    case JL_INT: return (n->flags & JL_F_BIG) ? V_OTHER : V_INT;
-    case JL_FLOAT: return V_REAL;
-    case JL_STR: return V_TEXT;
-    case JL_BYTES: case JL_BYTEARRAY: return V_BLOB;
-    case JL_SCALAR: {
-        const jl_array *a = jl_array_of(doc, id);
-        return a->dtype < doc->ndtypes ? dtype_vkind(doc, a->dtype) : V_OTHER;
-    }
-    default: return V_OTHER;
-    }
-}
-
-static int merge_vkind(int a, int b) {
-    if (a == V_NONE) return b;
-    if (b == V_NONE || a == b) return a;
-    if ((a == V_INT && b == V_REAL) || (a == V_REAL && b == V_INT)) return V_REAL;
-    return V_OTHER;
-}
-
-/* ---- building the table ----------------------------------------------------------- */
-
-typedef struct builder {
-    jl_table *t;
-    jl_doc *doc;
-    jl_error err;
-    uint64_t cap_cols;
-} builder;
-
-static int nomem(jl_error *err) { return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory"); }
-
-/* A copy of name[0..n) as strict UTF-8 (sqlite3_malloc): bytes that are
- * not UTF-8, and the encoded lone surrogates the codec keeps (WTF-8),
- * become U+FFFD, so that column names are valid text for every client. */
-static char *utf8_clean(const char *name, size_t n) {
-    static const char fffd[] = "\xEF\xBF\xBD";
-    sqlite3_str *s = sqlite3_str_new(NULL);
-    const uint8_t *p = (const uint8_t *)name;
-    while (n > 0) {
-        uint64_t bad = n;
-        if (jl_utf8_valid(p, n, &bad)) bad = n;
-        /* within the valid prefix, ED A0..BF xx is a surrogate */
-        uint64_t k = 0;
-        while (k < bad && !(p[k] == 0xED && k + 1 < bad && p[k + 1] >= 0xA0)) k++;
-        sqlite3_str_append(s, (const char *)p, (int)k);
-        if (k == n) break;
-        sqlite3_str_append(s, fffd, 3);
-        uint64_t skip = k < bad ? 3 : 1;
-        p += k + skip;
-        n -= (size_t)(k + skip);
-    }
-    int failed = sqlite3_str_errcode(s);
-    char *out = sqlite3_str_finish(s);
-    return out || failed ? out : sqlite3_mprintf(""); /* an empty sqlite3_str finishes as NULL */
-}
+/* ---- messages --------------------------------------------------------------------- */
 
 /* jl_ext_errmsg as strict UTF-8: messages quote names from the bundle,
  * and their fixed-size buffers may cut a character. */
 static char *errmsg_utf8(const jl_error *err, const char *file, const char *path) {
     char *m = jl_ext_errmsg(err, file, path);
-    char *clean = m ? utf8_clean(m, strlen(m)) : NULL;
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), 0);
+    int rc = m ? jl_table_utf8_clean(&b, m, strlen(m)) : JL_E_NOMEM;
     sqlite3_free(m);
-    return clean;
-}
-
-/* Appends a column named name[0..n) (made unique without case). */
-static tcol *add_col(builder *b, const char *name, size_t n) {
-    jl_table *t = b->t;
-    if (memchr(name, 0, n)) {
-        jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "column name '%.60s...' contains a NUL character", name);
+    if (rc != JL_OK) {
+        jl_buf_free(&b);
         return NULL;
     }
-    if (jl_grow(jl_ext_alloc(), (void **)&t->cols, &b->cap_cols, (uint64_t)t->ncols + 1, sizeof(tcol), 0)) {
-        nomem(&b->err);
-        return NULL;
-    }
-    char *clean = utf8_clean(name, n);
-    char *nm = clean ? sqlite3_mprintf("%s", clean) : NULL;
-    for (int dup = 1; nm; dup++) {
-        int clash = 0;
-        for (int j = 0; j < t->ncols && !clash; j++) clash = sqlite3_stricmp(t->cols[j].name, nm) == 0;
-        if (!clash) break;
-        sqlite3_free(nm);
-        nm = sqlite3_mprintf("%s:%d", clean, dup);
-    }
-    sqlite3_free(clean);
-    if (!nm) {
-        nomem(&b->err);
-        return NULL;
-    }
-    tcol *c = &t->cols[t->ncols++];
-    memset(c, 0, sizeof *c);
-    c->name = nm;
-    c->decl = "";
-    c->key = c->node = c->dtype = JL_NONE;
-    return c;
-}
-
-/* The column name of a dict key: a str's text, else the key's JSON text. */
-static tcol *add_key_col(builder *b, uint32_t key) {
-    const jl_node *k = &b->doc->nodes[key];
-    if (k->kind == JL_STR) {
-        jl_ref r = jl_node_ref(b->doc, key);
-        return add_col(b, r.len ? (const char *)jl_ref_ptr(b->doc, r) : "", (size_t)r.len);
-    }
-    jl_buf buf;
-    jl_buf_init(&buf, jl_ext_alloc(), 1 << 20);
-    if (jl_render_json(b->doc, key, &buf, &b->err) != JL_OK || buf.failed) {
-        jl_buf_free(&buf);
-        if (b->err.code == JL_OK) nomem(&b->err);
-        return NULL;
-    }
-    tcol *c = add_col(b, buf.p ? buf.p : "", (size_t)buf.len);
-    jl_buf_free(&buf);
-    return c;
-}
-
-/* Short description of a node for error messages: "a str", "a 2-D ndarray". */
-static void describe(const jl_doc *doc, uint32_t id, char *out, size_t cap) {
-    const jl_node *n = &doc->nodes[id];
-    if (n->kind == JL_NDARRAY) {
-        const jl_array *a = jl_array_of(doc, id);
-        snprintf(out, cap, "a %u-D ndarray", (unsigned)a->ndim);
-    } else if (n->kind == JL_OBJECT) {
-        jl_buf buf;
-        jl_buf_init(&buf, jl_ext_alloc(), 0);
-        jl_render_class(doc, id, &buf);
-        /* the class name is bytes from the bundle: at most 100 of them, as UTF-8 */
-        char *name = buf.p && !buf.failed ? utf8_clean(buf.p, buf.len < 100 ? (size_t)buf.len : 100) : NULL;
-        snprintf(out, cap, "an object of class %s", name ? name : "?");
-        sqlite3_free(name);
-        jl_buf_free(&buf);
-    } else {
-        const char *k = jl_kind_name(n->kind);
-        snprintf(out, cap, "%s %s", strchr("aeiou", k[0]) ? "an" : "a", k);
-    }
-}
-
-/* The column for an array whose rows are cells (1-D, or the columns of a
- * 2-D array): fixed-size bytes or object items. */
-static int array_col(builder *b, tcol *c, const jl_array *a, uint32_t dtype, uint64_t stride, uint64_t off,
-                     uint64_t kstride, uint64_t koff, uint64_t nrows) {
-    const jl_doc *doc = b->doc;
-    const jl_dtype *d = &doc->dtypes[a->dtype];
-    if (d->has_object || a->items != JL_NONE) {
-        if (d->nfields)
-            return jl_fail(&b->err, JL_E_UNSUPPORTED, JL_NO_OFFSET,
-                           "column '%s': a structured array with object fields is not supported", c->name);
-        if (a->items == JL_NONE || doc->nodes[a->items].kind != JL_LIST)
-            return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "column '%s': an object array without its items",
-                           c->name);
-        uint64_t need = nrows ? (nrows - 1) * kstride + koff + 1 : 0;
-        if (doc->nodes[a->items].len < need)
-            return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                           "column '%s': the object array holds fewer items than its shape", c->name);
-        c->how = C_ITEMS;
-        c->node = a->items;
-        c->stride = kstride;
-        c->off = koff;
-        const uint32_t *k = jl_kids_of(doc, a->items);
-        int v = V_NONE;
-        for (uint64_t i = 0; i < nrows && v != V_OTHER; i++) v = merge_vkind(v, node_vkind(doc, k[i * kstride + koff]));
-        c->decl = decl_words[v];
-        return JL_OK;
-    }
-    uint64_t size = doc->dtypes[dtype].itemsize, need = 0;
-    if (nrows && (jl_mul_overflow(nrows - 1, stride, &need) || jl_add_overflow(need, off + size, &need)))
-        need = UINT64_MAX;
-    if (a->data.len < need)
-        return jl_fail(&b->err, JL_E_FORMAT, a->stream_off, "column '%s': the array data is shorter than its shape",
-                       c->name);
-    c->how = C_ARRAY;
-    c->dtype = dtype;
-    c->data = a->data;
-    c->stride = stride;
-    c->off = off;
-    c->decl = decl_words[dtype_vkind(doc, dtype)];
-    return JL_OK;
-}
-
-/* A dict of columns. */
-static int from_columns(builder *b, uint32_t dict) {
-    const jl_doc *doc = b->doc;
-    const jl_node *dn = &doc->nodes[dict];
-    uint64_t pairs = dn->len / 2;
-    char what[512];
-    if (pairs == 0) return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "an empty dict has no columns");
-    const char *first = NULL;
-    for (uint64_t p = 0; p < pairs; p++) {
-        uint32_t key = jl_kids_of(doc, dict)[2 * p], val = jl_kids_of(doc, dict)[2 * p + 1];
-        tcol *c = add_key_col(b, key);
-        if (!c) return b->err.code;
-        const jl_node *v = &doc->nodes[val];
-        uint64_t len;
-        if (v->kind == JL_NDARRAY) {
-            const jl_array *a = jl_array_of(doc, val);
-            if (a->ndim != 1) {
-                describe(doc, val, what, sizeof what);
-                return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                               "not table-shaped: column '%s' is %s, not a 1-D array or a list", c->name, what);
-            }
-            len = doc->dims[a->dims_at];
-            if (p > 0 && len != b->t->nrows) goto unequal;
-            b->t->nrows = len;
-            int rc = array_col(b, c, a, a->dtype, doc->dtypes[a->dtype].itemsize, 0, 1, 0, len);
-            if (rc) return rc;
-        } else if (v->kind == JL_LIST || v->kind == JL_TUPLE) {
-            len = v->len;
-            if (p > 0 && len != b->t->nrows) goto unequal;
-            b->t->nrows = len;
-            c->how = C_ITEMS;
-            c->node = val;
-            c->stride = 1;
-            c->off = 0;
-            const uint32_t *k = jl_kids_of(doc, val);
-            int vk = V_NONE;
-            for (uint64_t i = 0; i < len && vk != V_OTHER; i++) vk = merge_vkind(vk, node_vkind(doc, k[i]));
-            c->decl = decl_words[vk];
-        } else {
-            describe(doc, val, what, sizeof what);
-            return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                           "not table-shaped: column '%s' is %s, not a 1-D array or a list", c->name, what);
-        }
-        if (p == 0) first = c->name;
-        continue;
-    unequal:
-        return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                       "columns of unequal length: '%s' has %llu rows, '%s' has %llu", c->name,
-                       (unsigned long long)len, first, (unsigned long long)b->t->nrows);
-    }
-    return JL_OK;
-}
-
-/* A 1-D structured array (one column per field) or a 2-D array (c0..cN). */
-static int from_array(builder *b, uint32_t id) {
-    const jl_doc *doc = b->doc;
-    const jl_array *a = jl_array_of(doc, id);
-    const jl_dtype *d = &doc->dtypes[a->dtype];
-    char what[512];
-    if (a->ndim == 1 && d->nfields) {
-        uint64_t n = doc->dims[a->dims_at];
-        b->t->nrows = n;
-        for (uint32_t f = 0; f < d->nfields; f++) {
-            const jl_field *fl = &doc->fields[d->fields_at + f];
-            tcol *c = add_col(b, fl->name.len ? (const char *)jl_ref_ptr(doc, fl->name) : "", (size_t)fl->name.len);
-            if (!c) return b->err.code;
-            a = jl_array_of(doc, id); /* stable: the doc does not grow here, but stay safe */
-            int rc = array_col(b, c, a, fl->dtype, doc->dtypes[a->dtype].itemsize, fl->offset, 1, 0, n);
-            if (rc) return rc;
-        }
-        return JL_OK;
-    }
-    if (a->ndim == 2 && !d->nfields) {
-        uint64_t rows = doc->dims[a->dims_at], ncol = doc->dims[a->dims_at + 1];
-        if (ncol == 0) return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "a 2-D array with 0 columns has no columns");
-        if (ncol > 32767)
-            return jl_fail(&b->err, JL_E_LIMIT, JL_NO_OFFSET, "a 2-D array with %llu columns (SQLite allows "
-                           "at most 32767)", (unsigned long long)ncol);
-        b->t->nrows = rows;
-        uint64_t size = d->itemsize;
-        for (uint64_t j = 0; j < ncol; j++) {
-            char name[32];
-            snprintf(name, sizeof name, "c%llu", (unsigned long long)j);
-            tcol *c = add_col(b, name, strlen(name));
-            if (!c) return b->err.code;
-            a = jl_array_of(doc, id);
-            /* bytes: C order row-major; F order column-major. Object items are in C order. */
-            uint64_t stride = a->order == 'F' ? size : ncol * size;
-            uint64_t off = a->order == 'F' ? j * rows * size : j * size;
-            int rc = array_col(b, c, a, a->dtype, stride, off, ncol, j, rows);
-            if (rc) return rc;
-        }
-        return JL_OK;
-    }
-    describe(doc, id, what, sizeof what);
-    return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                   "not table-shaped: %s%s (expected a dict of columns, a 1-D structured array, a 2-D array or "
-                   "a list of records)", what, d->nfields ? " with a structured dtype" : "");
-}
-
-static int ref_eq(const jl_doc *doc, uint32_t a, uint32_t b) {
-    jl_ref r = jl_node_ref(doc, a), s = jl_node_ref(doc, b);
-    return r.len == s.len && (r.len == 0 || memcmp(jl_ref_ptr(doc, r), jl_ref_ptr(doc, s), (size_t)r.len) == 0);
-}
-
-/* Key equality of two dict keys (same kind and value). */
-static int key_eq(const jl_doc *doc, uint32_t a, uint32_t b) {
-    if (a == b) return 1;
-    const jl_node *x = &doc->nodes[a], *y = &doc->nodes[b];
-    if (x->kind != y->kind) return 0;
-    switch (x->kind) {
-    case JL_NULL: return 1;
-    case JL_BOOL: return x->u.i == y->u.i;
-    case JL_INT:
-        if ((x->flags ^ y->flags) & JL_F_BIG) return 0;
-        if (!(x->flags & JL_F_BIG)) return x->u.i == y->u.i;
-        return ref_eq(doc, a, b);
-    case JL_STR: case JL_BYTES: return ref_eq(doc, a, b);
-    case JL_FLOAT: return x->u.f == y->u.f;
-    default: return 0;
-    }
-}
-
-/* The value of key `key` in dict `d`; `hint` is the pair where it usually is. */
-static uint32_t dict_lookup(const jl_doc *doc, uint32_t d, uint32_t key, uint64_t hint) {
-    const jl_node *dn = &doc->nodes[d];
-    const uint32_t *k = jl_kids_of(doc, d);
-    uint64_t pairs = dn->len / 2;
-    if (hint < pairs && key_eq(doc, k[2 * hint], key)) return k[2 * hint + 1];
-    for (uint64_t p = pairs; p-- > 0;)
-        if (key_eq(doc, k[2 * p], key)) return k[2 * p + 1];
-    return JL_NONE;
-}
-
-/* A list of records: all dicts, or all tuples/lists. */
-static int from_records(builder *b, uint32_t list) {
-    const jl_doc *doc = b->doc;
-    const jl_node *ln = &doc->nodes[list];
-    const uint32_t *k = jl_kids_of(doc, list);
-    uint64_t n = ln->len;
-    char what[512];
-    if (n == 0) return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "an empty %s has no columns", jl_kind_name(ln->kind));
-    uint8_t k0 = doc->nodes[k[0]].kind;
-    int dicts = k0 == JL_DICT;
-    if (!dicts && k0 != JL_TUPLE && k0 != JL_LIST) {
-        describe(doc, k[0], what, sizeof what);
-        return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                       "not table-shaped: a %s whose element [0] is %s (expected records: dicts, tuples or lists)",
-                       jl_kind_name(ln->kind), what);
-    }
-    b->t->records = list;
-    b->t->nrows = n;
-    uint64_t width = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t r = k[i];
-        uint8_t kind = doc->nodes[r].kind;
-        if (dicts ? kind != JL_DICT : (kind != JL_TUPLE && kind != JL_LIST)) {
-            describe(doc, r, what, sizeof what);
-            return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET,
-                           "not table-shaped: element [%llu] is %s where element [0] is a %s (records must be "
-                           "all dicts or all tuples/lists)", (unsigned long long)i, what, jl_kind_name(k0));
-        }
-        if (!dicts) {
-            if (doc->nodes[r].len > width) width = doc->nodes[r].len;
-            continue;
-        }
-        /* dict records: new keys become columns */
-        uint64_t pairs = doc->nodes[r].len / 2;
-        const uint32_t *rk = jl_kids_of(doc, r);
-        for (uint64_t p = 0; p < pairs; p++) {
-            uint32_t key = rk[2 * p];
-            int known = p < (uint64_t)b->t->ncols && key_eq(doc, b->t->cols[p].key, key);
-            for (int j = 0; !known && j < b->t->ncols; j++) known = key_eq(doc, b->t->cols[j].key, key);
-            if (known) continue;
-            if (b->t->ncols >= 32767)
-                return jl_fail(&b->err, JL_E_LIMIT, JL_NO_OFFSET, "records with more than 32767 keys");
-            tcol *c = add_key_col(b, key);
-            if (!c) return b->err.code;
-            c->how = C_RECDICT;
-            c->key = key;
-            c->index = p;
-        }
-    }
-    if (!dicts) {
-        if (width == 0) return jl_fail(&b->err, JL_E_FORMAT, JL_NO_OFFSET, "records of no elements have no columns");
-        if (width > 32767)
-            return jl_fail(&b->err, JL_E_LIMIT, JL_NO_OFFSET, "records of %llu elements (SQLite allows at most "
-                           "32767 columns)", (unsigned long long)width);
-        for (uint64_t j = 0; j < width; j++) {
-            char name[32];
-            snprintf(name, sizeof name, "c%llu", (unsigned long long)j);
-            tcol *c = add_col(b, name, strlen(name));
-            if (!c) return b->err.code;
-            c->how = C_RECSEQ;
-            c->index = j;
-        }
-    }
-    /* declared types from the values */
-    for (int j = 0; j < b->t->ncols; j++) {
-        tcol *c = &b->t->cols[j];
-        int v = V_NONE;
-        for (uint64_t i = 0; i < n && v != V_OTHER; i++) {
-            uint32_t cell;
-            if (dicts) cell = dict_lookup(doc, k[i], c->key, c->index);
-            else cell = c->index < doc->nodes[k[i]].len ? jl_kids_of(doc, k[i])[c->index] : JL_NONE;
-            if (cell != JL_NONE) v = merge_vkind(v, node_vkind(doc, cell));
-        }
-        c->decl = decl_words[v];
-    }
-    return JL_OK;
+    return jl_buf_take(&b, NULL); /* jl_ext_alloc: sqlite3_free frees it */
 }
 
 /* The CREATE TABLE statement for sqlite3_declare_vtab. */
 static char *schema_of(const jl_table *t) {
     sqlite3_str *s = sqlite3_str_new(NULL);
     sqlite3_str_appendall(s, "CREATE TABLE x(");
-    for (int j = 0; j < t->ncols; j++)
-        sqlite3_str_appendf(s, "%s\"%w\"%s%s", j ? ", " : "", t->cols[j].name, *t->cols[j].decl ? " " : "",
-                            t->cols[j].decl);
+    for (uint32_t j = 0; j < t->plan.ncols; j++)
+        sqlite3_str_appendf(s, "%s\"%w\"%s%s", j ? ", " : "", t->plan.cols[j].name,
+                            *t->plan.cols[j].decl ? " " : "", t->plan.cols[j].decl);
     sqlite3_str_appendchar(s, 1, ')');
     return sqlite3_str_finish(s);
 }
@@ -601,11 +178,7 @@ static char *schema_of(const jl_table *t) {
  * column, and every scan fails with `msg` (taken), so that the database
  * still opens and DROP TABLE still works. */
 static int connect_broken(sqlite3 *db, jl_table *t, char *msg, sqlite3_vtab **out) {
-    for (int j = 0; t->cols && j < t->ncols; j++) sqlite3_free(t->cols[j].name);
-    sqlite3_free(t->cols);
-    t->cols = NULL;
-    t->ncols = 0;
-    t->nrows = 0;
+    jl_table_plan_free(&t->plan);
     jl_doc_free(t->doc);
     t->doc = NULL;
     t->broken = msg;
@@ -622,9 +195,8 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     jl_table *t = NULL;
     char *src = NULL, *path = NULL, *schema = NULL;
     int rc = SQLITE_ERROR, srcn = 0, pathn = 0, blob = 0, bad = 0, pblob = 0;
-    builder b;
-    memset(&b, 0, sizeof b);
-    jl_error_clear(&b.err);
+    jl_error err;
+    jl_error_clear(&err);
     *out = NULL;
     if (argc < 4 || argc > 5) {
         *pzErr = sqlite3_mprintf("joblib: CREATE VIRTUAL TABLE %s USING joblib(src [, path]) takes 1 or 2 "
@@ -652,47 +224,34 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
         goto done;
     }
     memset(t, 0, sizeof *t);
-    t->records = JL_NONE;
+    t->plan.records = JL_NONE;
     jl_limits lim;
     if (ext) lim = ext->limits;
     else jl_limits_default(&lim);
     jl_open_opts o = { jl_ext_alloc(), &lim };
     if (blob) {
         static const uint8_t empty[1];
-        rc = jl_open_memory(srcn ? (const uint8_t *)src : empty, (uint64_t)srcn, 0, &o, &t->doc, &b.err);
+        rc = jl_open_memory(srcn ? (const uint8_t *)src : empty, (uint64_t)srcn, 0, &o, &t->doc, &err);
     } else {
-        rc = jl_open_file(src, &o, &t->doc, &b.err);
+        rc = jl_open_file(src, &o, &t->doc, &err);
     }
     if (rc != JL_OK) {
         t->doc = NULL;
         goto codec_error;
     }
-    b.t = t;
-    b.doc = t->doc;
     uint32_t node = t->doc->root;
     if (node == JL_NONE) {
-        jl_fail(&b.err, JL_E_FORMAT, JL_NO_OFFSET, "the bundle holds no value");
+        jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, "the bundle holds no value");
         goto codec_error;
     }
     if (path) {
-        if (jl_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &b.err) != JL_OK) goto codec_error;
+        if (jl_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &err) != JL_OK) goto codec_error;
         if (node == JL_NONE) {
-            jl_fail(&b.err, JL_E_PATH, JL_NO_OFFSET, "the path selects nothing");
+            jl_fail(&err, JL_E_PATH, JL_NO_OFFSET, "the path selects nothing");
             goto codec_error;
         }
     }
-    switch (t->doc->nodes[node].kind) {
-    case JL_DICT: rc = from_columns(&b, node); break;
-    case JL_NDARRAY: rc = from_array(&b, node); break;
-    case JL_LIST: case JL_TUPLE: rc = from_records(&b, node); break;
-    default: {
-        char what[512];
-        describe(t->doc, node, what, sizeof what);
-        rc = jl_fail(&b.err, JL_E_FORMAT, JL_NO_OFFSET,
-                     "not table-shaped: %s (expected a dict of columns, a 1-D structured array, a 2-D array or "
-                     "a list of records)", what);
-    }
-    }
+    rc = jl_table_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);
     if (!schema) {
@@ -710,10 +269,10 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     goto done;
 
 codec_error:
-    if (b.err.code == JL_E_NOMEM) {
+    if (err.code == JL_E_NOMEM) {
         rc = SQLITE_NOMEM;
     } else {
-        char *msg = errmsg_utf8(&b.err, blob ? NULL : src, path);
+        char *msg = errmsg_utf8(&err, blob ? NULL : src, path);
         if (!msg) {
             rc = SQLITE_NOMEM;
         } else if (create) {
@@ -773,7 +332,7 @@ static int t_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     }
     /* SQLite checks every constraint again (omit = 0): the range only narrows */
     int argi = 1;
-    double rows = (double)t->nrows;
+    double rows = (double)t->plan.nrows;
     if (eq >= 0) {
         flags |= IDX_EQ;
         info->aConstraintUsage[eq].argvIndex = argi++;
@@ -850,7 +409,7 @@ static int t_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     (void)idxStr;
     jl_table_cursor *c = (jl_table_cursor *)cur;
     jl_table *t = (jl_table *)cur->pVtab;
-    uint64_t lo = 0, hi = t->nrows, x;
+    uint64_t lo = 0, hi = t->plan.nrows, x;
     int argi = 0;
     if (t->broken) {
         sqlite3_free(t->base.zErrMsg);
@@ -863,22 +422,22 @@ static int t_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
         double d = type == SQLITE_FLOAT ? sqlite3_value_double(v) : 0;
         if (type == SQLITE_INTEGER) {
             sqlite3_int64 i = sqlite3_value_int64(v);
-            if (i < 0 || (uint64_t)i >= t->nrows) lo = hi = 0;
+            if (i < 0 || (uint64_t)i >= t->plan.nrows) lo = hi = 0;
             else lo = (uint64_t)i, hi = (uint64_t)i + 1;
         } else if (type == SQLITE_FLOAT) {
-            if (!(d >= 0) || d != floor(d) || d >= (double)t->nrows) lo = hi = 0;
+            if (!(d >= 0) || d != floor(d) || d >= (double)t->plan.nrows) lo = hi = 0;
             else lo = (uint64_t)d, hi = lo + 1;
         } else if (type == SQLITE_NULL) {
             lo = hi = 0;
         } /* other values: every row, SQLite compares */
     }
     if ((idxNum & IDX_LOWER) && argi < argc) {
-        int r = bound_of(argv[argi++], 0, (idxNum & IDX_LOWER_GE) != 0, t->nrows, &x);
+        int r = bound_of(argv[argi++], 0, (idxNum & IDX_LOWER_GE) != 0, t->plan.nrows, &x);
         if (r < 0) hi = 0;
         else if (r > 0 && x > lo) lo = x;
     }
     if ((idxNum & IDX_UPPER) && argi < argc) {
-        int r = bound_of(argv[argi++], 1, (idxNum & IDX_UPPER_LE) != 0, t->nrows, &x);
+        int r = bound_of(argv[argi++], 1, (idxNum & IDX_UPPER_LE) != 0, t->plan.nrows, &x);
         if (r < 0) hi = 0;
         else if (r > 0 && x < hi) hi = x;
     }
@@ -963,22 +522,8 @@ static int fast_number(sqlite3_context *ctx, const jl_dtype *d, const uint8_t *p
 static int slow_cell(sqlite3_context *ctx, jl_doc *doc, uint32_t dtype, jl_ref at, jl_error *err) {
     jl_doc_mark mark;
     jl_doc_mark_get(doc, &mark);
-    uint32_t ai = jl_array_new(doc, err), id = ai == JL_NONE ? JL_NONE : jl_node_new(doc, JL_SCALAR, err);
-    int rc = JL_OK;
-    if (id == JL_NONE) {
-        rc = err->code ? (int)err->code : JL_E_NOMEM;
-    } else {
-        doc->nodes[id].u.ext = ai;
-        jl_array *a = &doc->arrays[ai];
-        a->dtype = dtype;
-        a->ndim = 0;
-        a->order = 'C';
-        a->origin = JL_ORIGIN_VIEW;
-        a->is_scalar = 1;
-        a->data = at;
-        a->stream_off = JL_NO_OFFSET;
-        rc = jl_ext_result_node(ctx, doc, id, err);
-    }
+    uint32_t id = jl_scalar_build(doc, dtype, at, err);
+    int rc = id == JL_NONE ? (err->code ? (int)err->code : JL_E_NOMEM) : jl_ext_result_node(ctx, doc, id, err);
     jl_doc_rollback(doc, &mark);
     return rc;
 }
@@ -987,36 +532,21 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     jl_table_cursor *c = (jl_table_cursor *)cur;
     jl_table *t = (jl_table *)cur->pVtab;
     jl_doc *doc = t->doc;
-    if (i < 0 || i >= t->ncols || c->row >= t->nrows) {
+    if (i < 0 || (uint32_t)i >= t->plan.ncols || c->row >= t->plan.nrows) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;
     }
-    const tcol *col = &t->cols[i];
+    const jl_tcol *col = &t->plan.cols[i];
     uint64_t row = c->row;
-    uint32_t cell = JL_NONE;
     jl_error err;
     jl_error_clear(&err);
-    switch (col->how) {
-    case C_ARRAY: {
-        const jl_dtype *d = &doc->dtypes[col->dtype];
-        jl_ref at = { col->data.off + row * col->stride + col->off, d->itemsize, col->data.block };
-        if (fast_number(ctx, d, jl_ref_ptr(doc, at))) return SQLITE_OK;
+    if (col->how == JL_TCOL_ARRAY) {
+        jl_ref at = jl_table_cell_ref(doc, col, row);
+        if (fast_number(ctx, &doc->dtypes[col->dtype], jl_ref_ptr(doc, at))) return SQLITE_OK;
         if (slow_cell(ctx, doc, col->dtype, at, &err) == JL_OK) return SQLITE_OK;
         goto error;
     }
-    case C_ITEMS:
-        cell = jl_kids_of(doc, col->node)[row * col->stride + col->off];
-        break;
-    case C_RECDICT:
-        cell = dict_lookup(doc, jl_kids_of(doc, t->records)[row], col->key, col->index);
-        break;
-    case C_RECSEQ: {
-        uint32_t r = jl_kids_of(doc, t->records)[row];
-        if (col->index < doc->nodes[r].len) cell = jl_kids_of(doc, r)[col->index];
-        break;
-    }
-    default: break;
-    }
+    uint32_t cell = jl_table_cell_node(doc, &t->plan, col, row);
     if (cell == JL_NONE) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;

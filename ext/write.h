@@ -55,18 +55,12 @@ void jl_sqlin_free(jl_sqlin *s);
  * BLOB -> bytes, BLOB with JL_BUNDLE_SUBTYPE -> the value the bundle holds. */
 int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
 
-/* 1 when node id may be a dict key / set element in Python (None, bool,
- * int, float, complex, str, bytes, numpy scalars, globals, objects, and
- * tuples / frozensets of those); 0 for list, dict, set, bytearray,
- * ndarray. Bounded by `depth` levels of nested tuples. */
-int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
-
 /* ---- writing a built doc (write_funcs.c) -------------------------------- */
 
 /* The compression joblib.dump would use for the `compress` argument arg
  * (NULL when absent) and the file name dest (NULL when there is none):
  * INTEGER 0-9, TEXT 'method' / 'method:level', or dest's extension
- * (write_funcs.c tells the rules). Sets o->compression and o->level
+ * (codec/write/compress_arg.h tells the rules). Sets o->compression and o->level
  * (the exact level: lz4's default is 0, which jl_write_bundle reads as
  * "default 3"); leaves o->protocol. Returns 0, or -1 with the SQL error
  * set on ctx, naming fname. */

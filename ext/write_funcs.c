@@ -63,6 +63,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "compress_arg.h"
 #include "shared.h"
 #include "container.h"
 #include "decode.h"
@@ -70,134 +71,45 @@
 
 /* ---- compressors ------------------------------------------------------- */
 
-/* joblib's compressors: method name, file extension that selects it, and
- * the level joblib uses when the extension picks it. */
-static const struct {
-    const char *name;
-    jl_compression c;
-    const char *ext;
-    int default_level;
-} methods[] = {
-    { "zlib", JL_COMP_ZLIB, ".z", 3 },  { "gzip", JL_COMP_GZIP, ".gz", 3 },
-    { "bz2", JL_COMP_BZ2, ".bz2", 9 },  { "lzma", JL_COMP_LZMA, ".lzma", 6 },
-    { "xz", JL_COMP_XZ, ".xz", 6 },     { "lz4", JL_COMP_LZ4, ".lz4", 0 },
-};
-#define N_METHODS (sizeof methods / sizeof methods[0])
-#define BARE_NAME_LEVEL 3 /* 'gzip' alone = joblib's compress=True */
-
-typedef struct comp {
-    jl_compression c; /* JL_COMP_NONE: no compression */
-    int level;
-    int npy;          /* 1: compress='npy', the legacy sidecar layout */
-} comp;
-
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
-
-/* Parses a decimal level 0-9 in s[0..n); -1 when it is not one. */
-static int parse_level(const char *s, size_t n) {
-    if (n != 1 || s[0] < '0' || s[0] > '9') return -1;
-    return s[0] - '0';
-}
-
-/* Decides the compression from the compress argument (NULL when absent)
- * and dest (NULL for joblib_dumps), as joblib.dump does. 'npy' is
- * accepted only when allow_npy. 0, or -1 with the error set. */
+/* The compression from the compress argument (NULL when absent) and dest
+ * (NULL for joblib_dumps), as joblib.dump decides it (compress_arg.h).
+ * 'npy' is accepted only when allow_npy. 0, or -1 with the error set. */
 static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg,
-                              const char *dest, int allow_npy, comp *out) {
-    int level = 0, is_tuple = 0;
-    out->npy = 0;
-    jl_compression method = JL_COMP_NONE;
-    if (arg) {
-        switch (sqlite3_value_type(arg)) {
-        case SQLITE_NULL:
-            break;
-        case SQLITE_INTEGER: {
-            sqlite3_int64 v = sqlite3_value_int64(arg);
-            if (v < 0 || v > 9) {
-                jl_ext_result_errorf(ctx, "%s: compress level must be 0-9, not %lld", fname, (long long)v);
-                return -1;
-            }
-            level = (int)v;
-            break;
-        }
-        case SQLITE_TEXT: {
-            const char *s = (const char *)sqlite3_value_text(arg);
-            if (!s) {
-                sqlite3_result_error_nomem(ctx);
-                return -1;
-            }
-            size_t n = strlen(s);
-            if (parse_level(s, n) >= 0) { /* '3' as 3 */
-                level = parse_level(s, n);
-                break;
-            }
-            const char *colon = strchr(s, ':');
-            size_t mn = colon ? (size_t)(colon - s) : n;
-            if (mn == 3 && memcmp(s, "npy", 3) == 0) {
-                if (!allow_npy || colon) {
-                    jl_ext_result_errorf(ctx, colon ? "%s: compress 'npy' takes no level" :
-                                         "%s: compress 'npy' (the legacy layout with .npy sidecar "
-                                         "files) is supported by joblib_dump only", fname);
-                    return -1;
-                }
-                out->c = JL_COMP_NONE;
-                out->level = 0;
-                out->npy = 1;
-                return 0;
-            }
-            size_t i;
-            for (i = 0; i < N_METHODS; i++)
-                if (strlen(methods[i].name) == mn && memcmp(s, methods[i].name, mn) == 0) break;
-            if (i == N_METHODS) {
-                jl_ext_result_errorf(ctx, "%s: unknown compressor '%.*s' (expected zlib, gzip, bz2, lzma, xz, "
-                                     "lz4 or a level 0-9, optionally as 'method:level')", fname, (int)mn, s);
-                return -1;
-            }
-            method = methods[i].c;
-            level = BARE_NAME_LEVEL;
-            if (colon && (level = parse_level(colon + 1, n - mn - 1)) < 0) {
-                jl_ext_result_errorf(ctx, "%s: compress level in '%s' must be 0-9", fname, s);
-                return -1;
-            }
-            is_tuple = 1;
-            break;
-        }
-        default:
-            jl_ext_result_errorf(ctx, "%s: compress must be an INTEGER level 0-9 or a TEXT method name, not %s",
-                                 fname, jl_ext_type_name(arg));
+                              const char *dest, int allow_npy, jl_compress_choice *out) {
+    jl_error err;
+    jl_error_clear(&err);
+    int rc;
+    switch (arg ? sqlite3_value_type(arg) : SQLITE_NULL) {
+    case SQLITE_NULL:
+        rc = jl_compress_from_level(0, dest, out, &err);
+        break;
+    case SQLITE_INTEGER:
+        rc = jl_compress_from_level(sqlite3_value_int64(arg), dest, out, &err);
+        break;
+    case SQLITE_TEXT: {
+        const char *s = (const char *)sqlite3_value_text(arg);
+        if (!s) {
+            sqlite3_result_error_nomem(ctx);
             return -1;
         }
+        rc = jl_compress_from_text(s, dest, allow_npy, out, &err);
+        break;
     }
-    if (!is_tuple) {
-        /* the extension of dest decides the method (the last match, as joblib loops) */
-        int def = 0;
-        method = JL_COMP_NONE;
-        for (size_t i = 0; dest && i < N_METHODS; i++)
-            if (ends_with(dest, methods[i].ext)) {
-                method = methods[i].c;
-                def = methods[i].default_level;
-            }
-        if (method != JL_COMP_NONE && level == 0) level = def;
-        else if (method == JL_COMP_NONE && level > 0) method = JL_COMP_ZLIB;
-        if (method == JL_COMP_NONE) level = 0;
-    } else if (level == 0) {
-        method = JL_COMP_NONE; /* level 0 writes uncompressed, even with a method */
-    }
-    if (method != JL_COMP_NONE && !jl_compression_available(method)) {
-        jl_ext_result_errorf(ctx, "%s: this build has no %s support", fname, jl_compression_name(method));
+    default:
+        jl_ext_result_errorf(ctx, "%s: compress must be an INTEGER level 0-9 or a TEXT method name, not %s",
+                             fname, jl_ext_type_name(arg));
         return -1;
     }
-    out->c = method;
-    out->level = level;
+    if (rc != JL_OK) {
+        jl_ext_result_errorf(ctx, "%s: %s", fname, err.message);
+        return -1;
+    }
     return 0;
 }
 
 int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
                                 jl_write_opts *o) {
-    comp c;
+    jl_compress_choice c;
     if (choose_compression(ctx, fname, arg, dest, 0, &c)) return -1;
     o->compression = c.c;
     o->level = c.level;
@@ -263,7 +175,7 @@ static void free_bytes(uint8_t *p, int shared) {
 static void unref_blob(void *p) { jl_shared_unref(p); }
 
 /* The bundle bytes of node id: the stream, compressed as c says. */
-static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const comp *c, uint64_t max, uint8_t **out,
+static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const jl_compress_choice *c, uint64_t max, uint8_t **out,
                         uint64_t *n, int *shared, jl_error *err) {
     uint8_t *s;
     uint64_t sn;
@@ -344,7 +256,7 @@ void jl_write_result_bundle_at(sqlite3_context *ctx, jl_doc *doc, uint32_t id, c
     jl_error_clear(&err);
     uint8_t *p;
     uint64_t n;
-    comp none = { JL_COMP_NONE, 0, 0 };
+    jl_compress_choice none = { JL_COMP_NONE, 0, 0 };
     int shared = 0;
     if (write_bundle(doc, id, 4, &none, jl_ext_max_result(ctx, doc), &p, &n, &shared, &err) != JL_OK) {
         jl_ext_result_error(ctx, &err, file, path);
@@ -381,7 +293,11 @@ static int dump_legacy(jl_doc *doc, uint32_t id, int protocol, const char *dest,
     for (i = 0; i < sc.n; i++) {
         if ((rc = jl_write_npy(doc, sc.ids[i], &npy[i], err))) goto done;
         /* the name the pickle holds, in dest's directory */
-        paths[i] = sqlite3_mprintf("%s_%02llu.npy", dest, (unsigned long long)(i + 1));
+        jl_buf name;
+        jl_buf_init(&name, jl_ext_alloc(), 0);
+        jl_write_sidecar_name(&name, dest, i + 1);
+        paths[i] = jl_buf_take(&name, NULL); /* sqlite3_free-able */
+        jl_buf_free(&name);
         if (!paths[i]) {
             rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming sidecar files");
             goto done;
@@ -439,7 +355,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
         }
         at = 2;
     }
-    comp c;
+    jl_compress_choice c;
     int protocol;
     if (choose_compression(ctx, fname, argc > at ? argv[at] : NULL, dest, to_file, &c) ||
         choose_protocol(ctx, fname, argc > at + 1 ? argv[at + 1] : NULL, &protocol))

@@ -1003,6 +1003,21 @@ int jl_dtype_descr(const jl_doc *doc, uint32_t dt, jl_buf *b) {
     return rc ? rc : b->failed;
 }
 
+int jl_dtype_parse_text(jl_doc *doc, const char *s, size_t n, int is_json, uint32_t *out, jl_error *err) {
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    if (is_json || (i < n && (s[i] == '[' || s[i] == '"'))) return jl_dtype_parse_json(doc, s, n, out, err);
+    return jl_dtype_parse(doc, s, n, out, err);
+}
+
+void jl_dtype_descr_text(const jl_doc *doc, uint32_t dt, char *out, size_t cap) {
+    jl_buf b;
+    jl_buf_init(&b, &doc->alloc, 0);
+    jl_dtype_descr(doc, dt, &b);
+    snprintf(out, cap, "%s", b.p && !b.failed ? b.p : "?");
+    jl_buf_free(&b);
+}
+
 const char *jl_dtype_scalar_class(const jl_doc *doc, uint32_t dt, char *buf, size_t cap) {
     const jl_dtype *d = &doc->dtypes[dt];
     const char *cls = "numpy.void";

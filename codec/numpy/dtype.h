@@ -37,11 +37,17 @@ int jl_dtype_parse(jl_doc *doc, const char *s, size_t n, uint32_t *out, jl_error
  * [name, descr, shape] entries (shape a list of ints), nested for
  * structured fields. */
 int jl_dtype_parse_json(jl_doc *doc, const char *json, size_t n, uint32_t *out, jl_error *err);
+/* Either of the two: JSON when is_json, or when the text starts (after
+ * white space) with '[' or '"'; a descr string otherwise. */
+int jl_dtype_parse_text(jl_doc *doc, const char *s, size_t n, int is_json, uint32_t *out, jl_error *err);
 
 /* Appends the numpy descr to b: "<f8", "|S5", "<U10", "<M8[ns]", "|O";
  * structured dtypes as a JSON list [["x","<i4"],["y",">f8",[2]]] like
  * numpy's dtype.descr (padding entries ["","|V4"] included). */
 int jl_dtype_descr(const jl_doc *doc, uint32_t dt, jl_buf *b);
+/* The same into out[0..cap) for messages: cut to cap - 1 bytes, "?" when
+ * it cannot be made. */
+void jl_dtype_descr_text(const jl_doc *doc, uint32_t dt, char *out, size_t cap);
 
 /* Same dtype with every byte order made native (little-endian);
  * returns dt itself when already native. May append dtypes. */

@@ -10,6 +10,7 @@
 #include "arraytext.h"
 
 #include "atomtext.h"
+#include "half.h"
 #include "ndarray.h"
 
 #include <math.h>
@@ -20,16 +21,6 @@
 #define JL_RENDER_MAX_DTYPE_LEVEL 32u
 
 /* ---- elements ------------------------------------------------------------ */
-
-static double half_to_double(uint16_t h) {
-    int e = (h >> 10) & 31;
-    double m = h & 1023;
-    double v;
-    if (e == 0) v = ldexp(m, -24);
-    else if (e == 31) v = m ? NAN : INFINITY;
-    else v = ldexp(m + 1024, e - 25);
-    return (h & 0x8000) ? -v : v;
-}
 
 /* Appends code point cp as WTF-8 (surrogates as 3 bytes); beyond U+10FFFF, U+FFFD. */
 static void put_utf8(jl_buf *b, uint32_t cp) { jl_buf_put_utf8(b, cp > 0x10FFFF ? 0xFFFD : cp); }
@@ -274,7 +265,7 @@ static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, uns
         if (size == 2) {
             uint16_t h;
             memcpy(&h, p, 2);
-            return jl_render_float(b, half_to_double(h), 2);
+            return jl_render_float(b, jl_half_to_double(h), 2);
         }
         if (size == 4) {
             float v;

@@ -6,6 +6,8 @@
  */
 #include "atomtext.h"
 
+#include "half.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,23 +149,6 @@ int jl_render_i64(jl_buf *b, int64_t v) {
     return v < 0 ? jl_render_u64(b, 0 - (uint64_t)v, 1) : jl_render_u64(b, (uint64_t)v, 0);
 }
 
-/* Nearest half (ties to even) of a finite double, as bits. */
-static uint16_t double_to_half(double v) {
-    uint16_t sign = signbit(v) ? 0x8000 : 0;
-    v = fabs(v);
-    if (v >= 65520.0) return sign | 0x7C00; /* rounds to infinity */
-    int e;
-    frexp(v, &e); /* v = f * 2^e, f in [0.5, 1) */
-    int q = e - 11 < -24 ? -24 : e - 11; /* quantum exponent: 11 significant bits, subnormals at 2^-24 */
-    double m = nearbyint(ldexp(v, -q));  /* default rounding mode: ties to even */
-    /* m * 2^q with m < 2^11 (or == 2^11 after rounding up) */
-    if (q == -24 && m < 1024) return sign | (uint16_t)m;
-    if (m >= 2048) { m /= 2; q++; }
-    int be = q + 25; /* biased exponent of m * 2^q = (1.x) * 2^(q+10) */
-    if (be >= 31) return sign | 0x7C00;
-    return sign | (uint16_t)(be << 10) | (uint16_t)((uint32_t)m & 1023);
-}
-
 /* Shortest digits of finite v >= 0 at the precision of `width` (2, 4 or
  * 8 bytes) that read back to the same value: digits (no dot, no trailing
  * zeros) into d, decimal exponent of the first digit in *e. */
@@ -179,7 +164,7 @@ static unsigned shortest_digits(double v, int width, char d[24], int *e) {
     for (int prec = lo; prec <= hi; prec++) {
         snprintf(s, sizeof s, "%.*e", prec - 1, v);
         double r = strtod(s, NULL);
-        int ok = width == 2 ? double_to_half(r) == double_to_half(v)
+        int ok = width == 2 ? jl_half_from_double(r) == jl_half_from_double(v)
                  : width == 4 ? (float)r == (float)v
                               : r == v;
         if (ok) break;

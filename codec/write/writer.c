@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array_build.h"
 #include "container.h"
 #include "dtype.h"
 #include "npy.h"
@@ -688,6 +689,10 @@ static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     return nbytes ? jl_emit_direct(&w->e, jl_ref_ptr(w->doc, a->data), nbytes) : JL_OK;
 }
 
+int jl_write_sidecar_name(jl_buf *b, const char *base, uint64_t k) {
+    return jl_buf_printf(b, "%s_%02llu.npy", base, (unsigned long long)k);
+}
+
 /* joblib < 0.10's NDArrayWrapper (docs/FORMAT.md 4.1): the array goes to
  * sidecar k = sc->n, named in the state dict. */
 static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
@@ -704,7 +709,7 @@ static NOINLINE int put_ndwrapper(W *w, uint32_t id, const jl_array *a) {
         (rc = jl_emit_op(&w->e, OP_MARK)) || (rc = put_istrz(w, "filename")))
         return rc;
     w->scratch.len = 0;
-    if (jl_buf_printf(&w->scratch, "%s_%02llu.npy", sc->base, (unsigned long long)sc->n))
+    if (jl_write_sidecar_name(&w->scratch, sc->base, sc->n))
         return jl_fail(w->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory naming a sidecar file");
     if ((rc = put_fstr(w, w->scratch.p, w->scratch.len)) || (rc = put_istrz(w, "subclass")) ||
         (rc = put_class_of(w, a)) || (rc = put_istrz(w, "allow_mmap")) || (rc = put_bool(w, 1)) ||
@@ -925,21 +930,16 @@ int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
     if (objects) return bad(&w, id, "an object array has no .npy sidecar (it is pickled inline)");
     /* a subarray dtype adds its dims to the shape, as numpy expands it */
     uint32_t dt = a->dtype;
-    uint64_t dims[64];
+    uint64_t dims[JL_MAX_DIMS];
     unsigned ndim = a->ndim;
     const jl_dtype *d = &doc->dtypes[dt];
-    if (ndim > 64) return bad(&w, id, "more than 64 dimensions");
+    if (ndim > JL_MAX_DIMS) return bad(&w, id, "more than 64 dimensions");
     memcpy(dims, doc->dims + a->dims_at, ndim * sizeof *dims);
     /* numpy's flags: F order only when the bytes differ from C order */
-    unsigned big = 0, zero = 0;
-    for (unsigned i = 0; i < ndim; i++) {
-        big += dims[i] > 1;
-        zero |= dims[i] == 0;
-    }
-    int fortran = a->order == 'F' && big > 1 && !zero;
+    int fortran = jl_array_layout_order(dims, ndim, a->order) == 'F';
     for (int nest = 0; dt_subarray(d); nest++) {
         if (fortran) return bad(&w, id, "an F-order array of a subarray dtype");
-        if (ndim + d->sub_ndim > 64 || nest > DT_MAX_NEST) return bad(&w, id, "more than 64 dimensions");
+        if (ndim + d->sub_ndim > JL_MAX_DIMS || nest > DT_MAX_NEST) return bad(&w, id, "more than 64 dimensions");
         if ((rc = dims_ok(&w, d->sub_dims_at, d->sub_ndim))) return rc;
         memcpy(dims + ndim, doc->dims + d->sub_dims_at, d->sub_ndim * sizeof *dims);
         ndim += d->sub_ndim;

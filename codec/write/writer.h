@@ -47,6 +47,11 @@ typedef struct jl_write_sidecars {
     uint64_t n, cap;
 } jl_write_sidecars;
 
+/* Appends the name of sidecar k (1-based) of the bundle named base:
+ * "<base>_NN.npy", as the pickle stores it (base without its directory)
+ * and as the file is written (base the main file's path). */
+int jl_write_sidecar_name(jl_buf *b, const char *base, uint64_t k);
+
 /* As jl_write_stream, in the legacy layout; sc->ids grows (free it also
  * on error). */
 int jl_write_stream_npy(const jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, jl_buf *out,

@@ -1,0 +1,82 @@
+/*
+ * table.h - table-shaped nodes: whether a node of a doc can be read as a
+ * table, and the plan of its columns (name, where each cell is, declared
+ * SQL type, row count). The joblib virtual table (ext/table_vtab.c) reads
+ * its rows by this plan.
+ *
+ * Table-shaped nodes:
+ *   a dict of equal-length 1-D ndarrays, lists or tuples   one column per entry
+ *   a 1-D structured ndarray                               one column per field
+ *   a 2-D ndarray                                          columns c0 .. cN
+ *   a list (or tuple) of dicts                             records: the keys, in
+ *                                                          order of first appearance
+ *   a list (or tuple) of tuples or lists                   records: c0 .. cN, as
+ *                                                          wide as the longest
+ *
+ * Column names are dict keys (str, or the JSON text of other keys), field
+ * names or c0..cN, as strict UTF-8 (other bytes and lone surrogates become
+ * U+FFFD); a name that repeats without regard to ASCII case gets ":1",
+ * ":2". The declared type comes from the data: integer and bool dtypes
+ * INTEGER, float REAL, str (U) and datetime64 TEXT, bytes (S) BLOB; for
+ * lists and object arrays the values decide (all ints INTEGER, numbers
+ * with a float REAL, all str TEXT, all bytes BLOB, None aside), anything
+ * else "" (no type).
+ */
+#ifndef JL_TABLE_H
+#define JL_TABLE_H
+
+#include "value.h"
+
+/* SQLite's largest column count: wider tables are refused. */
+#define JL_TABLE_MAX_COLS 32767
+
+/* How a column finds the cell of row i. */
+typedef enum jl_tcol_how {
+    JL_TCOL_ARRAY = 1, /* fixed-size elements: bytes at data + i * stride + off */
+    JL_TCOL_ITEMS,     /* kid (i * stride + off) of list node `node` (lists, object arrays) */
+    JL_TCOL_RECDICT,   /* value of key `key` in dict record i (NULL when missing) */
+    JL_TCOL_RECSEQ     /* kid `index` of tuple/list record i, NULL if shorter */
+} jl_tcol_how;
+
+typedef struct jl_tcol {
+    char *name;        /* unique (without ASCII case) UTF-8 name; owned by the plan */
+    const char *decl;  /* declared type: "INTEGER", "REAL", "TEXT", "BLOB" or "" (static) */
+    uint8_t how;       /* jl_tcol_how */
+    uint32_t dtype;    /* ARRAY: element dtype (as stored: may be big-endian) */
+    jl_ref data;       /* ARRAY: the array's data bytes (block, offset of row 0) */
+    uint64_t stride;   /* ARRAY: bytes from row to row; ITEMS: kids from row to row */
+    uint64_t off;      /* ARRAY: bytes into the row; ITEMS: first kid */
+    uint32_t node;     /* ITEMS: the list node */
+    uint32_t key;      /* RECDICT: key node */
+    uint64_t index;    /* RECDICT: the key's usual pair position; RECSEQ: element index */
+} jl_tcol;
+
+/* The columns of a table-shaped node. */
+typedef struct jl_table_plan {
+    const jl_alloc *alloc;
+    uint32_t records;  /* REC* columns: the list node of the records, else JL_NONE */
+    uint64_t nrows;
+    uint32_t ncols;
+    jl_tcol *cols;     /* owned, names too */
+    uint64_t cap_cols;
+} jl_table_plan;
+
+/* The plan of node `id` of doc into *p (allocated with alloc; free with
+ * jl_table_plan_free, also after an error). Errors say why the node is not
+ * a table: "not table-shaped: a str (expected a dict of columns, ...)",
+ * "columns of unequal length: 'b' has 2 rows, 'a' has 3", "an empty dict
+ * has no columns", ... */
+int jl_table_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, jl_error *err);
+void jl_table_plan_free(jl_table_plan *p);
+
+/* The bytes of row `row` of ARRAY column c. */
+jl_ref jl_table_cell_ref(const jl_doc *doc, const jl_tcol *c, uint64_t row);
+/* The node of row `row` of another column c, or JL_NONE for a missing cell. */
+uint32_t jl_table_cell_node(const jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, uint64_t row);
+
+/* A copy of s[0..n) as strict UTF-8 appended to b: bytes that are not
+ * UTF-8, and the encoded lone surrogates the codec keeps (WTF-8), become
+ * U+FFFD, so that names and messages are valid text for every client. */
+int jl_table_utf8_clean(jl_buf *b, const char *s, size_t n);
+
+#endif
