@@ -100,6 +100,9 @@ typedef struct jl_sql_module {
 /* Tables of the read surface (read_funcs.c, each_tree.c). */
 extern const jl_sql_func jl_read_funcs[];
 extern const jl_sql_module jl_read_modules[];
+/* joblib_show and joblib_version (show_funcs.c; the text rendering itself
+ * is codec/tree/show.h). */
+extern const jl_sql_func jl_show_funcs[];
 
 /* ---- errors ------------------------------------------------------------- */
 

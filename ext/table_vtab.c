@@ -1069,18 +1069,3 @@ const jl_sql_module jl_table_modules[] = {
     { "joblib", &jl_table_module },
     { NULL, NULL },
 };
-
-int jl_register_table_functions(sqlite3 *db, void *cfg) {
-    jl_ext *ext = cfg;
-    int rc = SQLITE_OK;
-    for (const jl_sql_func *f = jl_table_funcs; rc == SQLITE_OK && f->name; f++) {
-        jl_ext_ref(ext); /* released by jl_ext_unref, also when registration fails */
-        rc = sqlite3_create_function_v2(db, f->name, f->nArg, f->flags, ext, f->xFunc, f->xStep, f->xFinal,
-                                        jl_ext_unref);
-    }
-    for (const jl_sql_module *m = jl_table_modules; rc == SQLITE_OK && m->name; m++) {
-        jl_ext_ref(ext);
-        rc = sqlite3_create_module_v2(db, m->name, m->module, ext, jl_ext_unref);
-    }
-    return rc;
-}
