@@ -237,10 +237,8 @@ static int element_of(const jl_dtype *d, sqlite3_value *v, uint8_t *p, const cha
         if (!s && len) { *why = "out of memory"; return -1; }
         if (!jl_utf8_valid(s, len, NULL)) { *why = "not valid UTF-8"; return -1; }
         for (uint64_t at = 0; at < len;) {
-            uint32_t cp = s[at];
-            unsigned l = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-            if (l > 1) cp &= 0x3F >> (l - 1);
-            for (unsigned q = 1; q < l; q++) cp = (cp << 6) | (s[at + q] & 0x3F);
+            uint32_t cp;
+            unsigned l = jl_utf8_next(s + at, len - at, JL_UTF8_SURROGATES, &cp); /* > 0: checked above */
             if ((k + 1) * 4 > n) { *why = "longer than the dtype's size"; return -1; }
             put_le(p + 4 * k++, cp, 4);
             at += l;

@@ -69,7 +69,6 @@
 
 #include "decode.h"
 #include "dtype.h"
-#include "jsonin.h"
 #include "path.h"
 #include "render.h"
 

@@ -15,6 +15,7 @@
  * recorded in jl_dtype.depth and capped at JL_DTYPE_MAX_DEPTH.
  */
 #include "dtype.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,35 +699,6 @@ static int jeat(jctx *c, char ch) {
     return 0;
 }
 
-static void put_utf8(jl_buf *b, uint32_t cp) {
-    char u[4];
-    int n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    jl_buf_append(b, u, (uint64_t)n);
-}
-
-static int jhex4(jctx *c, uint32_t *v) {
-    if (c->n - c->pos < 4) return -1;
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        char h = c->s[c->pos + (size_t)i];
-        int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-              : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-        if (d < 0) return -1;
-        *v = *v << 4 | (uint32_t)d;
-    }
-    c->pos += 4;
-    return 0;
-}
-
 /* A JSON string into c->str (emptied first); lone surrogates kept (WTF-8). */
 static int jstring(jctx *c) {
     jws(c);
@@ -753,16 +725,11 @@ static int jstring(jctx *c) {
             jl_buf_putc(&c->str, r);
             continue;
         }
-        uint32_t cp, lo;
-        if (jhex4(c, &cp)) return jfail(c, "bad \\u escape");
-        if (cp >= 0xD800 && cp < 0xDC00 && c->n - c->pos >= 6 && c->s[c->pos] == '\\' &&
-            c->s[c->pos + 1] == 'u') {
-            size_t save = c->pos;
-            c->pos += 2;
-            if (jhex4(c, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            else c->pos = save;
-        }
-        put_utf8(&c->str, cp);
+        uint32_t cp;
+        unsigned len = jl_json_u_escape(c->s + c->pos, c->n - c->pos, &cp);
+        if (!len) return jfail(c, "bad \\u escape");
+        c->pos += len;
+        jl_buf_put_utf8(&c->str, cp);
     }
     if (c->pos >= c->n) return jfail(c, "unterminated string");
     c->pos++;

@@ -28,6 +28,7 @@
 
 #include "ndarray.h"
 #include "render.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -92,19 +93,6 @@ static int nomem_path(jl_error *err) {
     return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory parsing a path");
 }
 
-static int hex4(const char *s, size_t n, size_t i, uint32_t *out) {
-    if (i + 4 > n) return 0;
-    uint32_t v = 0;
-    for (size_t k = i; k < i + 4; k++) {
-        char c = s[k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) return 0;
-        v = v * 16 + (uint32_t)d;
-    }
-    *out = v;
-    return 1;
-}
-
 /* A JSON string at s[i] == '"', decoded into out. */
 static int parse_string(pp *p, jl_buf *out) {
     p->i++;
@@ -127,14 +115,10 @@ static int parse_string(pp *p, jl_buf *out) {
             continue;
         }
         if (e != 'u') return bad(p, at, "bad escape");
-        uint32_t cp, lo;
-        if (!hex4(p->s, p->n, p->i, &cp)) return bad(p, at, "bad \\u escape");
-        p->i += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF && p->i + 1 < p->n && p->s[p->i] == '\\' && p->s[p->i + 1] == 'u' &&
-            hex4(p->s, p->n, p->i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p->i += 6;
-        }
+        uint32_t cp;
+        unsigned len = jl_json_u_escape(p->s + p->i, p->n - p->i, &cp);
+        if (!len) return bad(p, at, "bad \\u escape");
+        p->i += len;
         jl_buf_put_utf8(out, cp);
     }
 }
@@ -270,18 +254,12 @@ typedef struct mctx {
     jl_error *err;
 } mctx;
 
-static int is_ascii(const uint8_t *s, uint64_t n) {
-    for (uint64_t k = 0; k < n; k++)
-        if (s[k] >= 0x80) return 0;
-    return 1;
-}
-
 /* A str key node against text s[0..n): the same bytes; a Python 2 str
  * only when ASCII. */
 static int str_key_eq(const jl_doc *doc, const jl_node *k, const uint8_t *s, uint64_t n) {
     const uint8_t *kb = doc->blocks[k->block].p + k->u.off;
     if (k->len != n || (n && memcmp(kb, s, (size_t)n) != 0)) return 0;
-    return !(k->flags & JL_F_PY2) || is_ascii(kb, n);
+    return !(k->flags & JL_F_PY2) || jl_is_ascii(kb, n);
 }
 
 static int lit_eq(const litset *A, uint64_t a, const litset *B, uint64_t b) {
@@ -557,14 +535,14 @@ static int is_ident(const uint8_t *s, uint64_t n) {
 /* A str key as a JSON string; JL_E_ARG for a non-ASCII Python 2 str. */
 static int put_str_literal(const jl_doc *doc, const jl_node *k, jl_buf *b) {
     const uint8_t *s = doc->blocks[k->block].p + k->u.off;
-    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
-    return jl_render_json_string(b, s, k->len);
+    if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
+    return jl_json_string(b, s, k->len);
 }
 
 /* ".name" or ."text" for a str key node (JL_E_ARG: none, nothing appended). */
 static int put_str_step(const jl_doc *doc, const jl_node *k, jl_buf *b, int bare_ok) {
     const uint8_t *s = doc->blocks[k->block].p + k->u.off;
-    if ((k->flags & JL_F_PY2) && !is_ascii(s, k->len)) return JL_E_ARG;
+    if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
     jl_buf_putc(b, '.');
     if (bare_ok && is_ident(s, k->len)) return jl_buf_append(b, s, k->len);
     return put_str_literal(doc, k, b);

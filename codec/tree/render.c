@@ -1,7 +1,7 @@
 /*
  * render.c - text renderings of nodes (see render.h): the JSON text of any
  * node (SQL_API.md "JSON rendering"), decimal digits of big ints, Python
- * repr of floats, JSON string escaping of WTF-8 text, class names.
+ * repr of floats, class names (JSON strings: jl_json_string, text.h).
  *
  * The JSON renderer is iterative: an explicit stack of frames, one per open
  * container, so a 100,000-deep list costs memory, not C stack. Depth is
@@ -18,6 +18,7 @@
 #include "dtype.h"
 #include "ndarray.h"
 #include "path.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,81 +37,6 @@
 #define JL_RENDER_SCAN_DEPTH 64u
 
 /* ---- strings ----------------------------------------------------------- */
-
-/* Length of the UTF-8 (or WTF-8 surrogate) sequence at p, with its code
- * point in *cp; 0 when the bytes are not one. */
-static unsigned utf8_seq(const uint8_t *p, uint64_t n, uint32_t *cp) {
-    uint8_t c = p[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) {
-        if (n < 2 || (p[1] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
-        return 2;
-    }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F)) return 0;
-        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-              ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
-/* The body of a JSON string (no quotes). */
-static int json_body(jl_buf *b, const uint8_t *p, uint64_t n) {
-    uint64_t i = 0, start = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        if (i > start) jl_buf_append(b, p + start, i - start);
-        if (c < 0x80) {
-            switch (c) {
-            case '"': jl_buf_append(b, "\\\"", 2); break;
-            case '\\': jl_buf_append(b, "\\\\", 2); break;
-            case '\n': jl_buf_append(b, "\\n", 2); break;
-            case '\r': jl_buf_append(b, "\\r", 2); break;
-            case '\t': jl_buf_append(b, "\\t", 2); break;
-            case '\b': jl_buf_append(b, "\\b", 2); break;
-            case '\f': jl_buf_append(b, "\\f", 2); break;
-            default: jl_buf_printf(b, "\\u%04x", c); break;
-            }
-            i++;
-        } else {
-            uint32_t cp;
-            unsigned len = utf8_seq(p + i, n - i, &cp);
-            if (len == 0) {
-                jl_buf_append(b, "\\ufffd", 6);
-                i++;
-            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-                jl_buf_printf(b, "\\u%04x", (unsigned)cp);
-                i += len;
-            } else {
-                jl_buf_append(b, p + i, len);
-                i += len;
-            }
-        }
-        start = i;
-    }
-    if (i > start) jl_buf_append(b, p + start, i - start);
-    return b->failed;
-}
-
-int jl_render_json_string(jl_buf *b, const void *p, uint64_t n) {
-    jl_buf_putc(b, '"');
-    json_body(b, p, n);
-    return jl_buf_putc(b, '"');
-}
 
 static int put_base64(jl_buf *b, const uint8_t *p, uint64_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -144,12 +70,6 @@ static int put_base64(jl_buf *b, const uint8_t *p, uint64_t n) {
     }
     jl_buf_append(b, out, o);
     return jl_buf_putc(b, '"');
-}
-
-static int is_ascii(const uint8_t *p, uint64_t n) {
-    for (uint64_t i = 0; i < n; i++)
-        if (p[i] >= 0x80) return 0;
-    return 1;
 }
 
 /* Appends code point cp as WTF-8 (surrogates as 3 bytes); beyond U+10FFFF, U+FFFD. */
@@ -669,7 +589,7 @@ static void put_unicode(rctx *c, const uint8_t *p, uint64_t itemsize) {
         c->b->failed = c->tmp.failed;
         return;
     }
-    jl_render_json_string(c->b, c->tmp.p ? (const uint8_t *)c->tmp.p : (const uint8_t *)"", c->tmp.len);
+    jl_json_string(c->b, c->tmp.p ? (const uint8_t *)c->tmp.p : (const uint8_t *)"", c->tmp.len);
 }
 
 static void put_long_double(jl_buf *b, const uint8_t *p, uint64_t size) {
@@ -703,7 +623,7 @@ static int render_elem(rctx *c, uint32_t dt, const uint8_t *p, unsigned level) {
         for (uint32_t j = 0; j < d->nfields; j++) {
             const jl_field *f = &doc->fields[d->fields_at + j];
             if (j) jl_buf_putc(b, ',');
-            jl_render_json_string(b, jl_ref_ptr(doc, f->name), f->name.len);
+            jl_json_string(b, jl_ref_ptr(doc, f->name), f->name.len);
             jl_buf_putc(b, ':');
             uint64_t end;
             if (f->dtype >= doc->ndtypes || jl_add_overflow(f->offset, doc->dtypes[f->dtype].itemsize, &end) ||
@@ -773,7 +693,7 @@ static int render_elem(rctx *c, uint32_t dt, const uint8_t *p, unsigned level) {
     case 'S': {
         uint64_t n = size;
         while (n > 0 && p[n - 1] == 0) n--;
-        if (is_ascii(p, n)) return jl_render_json_string(b, p, n);
+        if (jl_is_ascii(p, n)) return jl_json_string(b, p, n);
         return put_base64(b, p, n);
     }
     case 'U':
@@ -827,7 +747,7 @@ static int render_key(rctx *c, uint32_t key) {
     const jl_node *k = &doc->nodes[key];
     if (k->kind == JL_STR) {
         const uint8_t *p = doc->blocks[k->block].p + k->u.off;
-        if (!(k->flags & JL_F_PY2) || is_ascii(p, k->len)) return jl_render_json_string(c->b, p, k->len);
+        if (!(k->flags & JL_F_PY2) || jl_is_ascii(p, k->len)) return jl_json_string(c->b, p, k->len);
     }
     if (k->kind == JL_INT && !(k->flags & JL_F_BIG)) {
         jl_buf_putc(c->b, '"');
@@ -843,7 +763,7 @@ static int render_key(rctx *c, uint32_t key) {
     int rc = render_node(doc, key, &c->tmp, c->err, c->key_level + 1);
     if (rc) return rc;
     if (c->tmp.len && c->tmp.p[0] == '"') return jl_buf_append(c->b, c->tmp.p, c->tmp.len);
-    return jl_render_json_string(c->b, c->tmp.p, c->tmp.len);
+    return jl_json_string(c->b, c->tmp.p, c->tmp.len);
 }
 
 /* Renders an atom, or opens a compound node (pushes its frame). */
@@ -877,16 +797,16 @@ static int visit(rctx *c, uint32_t id) {
         return jl_buf_putc(b, ']');
     }
     case JL_STR:
-        if ((nd->flags & JL_F_PY2) && !is_ascii(p, nd->len)) return put_base64(b, p, nd->len);
-        return jl_render_json_string(b, p, nd->len);
+        if ((nd->flags & JL_F_PY2) && !jl_is_ascii(p, nd->len)) return put_base64(b, p, nd->len);
+        return jl_json_string(b, p, nd->len);
     case JL_BYTES:
     case JL_BYTEARRAY: return put_base64(b, p, nd->len);
     case JL_GLOBAL: {
         const jl_global *g = jl_global_of(doc, id);
         jl_buf_putc(b, '"');
-        json_body(b, jl_ref_ptr(doc, g->module), g->module.len);
+        jl_json_string_body(b, jl_ref_ptr(doc, g->module), g->module.len);
         jl_buf_putc(b, '.');
-        json_body(b, jl_ref_ptr(doc, g->name), g->name.len);
+        jl_json_string_body(b, jl_ref_ptr(doc, g->name), g->name.len);
         return jl_buf_putc(b, '"');
     }
     case JL_SCALAR: return render_array_leaf(c, id);

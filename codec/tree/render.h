@@ -31,11 +31,6 @@ int jl_render_class(const jl_doc *doc, uint32_t id, jl_buf *b);
 
 /* ---- additions (path/render/walk helper) ------------------------------ */
 
-/* Appends p[0..n) (UTF-8; WTF-8 lone surrogates allowed) as a quoted JSON
- * string: control characters as \u00XX, lone surrogates as \udXXX, bytes
- * that are not UTF-8 as \ufffd. */
-int jl_render_json_string(jl_buf *b, const void *p, uint64_t n);
-
 /* Appends a double as Python's repr writes it (shortest round-trip digits,
  * "1.0" for integral values, "1e+16" from 1e16 on); NaN and infinities as
  * null. */

@@ -28,6 +28,7 @@
 #include "dtype.h"
 #include "npy.h"
 #include "opcodes.h"
+#include "text.h"
 #include "emit.h"
 
 typedef struct W {

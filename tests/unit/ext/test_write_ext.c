@@ -35,6 +35,7 @@
 #include "dtype.h"
 #include "graft.h"
 #include "jsonin.h"
+#include "text.h"
 #include "value.h"
 #include "writer.h"
 
