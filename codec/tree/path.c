@@ -28,6 +28,7 @@
 
 #include "ndarray.h"
 #include "render.h"
+#include "slots.h"
 #include "text.h"
 
 #include <math.h>
@@ -336,7 +337,7 @@ static int key_match(mctx *m, uint32_t key, uint64_t li) {
 /* ---- selecting ------------------------------------------------------------- */
 
 static int is_reserved(const uint8_t *s, uint64_t n) {
-    static const char *const names[] = { "__args__", "__kwargs__", "__state__", "__items__", "__class__" };
+    static const char *const names[] = { JL_SLOT_NAME_TABLE("", "") };
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strlen(names[k]) == n && memcmp(names[k], s, (size_t)n) == 0) return 1;
     return 0;
@@ -745,11 +746,11 @@ int jl_object_next_child(const jl_doc *doc, uint32_t obj, uint64_t *cursor, uint
 
 int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *b) {
     switch (slot) {
-    case JL_SLOT_ARGS: return jl_buf_puts(b, ".__args__");
-    case JL_SLOT_KWARGS: return jl_buf_puts(b, ".__kwargs__");
-    case JL_SLOT_STATE: return jl_buf_puts(b, ".__state__");
-    case JL_SLOT_ITEMS: return jl_buf_puts(b, ".__items__");
-    case JL_SLOT_CLASS: return jl_buf_puts(b, ".__class__");
+    case JL_SLOT_ARGS: return jl_buf_puts(b, "." JL_SLOT_NAME_ARGS);
+    case JL_SLOT_KWARGS: return jl_buf_puts(b, "." JL_SLOT_NAME_KWARGS);
+    case JL_SLOT_STATE: return jl_buf_puts(b, "." JL_SLOT_NAME_STATE);
+    case JL_SLOT_ITEMS: return jl_buf_puts(b, "." JL_SLOT_NAME_ITEMS);
+    case JL_SLOT_CLASS: return jl_buf_puts(b, "." JL_SLOT_NAME_CLASS);
     default: break;
     }
     uint32_t d = state_dict(doc, obj);

@@ -18,6 +18,7 @@
 #include "dtype.h"
 #include "ndarray.h"
 #include "path.h"
+#include "slots.h"
 #include "text.h"
 
 #include <math.h>
@@ -491,7 +492,7 @@ static int push(rctx *c, uint32_t id, uint8_t type) {
          * rendered value}, the way joblib_tree shows it as a ref row */
         uint64_t j = 0;
         while (j < c->n && c->st[j].node != id) j++;
-        jl_buf_puts(c->b, "{\"__ref__\":\"");
+        jl_buf_puts(c->b, "{\"" JL_SLOT_NAME_REF "\":\"");
         frame_path_upto(c, c->b, j);
         jl_buf_puts(c->b, "\"}");
         return CYCLE_RENDERED;
@@ -841,11 +842,7 @@ static int visit(rctx *c, uint32_t id) {
     }
 }
 
-static const char *const slot_names[] = {
-    [JL_SLOT_ARGS] = "\"__args__\":", [JL_SLOT_KWARGS] = "\"__kwargs__\":",
-    [JL_SLOT_STATE] = "\"__state__\":", [JL_SLOT_ITEMS] = "\"__items__\":",
-    [JL_SLOT_CLASS] = "\"__class__\":",
-};
+static const char *const slot_names[] = { JL_SLOT_NAME_TABLE("\"", "\":") };
 
 /* Advances the frame at the top of the stack by one child (or closes it). */
 static int step(rctx *c) {
