@@ -75,6 +75,8 @@ static inline void jl_free(const jl_alloc *a, void *p) { if (p) a->free(a->ctx, 
 
 /* ---- limits ---------------------------------------------------------- */
 
+#define JL_MAX_DIMS 64 /* numpy's NPY_MAXDIMS: dimensions of an array */
+
 /* Defaults; each can be overridden at compile time and changed at run time
  * (ext/ exposes them through joblib_config()). */
 #ifndef JL_DEFAULT_MAX_DECOMPRESSED

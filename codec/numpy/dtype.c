@@ -255,8 +255,9 @@ int jl_dtype_parse(jl_doc *doc, const char *s, size_t n, uint32_t *out, jl_error
 static int make_subarray(jl_doc *doc, uint32_t base, const uint64_t *dims, unsigned ndim,
                          int64_t itemsize_claim, int64_t align_claim, uint32_t *out, jl_error *err) {
     const jl_dtype *b = &doc->dtypes[base];
-    if (ndim > 64)
-        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "subarray dtype with %u dimensions (max 64)", ndim);
+    if (ndim > JL_MAX_DIMS)
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "subarray dtype with %u dimensions (max %d)", ndim,
+                       JL_MAX_DIMS);
     if (b->depth + 1 > JL_DTYPE_MAX_DEPTH)
         return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "dtype nested deeper than %d levels",
                        JL_DTYPE_MAX_DEPTH);
@@ -533,7 +534,7 @@ done:
 /* The subarray (base, shape) of a dtype state. */
 static int pickle_subarray(jl_doc *doc, uint32_t sub, int64_t elsize, int64_t align, uint32_t *out,
                            jl_error *err) {
-    uint64_t dims[64];
+    uint64_t dims[JL_MAX_DIMS];
     unsigned ndim = 0;
     uint32_t base;
     if (!is_seq(doc, sub) || jl_node_at(doc, sub)->len != 2)
@@ -546,7 +547,7 @@ static int pickle_subarray(jl_doc *doc, uint32_t sub, int64_t elsize, int64_t al
         dims[ndim++] = (uint64_t)v;
     } else if (is_seq(doc, shape)) {
         uint64_t n = jl_node_at(doc, shape)->len;
-        if (n > 64) return bad_state(err, "subarray with more than 64 dimensions");
+        if (n > JL_MAX_DIMS) return bad_state(err, "subarray with more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
         for (uint64_t i = 0; i < n; i++) {
             if (node_int(doc, jl_kids_of(doc, shape)[i], &v) || v < 0)
                 return bad_state(err, "subarray shape is not a tuple of non-negative ints");
@@ -782,14 +783,14 @@ static int jentry(jctx *c, unsigned depth, uint64_t index, jl_field *f, int *pad
     if (!jeat(c, ',')) return jfail(c, "expected ','");
     if ((rc = jdescr(c, depth + 1, &f->dtype))) return rc;
     if (jeat(c, ',')) {
-        uint64_t dims[64];
+        uint64_t dims[JL_MAX_DIMS];
         unsigned ndim = 0;
         jws(c);
         if (c->pos < c->n && c->s[c->pos] == '[') {
             c->pos++;
             if (!jeat(c, ']')) {
                 do {
-                    if (ndim == 64) return jfail(c, "more than 64 subarray dimensions");
+                    if (ndim == JL_MAX_DIMS) return jfail(c, "more than " JL_XSTR(JL_MAX_DIMS) " subarray dimensions");
                     if ((rc = juint(c, &dims[ndim++]))) return rc;
                 } while (jeat(c, ','));
                 if (!jeat(c, ']')) return jfail(c, "expected ']' after a shape");

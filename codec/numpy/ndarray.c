@@ -18,7 +18,7 @@
  * over the indices and the matching F-order byte offset. */
 static void f_to_c(uint8_t *dst, const uint8_t *src, const uint64_t *dims, unsigned ndim,
                    uint64_t count, uint64_t size) {
-    uint64_t idx[64] = {0}, fstride[64];
+    uint64_t idx[JL_MAX_DIMS] = {0}, fstride[JL_MAX_DIMS];
     uint64_t s = size;
     for (unsigned k = 0; k < ndim; k++) {
         fstride[k] = s;
@@ -74,8 +74,8 @@ int jl_array_native_bytes(const jl_doc *doc, uint32_t id, const uint8_t **p, uin
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "a %s node is not an array", jl_kind_name(kind));
     const jl_array *a = jl_array_of(doc, id);
     uint64_t count = 0, nbytes = 0;
-    if (a->ndim > 64)
-        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "array with %u dimensions (max 64)", a->ndim);
+    if (a->ndim > JL_MAX_DIMS)
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "array with %u dimensions (max %d)", a->ndim, JL_MAX_DIMS);
     int rc = check_data(doc, a, &count, &nbytes, err);
     if (rc) return rc;
     const uint8_t *src = jl_ref_ptr(doc, a->data);
@@ -156,8 +156,8 @@ uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err) {
     if (jl_node_at(doc, id)->kind != JL_NDARRAY) return JL_NONE;
     jl_array a = *jl_array_of(doc, id); /* a copy: the tables move as rows are added */
     if (a.ndim == 0 || i >= doc->dims[a.dims_at]) return JL_NONE;
-    if (a.ndim > 64) {
-        jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "array with %u dimensions (max 64)", a.ndim);
+    if (a.ndim > JL_MAX_DIMS) {
+        jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "array with %u dimensions (max %d)", a.ndim, JL_MAX_DIMS);
         return JL_NONE;
     }
     const jl_dtype *d = &doc->dtypes[a.dtype];
@@ -215,7 +215,7 @@ uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err) {
         uint8_t *dst = jl_heap_alloc(doc, rowbytes, &heap, err);
         if (!dst) return JL_NONE;
         const uint8_t *src = jl_ref_ptr(doc, a.data) + i * size;
-        uint64_t idx[64] = {0}, fstride[64], s = size * doc->dims[a.dims_at];
+        uint64_t idx[JL_MAX_DIMS] = {0}, fstride[JL_MAX_DIMS], s = size * doc->dims[a.dims_at];
         unsigned rd = a.ndim - 1;
         const uint64_t *rdims = doc->dims + at;
         for (unsigned k = 0; k < rd; k++) {

@@ -363,8 +363,8 @@ int jl_npy_parse_header(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header
             rc = lfail(&c, "shape holds a value that is not an int");
             goto done;
         }
-        if (h->ndim == 64) {
-            rc = lfail(&c, "shape has more than 64 dimensions");
+        if (h->ndim == JL_MAX_DIMS) {
+            rc = lfail(&c, "shape has more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
             goto done;
         }
         h->dims[h->ndim++] = c.v[d].i;

@@ -12,7 +12,7 @@ typedef struct jl_npy_header {
     uint32_t dtype;       /* parsed descr */
     int fortran_order;
     unsigned ndim;
-    int64_t dims[64];
+    int64_t dims[JL_MAX_DIMS];
     uint64_t data_offset; /* where the data starts in the file */
 } jl_npy_header;
 

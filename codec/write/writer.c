@@ -926,10 +926,10 @@ int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
     if (objects) return bad(&w, id, "an object array has no .npy sidecar (it is pickled inline)");
     /* a subarray dtype adds its dims to the shape, as numpy expands it */
     uint32_t dt = a->dtype;
-    uint64_t dims[64];
+    uint64_t dims[JL_MAX_DIMS];
     unsigned ndim = a->ndim;
     const jl_dtype *d = &doc->dtypes[dt];
-    if (ndim > 64) return bad(&w, id, "more than 64 dimensions");
+    if (ndim > JL_MAX_DIMS) return bad(&w, id, "more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
     memcpy(dims, doc->dims + a->dims_at, ndim * sizeof *dims);
     /* numpy's flags: F order only when the bytes differ from C order */
     unsigned big = 0, zero = 0;
@@ -940,7 +940,8 @@ int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
     int fortran = a->order == 'F' && big > 1 && !zero;
     for (int nest = 0; dt_subarray(d); nest++) {
         if (fortran) return bad(&w, id, "an F-order array of a subarray dtype");
-        if (ndim + d->sub_ndim > 64 || nest > DT_MAX_NEST) return bad(&w, id, "more than 64 dimensions");
+        if (ndim + d->sub_ndim > JL_MAX_DIMS || nest > DT_MAX_NEST)
+            return bad(&w, id, "more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
         if ((rc = dims_ok(&w, d->sub_dims_at, d->sub_ndim))) return rc;
         memcpy(dims + ndim, doc->dims + d->sub_dims_at, d->sub_ndim * sizeof *dims);
         ndim += d->sub_ndim;
