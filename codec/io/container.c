@@ -924,13 +924,6 @@ const char *jl_compression_name(jl_compression c) {
     return (unsigned)c < JL_COMP_COUNT ? codecs[c].name : "unknown";
 }
 
-jl_compression jl_compression_from_name(const char *name) {
-    if (!name) return JL_COMP_COUNT;
-    for (int i = 0; i < JL_COMP_COUNT; i++)
-        if (strcmp(name, codecs[i].name) == 0) return (jl_compression)i;
-    return JL_COMP_COUNT;
-}
-
 int jl_compression_available(jl_compression c) {
     return (unsigned)c < JL_COMP_COUNT && codecs[c].decode != NULL;
 }
