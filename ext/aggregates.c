@@ -383,7 +383,7 @@ void jl_agg_dict_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     agg *a = agg_get(ctx, AGG_DICT);
     if (!a || push_value(ctx, a, argv[0], "joblib_group_dict", "the key")) return;
     uint32_t key = a->ids[a->nids - 1];
-    if (!jl_sqlin_hashable(a->doc, key, 64)) {
+    if (!jl_sqlin_hashable(a->doc, key, JL_SQLIN_HASHABLE_DEPTH)) {
         a->failed = 1;
         jl_ext_result_errorf(ctx, "joblib_group_dict: the key of row %llu is a %s, which Python cannot use as a "
                              "dict key", (unsigned long long)a->rows + 1, jl_kind_name(a->doc->nodes[key].kind));

@@ -55,6 +55,8 @@ int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
  * tuples / frozensets of those); 0 for list, dict, set, bytearray,
  * ndarray. Bounded by `depth` levels of nested tuples. */
 int jl_sqlin_hashable(const jl_doc *doc, uint32_t id, unsigned depth);
+/* The depth the SQL constructors and aggregates give it. */
+#define JL_SQLIN_HASHABLE_DEPTH 64
 
 /* ---- writing a built doc (write_funcs.c) -------------------------------- */
 

@@ -104,12 +104,14 @@ static char norm_order(char kind, uint64_t itemsize, char order) {
     return NATIVE; /* '=', '|' on a multi-byte type: native */
 }
 
-/* Printable, escaped, truncated copy of s for error messages. */
+/* Printable, escaped, truncated copy of s for error messages: at most
+ * QUOTE_MAX bytes of s, then "...". */
+#define QUOTE_MAX 48
 static const char *quote(char *buf, size_t cap, const void *s, uint64_t n) {
     const uint8_t *p = s;
     size_t o = 0;
     for (uint64_t i = 0; i < n && o + 8 < cap; i++) {
-        if (i >= 48) { memcpy(buf + o, "...", 3); o += 3; break; }
+        if (i >= QUOTE_MAX) { memcpy(buf + o, "...", 3); o += 3; break; }
         uint8_t c = p[i];
         if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') buf[o++] = (char)c;
         else o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
