@@ -141,8 +141,7 @@ static char *dequote(const char *s, int *n, int *blob, int *bad) {
             int v = 0;
             for (int d = 0; d < 2; d++) {
                 char ch = s[2 + i + d];
-                int x = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                int x = jl_hex_digit(ch);
                 if (x < 0) *bad = 1;
                 v = v * 16 + x;
             }
