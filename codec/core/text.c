@@ -130,29 +130,44 @@ unsigned jl_json_u_escape(const void *p, uint64_t n, uint32_t *cp) {
 
 /* ---- JSON string escaping ------------------------------------------------ */
 
-int jl_json_string_body(jl_buf *b, const void *text, uint64_t n) {
+/* 1 when byte c goes out as it is. */
+static inline int json_plain(uint8_t c, unsigned flags) {
+    if (c < 0x20 || c == '"' || c == '\\') return 0;
+    return c < 0x80 || !(flags & JL_JSON_WTF8);
+}
+
+/* \n \r \t \b \f for those controls (JL_JSON_SHORT), else NULL. */
+static const char *json_short(uint8_t c) {
+    switch (c) {
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    default: return NULL;
+    }
+}
+
+int jl_json_escape(jl_buf *b, const void *text, uint64_t n, unsigned flags) {
     const uint8_t *p = text;
     uint64_t i = 0, start = 0;
     while (i < n) {
         uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        if (json_plain(c, flags)) {
             i++;
             continue;
         }
         if (i > start) jl_buf_append(b, p + start, i - start);
-        if (c < 0x80) {
-            switch (c) {
-            case '"': jl_buf_append(b, "\\\"", 2); break;
-            case '\\': jl_buf_append(b, "\\\\", 2); break;
-            case '\n': jl_buf_append(b, "\\n", 2); break;
-            case '\r': jl_buf_append(b, "\\r", 2); break;
-            case '\t': jl_buf_append(b, "\\t", 2); break;
-            case '\b': jl_buf_append(b, "\\b", 2); break;
-            case '\f': jl_buf_append(b, "\\f", 2); break;
-            default: jl_buf_printf(b, "\\u%04x", c); break;
-            }
+        const char *sh;
+        if (c == '"' || c == '\\') {
+            char e[2] = { '\\', (char)c };
+            jl_buf_append(b, e, 2);
             i++;
-        } else {
+        } else if (c < 0x20) {
+            if ((flags & JL_JSON_SHORT) && (sh = json_short(c))) jl_buf_append(b, sh, 2);
+            else jl_buf_printf(b, "\\u%04x", c);
+            i++;
+        } else { /* non-ASCII under JL_JSON_WTF8 */
             uint32_t cp;
             unsigned len = jl_utf8_next(p + i, n - i, JL_UTF8_SURROGATES, &cp);
             if (len == 0) {
@@ -174,7 +189,7 @@ int jl_json_string_body(jl_buf *b, const void *text, uint64_t n) {
 
 int jl_json_string(jl_buf *b, const void *p, uint64_t n) {
     jl_buf_putc(b, '"');
-    jl_json_string_body(b, p, n);
+    jl_json_escape(b, p, n, JL_JSON_RENDER);
     return jl_buf_putc(b, '"');
 }
 

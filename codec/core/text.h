@@ -64,13 +64,19 @@ unsigned jl_json_u_escape(const void *p, uint64_t n, uint32_t *cp);
 
 /* ---- JSON string escaping ------------------------------------------------ */
 
-/* Appends p[0..n) (WTF-8) as a quoted JSON string: \" \\ \n \r \t \b \f,
- * other controls as \u00xx, lone surrogates as \udxxx, bytes that are not
- * UTF-8 as \ufffd (one per byte), the rest as it is. Returns the
- * buffer's state (JL_OK or its failure). */
+/* How jl_json_escape writes what it must escape; with no flag, " and \
+ * as \" \\, controls as \u00xx, every other byte as it is. */
+#define JL_JSON_SHORT 1u /* \n \r \t \b \f for those controls */
+/* Non-ASCII read as WTF-8: lone surrogates as \udxxx, bytes that are not
+ * UTF-8 as \ufffd (one per byte), the rest as it is. */
+#define JL_JSON_WTF8 2u
+#define JL_JSON_RENDER (JL_JSON_SHORT | JL_JSON_WTF8) /* the JSON of nodes */
+
+/* Appends p[0..n) escaped for the inside of a JSON string (no quotes).
+ * Returns the buffer's state (JL_OK or its failure). */
+int jl_json_escape(jl_buf *b, const void *p, uint64_t n, unsigned flags);
+/* Appends p[0..n) as a quoted JSON string, escaped as JL_JSON_RENDER. */
 int jl_json_string(jl_buf *b, const void *p, uint64_t n);
-/* The same without the quotes. */
-int jl_json_string_body(jl_buf *b, const void *p, uint64_t n);
 
 /* ---- decimal digits ------------------------------------------------------- */
 

@@ -885,14 +885,10 @@ static void put_simple(const jl_dtype *d, jl_buf *b) {
     }
 }
 
+/* A JSON string of the bytes as they are (only " \\ and controls escaped). */
 static void put_json_str(jl_buf *b, const uint8_t *p, uint64_t n) {
     jl_buf_putc(b, '"');
-    for (uint64_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == '"' || c == '\\') { jl_buf_putc(b, '\\'); jl_buf_putc(b, (char)c); }
-        else if (c < 0x20) jl_buf_printf(b, "\\u%04x", c);
-        else jl_buf_putc(b, (char)c);
-    }
+    jl_json_escape(b, p, n, 0);
     jl_buf_putc(b, '"');
 }
 

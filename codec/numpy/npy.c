@@ -268,12 +268,7 @@ static int ljson(lctx *c, uint32_t id, jl_buf *b) {
     switch (l->kind) {
     case L_STR:
         jl_buf_putc(b, '"');
-        for (uint64_t i = 0; i < l->slen; i++) {
-            uint8_t ch = (uint8_t)c->str.p[l->soff + i];
-            if (ch == '"' || ch == '\\') { jl_buf_putc(b, '\\'); jl_buf_putc(b, (char)ch); }
-            else if (ch < 0x20) jl_buf_printf(b, "\\u%04x", ch);
-            else jl_buf_putc(b, (char)ch);
-        }
+        if (l->slen) jl_json_escape(b, c->str.p + l->soff, l->slen, 0); /* the bytes as they are */
         return jl_buf_putc(b, '"');
     case L_INT:
         return jl_buf_printf(b, "%lld", (long long)l->i);

@@ -805,9 +805,9 @@ static int visit(rctx *c, uint32_t id) {
     case JL_GLOBAL: {
         const jl_global *g = jl_global_of(doc, id);
         jl_buf_putc(b, '"');
-        jl_json_string_body(b, jl_ref_ptr(doc, g->module), g->module.len);
+        jl_json_escape(b, jl_ref_ptr(doc, g->module), g->module.len, JL_JSON_RENDER);
         jl_buf_putc(b, '.');
-        jl_json_string_body(b, jl_ref_ptr(doc, g->name), g->name.len);
+        jl_json_escape(b, jl_ref_ptr(doc, g->name), g->name.len, JL_JSON_RENDER);
         return jl_buf_putc(b, '"');
     }
     case JL_SCALAR: return render_array_leaf(c, id);

@@ -264,7 +264,7 @@ static void check_json(const char *in, size_t n, const char *want) {
     assert_string_equal(b.p, want);
     size_t wl = strlen(want);
     b.len = 0;
-    assert_int_equal(jl_json_string_body(&b, in, n), JL_OK);
+    assert_int_equal(jl_json_escape(&b, in, n, JL_JSON_RENDER), JL_OK);
     assert_int_equal(b.len, wl - 2);
     assert_memory_equal(b.p, want + 1, wl - 2);
     jl_buf_free(&b);
@@ -293,6 +293,24 @@ static void test_json_string(void **state) {
     check_json("\xe2\x82x", 3, "\"\\ufffd\\ufffdx\"");
     check_json("\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
     check_json("\xf8\x88\x80\x80\x80", 5, "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    /* the other flags: controls as \u00xx without JL_JSON_SHORT, non-ASCII
+     * bytes as they are without JL_JSON_WTF8 */
+    static const struct {
+        unsigned flags;
+        const char *want;
+    } F[] = {
+        { 0, "q\\\"\\u000a\\u0009\\u0008\x7f\xc3\xa9\xed\xa0\x80\xff" },
+        { JL_JSON_SHORT, "q\\\"\\n\\t\\b\x7f\xc3\xa9\xed\xa0\x80\xff" },
+        { JL_JSON_WTF8, "q\\\"\\u000a\\u0009\\u0008\x7f\xc3\xa9\\ud800\\ufffd" },
+        { JL_JSON_RENDER, "q\\\"\\n\\t\\b\x7f\xc3\xa9\\ud800\\ufffd" },
+    };
+    for (size_t i = 0; i < sizeof F / sizeof F[0]; i++) {
+        jl_buf f;
+        jl_buf_init(&f, NULL, 0);
+        assert_int_equal(jl_json_escape(&f, "q\"\n\t\b\x7f\xc3\xa9\xed\xa0\x80\xff", 12, F[i].flags), JL_OK);
+        assert_string_equal(f.p, F[i].want);
+        jl_buf_free(&f);
+    }
     /* appends: what the buffer holds stays */
     jl_buf b;
     jl_buf_init(&b, NULL, 0);
