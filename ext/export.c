@@ -63,7 +63,6 @@
 #include "array_build.h"
 #include "container.h"
 #include "dtype.h"
-#include "jsonin.h"
 #include "write.h"
 #include "writer.h"
 
@@ -513,7 +512,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
     jl_buf_putc(&b, '[');
-    jl_ext_json_string(&b, path, strlen(path));
+    jl_json_string(&b, path, strlen(path));
     jl_buf_putc(&b, ']');
     jl_ext_result_buf(ctx, &b, 1);
 done:

@@ -19,6 +19,7 @@
 SQLITE_EXTENSION_INIT3
 
 #include "base.h"
+#include "text.h" /* jl_json_string, jl_utf8_valid */
 #include "value.h"
 
 /* ---- what SQLite 3.40.1 lacks ------------------------------------------- */
@@ -100,6 +101,9 @@ typedef struct jl_sql_module {
 /* Tables of the read surface (read_funcs.c, each_tree.c). */
 extern const jl_sql_func jl_read_funcs[];
 extern const jl_sql_module jl_read_modules[];
+/* joblib_show and joblib_version (show_funcs.c; the text rendering itself
+ * is codec/tree/show.h). */
+extern const jl_sql_func jl_show_funcs[];
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -182,9 +186,6 @@ void jl_ext_result_owned_blob(sqlite3_context *ctx, const jl_alloc *a, uint8_t *
 /* The largest text/blob a result may have: min(SQLITE_LIMIT_LENGTH,
  * max_alloc); use as the jl_buf max for results. */
 uint64_t jl_ext_max_result(sqlite3_context *ctx, const jl_doc *doc);
-
-/* Appends s[0..n) as a JSON string literal (quotes, escapes). */
-int jl_ext_json_string(jl_buf *b, const char *s, size_t n);
 
 /* numpy descr of dtype `dt` in native byte order (the SQL value's layout):
  * "<f8", "|O", or a JSON list for structured dtypes. */

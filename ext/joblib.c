@@ -26,7 +26,6 @@
 SQLITE_EXTENSION_INIT1
 
 #include "ext.h"
-#include "show_sql.h"
 #include "tables.h"
 #include "write.h"
 

@@ -144,7 +144,7 @@ static void info_file(const jl_doc *doc, uint64_t i, jl_buf *b) {
     const char *main = doc->files[0].path;
     const char *slash = strrchr(main, '/');
     if (i == 0 || !slash || strchr(f, '/')) {
-        jl_ext_json_string(b, f, strlen(f));
+        jl_json_string(b, f, strlen(f));
         return;
     }
     jl_buf p;
@@ -152,7 +152,7 @@ static void info_file(const jl_doc *doc, uint64_t i, jl_buf *b) {
     jl_buf_append(&p, main, (uint64_t)(slash - main) + 1);
     jl_buf_puts(&p, f);
     if (p.failed) b->failed = p.failed;
-    else jl_ext_json_string(b, p.p, (size_t)p.len);
+    else jl_json_string(b, p.p, (size_t)p.len);
     jl_buf_free(&p);
 }
 
@@ -161,7 +161,7 @@ static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, 
     const jl_array *a = jl_array_of(doc, id);
     const jl_dtype *dt = a->dtype < doc->ndtypes ? &doc->dtypes[a->dtype] : NULL;
     jl_buf_puts(b, "{\"path\":");
-    jl_ext_json_string(b, fullkey, strlen(fullkey));
+    jl_json_string(b, fullkey, strlen(fullkey));
     jl_buf_puts(b, ",\"dtype\":");
     if (dt) {
         jl_buf d;
@@ -174,7 +174,7 @@ static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, 
         }
         /* structured dtypes are already a JSON list; plain descrs are quoted */
         if (d.len && d.p[0] == '[') jl_buf_append(b, d.p, d.len);
-        else jl_ext_json_string(b, d.p ? d.p : "", (size_t)d.len);
+        else jl_json_string(b, d.p ? d.p : "", (size_t)d.len);
         jl_buf_free(&d);
     } else {
         jl_buf_puts(b, "null");
@@ -195,7 +195,7 @@ static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, 
     jl_buf_init(&cls, jl_ext_alloc(), b->max);
     if (jl_render_class(doc, id, &cls) && cls.p && !cls.failed && strcmp(cls.p, "numpy.ndarray") != 0) {
         jl_buf_puts(b, ",\"class\":");
-        jl_ext_json_string(b, cls.p, (size_t)cls.len);
+        jl_json_string(b, cls.p, (size_t)cls.len);
     }
     jl_buf_free(&cls);
     return jl_buf_putc(b, '}');
@@ -223,7 +223,7 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     /* the main file first (when the codec did not list it), then the rest */
     int nf = 0;
     if (c.file && (doc->nfiles == 0 || strcmp(doc->files[0].path, c.file) != 0)) {
-        jl_ext_json_string(&b, c.file, strlen(c.file));
+        jl_json_string(&b, c.file, strlen(c.file));
         nf++;
     }
     for (uint64_t i = 0; i < doc->nfiles; i++) {

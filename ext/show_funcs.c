@@ -38,7 +38,6 @@
  * (JL_FN_PURE) and returns JSON (SQLITE_RESULT_SUBTYPE).
  */
 #include "ext.h"
-#include "show_sql.h"
 
 #include <string.h>
 
@@ -126,9 +125,9 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), 0);
     jl_buf_puts(&b, "{\"version\":");
-    jl_ext_json_string(&b, JL_VERSION, strlen(JL_VERSION));
+    jl_json_string(&b, JL_VERSION, strlen(JL_VERSION));
     jl_buf_puts(&b, ",\"sqlite\":");
-    jl_ext_json_string(&b, sqlite3_libversion(), strlen(sqlite3_libversion()));
+    jl_json_string(&b, sqlite3_libversion(), strlen(sqlite3_libversion()));
     jl_buf_puts(&b, ",\"compressors\":[");
     int k = 0;
     for (int c = JL_COMP_NONE + 1; c < JL_COMP_COUNT; c++)
@@ -147,14 +146,3 @@ const jl_sql_func jl_show_funcs[] = {
     { "joblib_version", 0, JL_FN_PURE | SQLITE_RESULT_SUBTYPE, fn_version, NULL, NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
-
-int jl_register_show_functions(sqlite3 *db, void *cfg) {
-    jl_ext *ext = cfg;
-    int rc = SQLITE_OK;
-    for (const jl_sql_func *f = jl_show_funcs; rc == SQLITE_OK && f->name; f++) {
-        if (ext) jl_ext_ref(ext); /* released by jl_ext_unref, also when registration fails */
-        rc = sqlite3_create_function_v2(db, f->name, f->nArg, f->flags, ext, f->xFunc, f->xStep, f->xFinal,
-                                        ext ? jl_ext_unref : NULL);
-    }
-    return rc;
-}

@@ -139,36 +139,7 @@ int jl_ext_result_json(sqlite3_context *ctx, const jl_doc *doc, uint32_t id, jl_
     return JL_OK;
 }
 
-/* ---- JSON strings, descr --------------------------------------------------- */
-
-int jl_ext_json_string(jl_buf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    jl_buf_putc(b, '"');
-    size_t run = 0; /* start of the current run of bytes needing no escape */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        jl_buf_append(b, s + run, i - run);
-        run = i + 1;
-        char esc[6] = { '\\', 0 };
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            jl_buf_append(b, esc, 6);
-            continue;
-        }
-        jl_buf_append(b, esc, 2);
-    }
-    jl_buf_append(b, s + run, n - run);
-    return jl_buf_putc(b, '"');
-}
+/* ---- descr ------------------------------------------------------------------ */
 
 int jl_ext_native_descr(jl_doc *doc, uint32_t dt, jl_buf *b, jl_error *err) {
     uint32_t native = dt;
@@ -257,25 +228,12 @@ static int s_unicode(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_erro
     for (uint64_t i = 0; i < count; i++) {
         uint32_t c;
         memcpy(&c, p + 4 * i, 4);
-        if (c < 0x80) {
-            out[len++] = (char)c;
-        } else if (c < 0x800) {
-            out[len++] = (char)(0xC0 | (c >> 6));
-            out[len++] = (char)(0x80 | (c & 0x3F));
-        } else if (c < 0x10000) {
-            out[len++] = (char)(0xE0 | (c >> 12));
-            out[len++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            out[len++] = (char)(0x80 | (c & 0x3F));
-        } else if (c < 0x110000) {
-            out[len++] = (char)(0xF0 | (c >> 18));
-            out[len++] = (char)(0x80 | ((c >> 12) & 0x3F));
-            out[len++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            out[len++] = (char)(0x80 | (c & 0x3F));
-        } else {
+        if (c > 0x10FFFF) {
             sqlite3_free(out);
             return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
                            "numpy.str_ scalar holds an invalid code point 0x%lx", (unsigned long)c);
         }
+        len += jl_utf8_encode(c, (uint8_t *)out + len);
     }
     sqlite3_result_text64(ctx, out, len, sqlite3_free, SQLITE_UTF8);
     return JL_OK;

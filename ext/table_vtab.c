@@ -118,8 +118,7 @@ static char *dequote(const char *s, int *n, int *blob, int *bad) {
             int v = 0;
             for (int d = 0; d < 2; d++) {
                 char ch = s[2 + i + d];
-                int x = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                int x = jl_hex_digit(ch);
                 if (x < 0) *bad = 1;
                 v = v * 16 + x;
             }
@@ -599,18 +598,3 @@ const jl_sql_module jl_table_modules[] = {
     { "joblib", &jl_table_module },
     { NULL, NULL },
 };
-
-int jl_register_table_functions(sqlite3 *db, void *cfg) {
-    jl_ext *ext = cfg;
-    int rc = SQLITE_OK;
-    for (const jl_sql_func *f = jl_table_funcs; rc == SQLITE_OK && f->name; f++) {
-        jl_ext_ref(ext); /* released by jl_ext_unref, also when registration fails */
-        rc = sqlite3_create_function_v2(db, f->name, f->nArg, f->flags, ext, f->xFunc, f->xStep, f->xFinal,
-                                        jl_ext_unref);
-    }
-    for (const jl_sql_module *m = jl_table_modules; rc == SQLITE_OK && m->name; m++) {
-        jl_ext_ref(ext);
-        rc = sqlite3_create_module_v2(db, m->name, m->module, ext, jl_ext_unref);
-    }
-    return rc;
-}

@@ -10,13 +10,8 @@
 
 #include "ext.h"
 
-/* Registers joblib_export and the `joblib` virtual table module on db; cfg
- * is the connection's jl_ext (each registration takes a reference, dropped
- * by its xDestroy). Returns an SQLite result code; on failure the error is
- * in sqlite3_errmsg(db). */
-int jl_register_table_functions(sqlite3 *db, void *cfg);
-
-/* The same, as tables for a registration loop (joblib.c): */
+/* The functions and the module, as tables for the registration loop
+ * (joblib.c): */
 extern const jl_sql_func jl_table_funcs[];     /* joblib_export; ends with a NULL name */
 extern const jl_sql_module jl_table_modules[]; /* joblib; ends with a NULL name */
 

@@ -24,13 +24,8 @@
 /* The subtype of bundle BLOBs: 'j'. (JSON text uses 'J' = 74.) */
 #define JL_BUNDLE_SUBTYPE 106
 
-/* Registers every function of the write surface on db; cfg is the
- * connection's jl_ext (each registration takes a reference). Returns an
- * SQLite result code; on failure the error is in sqlite3_errmsg(db). */
-int jl_register_write_functions(sqlite3 *db, void *cfg);
-
-/* The function table of the write surface (ends with a NULL name), for a
- * registration loop that prefers tables (joblib.c). */
+/* The function table of the write surface (ends with a NULL name), for the
+ * registration loop (joblib.c). */
 extern const jl_sql_func jl_write_funcs[];
 
 /* ---- SQL values into nodes (sqlin.c) ------------------------------------ */

@@ -308,7 +308,7 @@ static int dump_legacy(jl_doc *doc, uint32_t id, int protocol, const char *dest,
     jl_buf_putc(files, '[');
     for (i = 0; i <= sc.n; i++) {
         if (i) jl_buf_putc(files, ',');
-        jl_ext_json_string(files, parts[i].path, strlen(parts[i].path));
+        jl_json_string(files, parts[i].path, strlen(parts[i].path));
     }
     jl_buf_putc(files, ']');
 done:
@@ -409,7 +409,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
     jl_buf_putc(&b, '[');
-    jl_ext_json_string(&b, dest, strlen(dest));
+    jl_json_string(&b, dest, strlen(dest));
     jl_buf_putc(&b, ']');
     jl_ext_result_buf(ctx, &b, 1);
 }
@@ -481,14 +481,3 @@ const jl_sql_func jl_write_funcs[] = {
     { "joblib_group_dict", 2, JL_FN_PURE | W_FLAGS, NULL, jl_agg_dict_step, jl_agg_final },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
-
-int jl_register_write_functions(sqlite3 *db, void *cfg) {
-    jl_ext *ext = cfg;
-    int rc = SQLITE_OK;
-    for (const jl_sql_func *f = jl_write_funcs; rc == SQLITE_OK && f->name; f++) {
-        if (ext) jl_ext_ref(ext); /* released by jl_ext_unref, also when registration fails */
-        rc = sqlite3_create_function_v2(db, f->name, f->nArg, f->flags, ext, f->xFunc, f->xStep, f->xFinal,
-                                        ext ? jl_ext_unref : NULL);
-    }
-    return rc;
-}

@@ -154,34 +154,6 @@ int jl_buf_putc(jl_buf *b, char c) { return jl_buf_append(b, &c, 1); }
 
 int jl_buf_puts(jl_buf *b, const char *s) { return jl_buf_append(b, s, strlen(s)); }
 
-unsigned jl_utf8_encode(uint32_t cp, uint8_t out[4]) {
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 63));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-        out[2] = (uint8_t)(0x80 | (cp & 63));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 63));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 63));
-    out[3] = (uint8_t)(0x80 | (cp & 63));
-    return 4;
-}
-
-int jl_buf_put_utf8(jl_buf *b, uint32_t cp) {
-    uint8_t u[4];
-    return jl_buf_append(b, u, jl_utf8_encode(cp, u));
-}
-
 int jl_buf_printf(jl_buf *b, const char *fmt, ...) {
     char small[256];
     va_list ap;

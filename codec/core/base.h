@@ -158,11 +158,6 @@ void jl_buf_init(jl_buf *b, const jl_alloc *a, uint64_t max);
 int jl_buf_append(jl_buf *b, const void *p, uint64_t n); /* JL_OK or the failure code */
 int jl_buf_putc(jl_buf *b, char c);
 int jl_buf_puts(jl_buf *b, const char *s);
-/* Code point cp (<= 0x10FFFF) as UTF-8 into out, surrogates as 3 bytes
- * (WTF-8, as the decoder keeps them); returns the byte count (1-4). */
-unsigned jl_utf8_encode(uint32_t cp, uint8_t out[4]);
-/* Appends code point cp as jl_utf8_encode writes it. */
-int jl_buf_put_utf8(jl_buf *b, uint32_t cp);
 int jl_buf_printf(jl_buf *b, const char *fmt, ...) JL_PRINTF(2, 3);
 /* Takes the bytes out (NUL-terminated; never NULL on success); the caller
  * frees them with jl_free(b->alloc, p). The buffer is left empty. */

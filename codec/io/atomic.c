@@ -29,6 +29,8 @@
 /* Longest part of the destination's name kept in the temporary name, so
  * that the temporary name stays within NAME_MAX. */
 #define TMP_BASE_MAX 200
+/* Temporary names tried (each with fresh random bits) before giving up. */
+#define TMP_ATTEMPTS 100
 /* Largest single write(2). */
 #define WRITE_CHUNK ((uint64_t)1 << 30)
 
@@ -106,7 +108,7 @@ static int create_tmp(tmpfile_t *t, jl_error *err) {
     size_t cap = dn + 1 + bn + 1 + 20 + 1 + 16 + 7 + 1;
     char *name = malloc(cap);
     if (!name) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
-    for (int attempt = 0; attempt < 100; attempt++) {
+    for (int attempt = 0; attempt < TMP_ATTEMPTS; attempt++) {
         /* the writer's pid is in the name, so that a later write can tell
          * the leftovers of a killed writer (clean_stale) */
         snprintf(name, cap, "%.*s.%.*s.%ld-%016llx.jltmp", (int)dn, t->target, (int)bn, base, (long)getpid(),

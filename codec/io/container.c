@@ -26,6 +26,7 @@
 #include "container.h"
 #include "deflate_parallel.h"
 #include "shared.h"
+#include "text.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -219,13 +220,6 @@ static uint32_t rd32le(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int hexval(uint8_t c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* A zlib header (CMF, FLG) and, if present, a first deflate block type
  * other than the reserved 3. */
 static int zlib_header_ok(const uint8_t *p, uint64_t n) {
@@ -240,13 +234,13 @@ static int zlib_header_ok(const uint8_t *p, uint64_t n) {
  * (UINT64_MAX when the digits overflow) and *start (21 or 22). */
 #define ZF_FIELD_END 21
 static int zf_header(const uint8_t *p, uint64_t n, uint64_t *len, uint64_t *start) {
-    if (n < 5 || p[0] != 'Z' || p[1] != 'F' || p[2] != '0' || p[3] != 'x' || hexval(p[4]) < 0)
+    if (n < 5 || p[0] != 'Z' || p[1] != 'F' || p[2] != '0' || p[3] != 'x' || jl_hex_digit(p[4]) < 0)
         return 0;
     uint64_t end = min64(n, ZF_FIELD_END), i = 4, v = 0;
     int overflow = 0;
-    for (; i < end && hexval(p[i]) >= 0; i++) {
+    for (; i < end && jl_hex_digit(p[i]) >= 0; i++) {
         if (v > (UINT64_MAX >> 4)) overflow = 1;
-        v = (v << 4) | (uint64_t)hexval(p[i]);
+        v = (v << 4) | (uint64_t)jl_hex_digit(p[i]);
     }
     while (i < end && p[i] == ' ') i++;
     if (i < end) return 0;
@@ -922,13 +916,6 @@ static const struct codec {
 
 const char *jl_compression_name(jl_compression c) {
     return (unsigned)c < JL_COMP_COUNT ? codecs[c].name : "unknown";
-}
-
-jl_compression jl_compression_from_name(const char *name) {
-    if (!name) return JL_COMP_COUNT;
-    for (int i = 0; i < JL_COMP_COUNT; i++)
-        if (strcmp(name, codecs[i].name) == 0) return (jl_compression)i;
-    return JL_COMP_COUNT;
 }
 
 int jl_compression_available(jl_compression c) {

@@ -25,8 +25,6 @@ jl_compression jl_detect(const uint8_t *p, uint64_t n);
 
 /* "none", "zlib", "gzip", "bz2", "lzma", "xz", "lz4", "zf". */
 const char *jl_compression_name(jl_compression c);
-/* jl_compression from a name as above; JL_COMP_COUNT when unknown. */
-jl_compression jl_compression_from_name(const char *name);
 /* 1 when this build can (de)compress c. */
 int jl_compression_available(jl_compression c);
 

@@ -15,6 +15,7 @@
  * recorded in jl_dtype.depth and capped at JL_DTYPE_MAX_DEPTH.
  */
 #include "dtype.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,12 +104,14 @@ static char norm_order(char kind, uint64_t itemsize, char order) {
     return NATIVE; /* '=', '|' on a multi-byte type: native */
 }
 
-/* Printable, escaped, truncated copy of s for error messages. */
+/* Printable, escaped, truncated copy of s for error messages: at most
+ * QUOTE_MAX bytes of s, then "...". */
+#define QUOTE_MAX 48
 static const char *quote(char *buf, size_t cap, const void *s, uint64_t n) {
     const uint8_t *p = s;
     size_t o = 0;
     for (uint64_t i = 0; i < n && o + 8 < cap; i++) {
-        if (i >= 48) { memcpy(buf + o, "...", 3); o += 3; break; }
+        if (i >= QUOTE_MAX) { memcpy(buf + o, "...", 3); o += 3; break; }
         uint8_t c = p[i];
         if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') buf[o++] = (char)c;
         else o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
@@ -254,8 +257,9 @@ int jl_dtype_parse(jl_doc *doc, const char *s, size_t n, uint32_t *out, jl_error
 static int make_subarray(jl_doc *doc, uint32_t base, const uint64_t *dims, unsigned ndim,
                          int64_t itemsize_claim, int64_t align_claim, uint32_t *out, jl_error *err) {
     const jl_dtype *b = &doc->dtypes[base];
-    if (ndim > 64)
-        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "subarray dtype with %u dimensions (max 64)", ndim);
+    if (ndim > JL_MAX_DIMS)
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "subarray dtype with %u dimensions (max %d)", ndim,
+                       JL_MAX_DIMS);
     if (b->depth + 1 > JL_DTYPE_MAX_DEPTH)
         return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "dtype nested deeper than %d levels",
                        JL_DTYPE_MAX_DEPTH);
@@ -532,7 +536,7 @@ done:
 /* The subarray (base, shape) of a dtype state. */
 static int pickle_subarray(jl_doc *doc, uint32_t sub, int64_t elsize, int64_t align, uint32_t *out,
                            jl_error *err) {
-    uint64_t dims[64];
+    uint64_t dims[JL_MAX_DIMS];
     unsigned ndim = 0;
     uint32_t base;
     if (!is_seq(doc, sub) || jl_node_at(doc, sub)->len != 2)
@@ -545,7 +549,7 @@ static int pickle_subarray(jl_doc *doc, uint32_t sub, int64_t elsize, int64_t al
         dims[ndim++] = (uint64_t)v;
     } else if (is_seq(doc, shape)) {
         uint64_t n = jl_node_at(doc, shape)->len;
-        if (n > 64) return bad_state(err, "subarray with more than 64 dimensions");
+        if (n > JL_MAX_DIMS) return bad_state(err, "subarray with more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
         for (uint64_t i = 0; i < n; i++) {
             if (node_int(doc, jl_kids_of(doc, shape)[i], &v) || v < 0)
                 return bad_state(err, "subarray shape is not a tuple of non-negative ints");
@@ -698,35 +702,6 @@ static int jeat(jctx *c, char ch) {
     return 0;
 }
 
-static void put_utf8(jl_buf *b, uint32_t cp) {
-    char u[4];
-    int n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    jl_buf_append(b, u, (uint64_t)n);
-}
-
-static int jhex4(jctx *c, uint32_t *v) {
-    if (c->n - c->pos < 4) return -1;
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        char h = c->s[c->pos + (size_t)i];
-        int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-              : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-        if (d < 0) return -1;
-        *v = *v << 4 | (uint32_t)d;
-    }
-    c->pos += 4;
-    return 0;
-}
-
 /* A JSON string into c->str (emptied first); lone surrogates kept (WTF-8). */
 static int jstring(jctx *c) {
     jws(c);
@@ -753,16 +728,11 @@ static int jstring(jctx *c) {
             jl_buf_putc(&c->str, r);
             continue;
         }
-        uint32_t cp, lo;
-        if (jhex4(c, &cp)) return jfail(c, "bad \\u escape");
-        if (cp >= 0xD800 && cp < 0xDC00 && c->n - c->pos >= 6 && c->s[c->pos] == '\\' &&
-            c->s[c->pos + 1] == 'u') {
-            size_t save = c->pos;
-            c->pos += 2;
-            if (jhex4(c, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            else c->pos = save;
-        }
-        put_utf8(&c->str, cp);
+        uint32_t cp;
+        unsigned len = jl_json_u_escape(c->s + c->pos, c->n - c->pos, &cp);
+        if (!len) return jfail(c, "bad \\u escape");
+        c->pos += len;
+        jl_buf_put_utf8(&c->str, cp);
     }
     if (c->pos >= c->n) return jfail(c, "unterminated string");
     c->pos++;
@@ -815,14 +785,14 @@ static int jentry(jctx *c, unsigned depth, uint64_t index, jl_field *f, int *pad
     if (!jeat(c, ',')) return jfail(c, "expected ','");
     if ((rc = jdescr(c, depth + 1, &f->dtype))) return rc;
     if (jeat(c, ',')) {
-        uint64_t dims[64];
+        uint64_t dims[JL_MAX_DIMS];
         unsigned ndim = 0;
         jws(c);
         if (c->pos < c->n && c->s[c->pos] == '[') {
             c->pos++;
             if (!jeat(c, ']')) {
                 do {
-                    if (ndim == 64) return jfail(c, "more than 64 subarray dimensions");
+                    if (ndim == JL_MAX_DIMS) return jfail(c, "more than " JL_XSTR(JL_MAX_DIMS) " subarray dimensions");
                     if ((rc = juint(c, &dims[ndim++]))) return rc;
                 } while (jeat(c, ','));
                 if (!jeat(c, ']')) return jfail(c, "expected ']' after a shape");
@@ -915,14 +885,10 @@ static void put_simple(const jl_dtype *d, jl_buf *b) {
     }
 }
 
+/* A JSON string of the bytes as they are (only " \\ and controls escaped). */
 static void put_json_str(jl_buf *b, const uint8_t *p, uint64_t n) {
     jl_buf_putc(b, '"');
-    for (uint64_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == '"' || c == '\\') { jl_buf_putc(b, '\\'); jl_buf_putc(b, (char)c); }
-        else if (c < 0x20) jl_buf_printf(b, "\\u%04x", c);
-        else jl_buf_putc(b, (char)c);
-    }
+    jl_json_escape(b, p, n, 0);
     jl_buf_putc(b, '"');
 }
 

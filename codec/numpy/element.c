@@ -4,6 +4,8 @@
  */
 #include "element.h"
 
+#include "text.h"
+
 #include <string.h>
 
 #include "dtype.h"
@@ -69,10 +71,9 @@ const char *jl_elem_from_utf8(const jl_doc *doc, uint32_t dt, const uint8_t *s, 
     if (d->kind != 'U') return jl_elem_unsupported;
     uint64_t k = 0;
     for (uint64_t at = 0; at < n;) {
-        uint32_t cp = s[at];
-        unsigned l = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-        if (l > 1) cp &= 0x3F >> (l - 1);
-        for (unsigned q = 1; q < l && at + q < n; q++) cp = (cp << 6) | (s[at + q] & 0x3F);
+        uint32_t cp;
+        unsigned l = jl_utf8_next(s + at, n - at, JL_UTF8_SURROGATES, &cp);
+        if (l == 0) return "not UTF-8 text";
         if ((k + 1) * 4 > d->itemsize) return "longer than the dtype's size";
         put_le(p + 4 * k++, cp, 4);
         at += l;

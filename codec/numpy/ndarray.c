@@ -18,7 +18,7 @@
  * over the indices and the matching F-order byte offset. */
 static void f_to_c(uint8_t *dst, const uint8_t *src, const uint64_t *dims, unsigned ndim,
                    uint64_t count, uint64_t size) {
-    uint64_t idx[64] = {0}, fstride[64];
+    uint64_t idx[JL_MAX_DIMS] = {0}, fstride[JL_MAX_DIMS];
     uint64_t s = size;
     for (unsigned k = 0; k < ndim; k++) {
         fstride[k] = s;
@@ -215,7 +215,7 @@ uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err) {
         uint8_t *dst = jl_heap_alloc(doc, rowbytes, &heap, err);
         if (!dst) return JL_NONE;
         const uint8_t *src = jl_ref_ptr(doc, a.data) + i * size;
-        uint64_t idx[64] = {0}, fstride[64], s = size * doc->dims[a.dims_at];
+        uint64_t idx[JL_MAX_DIMS] = {0}, fstride[JL_MAX_DIMS], s = size * doc->dims[a.dims_at];
         unsigned rd = a.ndim - 1;
         const uint64_t *rdims = doc->dims + at;
         for (unsigned k = 0; k < rd; k++) {

@@ -18,6 +18,7 @@
  * spelled with Python's repr, numpy's spare spaces, 64-byte padding.
  */
 #include "npy.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,26 +76,6 @@ static uint32_t lnew(lctx *c, lkind kind) {
     return (uint32_t)c->nv++;
 }
 
-static void put_cp(jl_buf *b, uint32_t cp) {
-    char u[4];
-    int n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    jl_buf_append(b, u, (uint64_t)n);
-}
-
-static int hexval(int h) {
-    return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-         : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-}
-
 /* A quoted literal (after an optional u/b prefix); escapes as Python's. */
 static int lstring(lctx *c, uint32_t *out) {
     int bytes = 0;
@@ -113,7 +94,7 @@ static int lstring(lctx *c, uint32_t *out) {
         if (ch == '\n') return lfail(c, "newline in a string");
         if (ch != '\\') {
             if (ch < 0x80 || c->utf8) jl_buf_putc(&c->str, (char)ch);
-            else put_cp(&c->str, ch); /* latin-1 */
+            else jl_buf_put_utf8(&c->str, ch); /* latin-1 */
             continue;
         }
         if (c->pos >= c->n) return lfail(c, "unterminated string");
@@ -150,13 +131,13 @@ static int lstring(lctx *c, uint32_t *out) {
             cp = e;
         }
         for (int k = 0; k < digits; k++) {
-            int h = c->pos < c->n ? hexval(c->p[c->pos]) : -1;
+            int h = c->pos < c->n ? jl_hex_digit(c->p[c->pos]) : -1;
             if (h < 0) return lfail(c, "bad escape in a string");
             cp = cp << 4 | (uint32_t)h;
             c->pos++;
         }
         if (cp > 0x10FFFF) return lfail(c, "escape beyond U+10FFFF");
-        put_cp(&c->str, cp);
+        jl_buf_put_utf8(&c->str, cp);
     }
     if (c->str.failed) return jl_fail(c->err, c->str.failed, JL_NO_OFFSET, "out of memory reading an npy header");
     c->v[id].soff = start;
@@ -287,12 +268,7 @@ static int ljson(lctx *c, uint32_t id, jl_buf *b) {
     switch (l->kind) {
     case L_STR:
         jl_buf_putc(b, '"');
-        for (uint64_t i = 0; i < l->slen; i++) {
-            uint8_t ch = (uint8_t)c->str.p[l->soff + i];
-            if (ch == '"' || ch == '\\') { jl_buf_putc(b, '\\'); jl_buf_putc(b, (char)ch); }
-            else if (ch < 0x20) jl_buf_printf(b, "\\u%04x", ch);
-            else jl_buf_putc(b, (char)ch);
-        }
+        if (l->slen) jl_json_escape(b, c->str.p + l->soff, l->slen, 0); /* the bytes as they are */
         return jl_buf_putc(b, '"');
     case L_INT:
         return jl_buf_printf(b, "%lld", (long long)l->i);
@@ -383,9 +359,7 @@ int jl_npy_parse_header(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header
             goto done;
         }
         if (h->ndim == JL_MAX_DIMS) {
-            char what[48];
-            snprintf(what, sizeof what, "shape has more than %d dimensions", JL_MAX_DIMS);
-            rc = lfail(&c, what);
+            rc = lfail(&c, "shape has more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
             goto done;
         }
         h->dims[h->ndim++] = c.v[d].i;
@@ -449,25 +423,15 @@ static int pyw_eat(pyw *w, char c) {
 
 static int pyw_peek(const pyw *w) { return w->pos < w->n ? (unsigned char)w->s[w->pos] : -1; }
 
-/* Decodes one UTF-8 sequence at p[0..n): its code point and length
- * (invalid bytes are taken one at a time as their latin-1 value). */
+/* Decodes one UTF-8 sequence at p[0..n) (JL_UTF8_LAX): its code point
+ * and length (invalid bytes are taken one at a time as their latin-1
+ * value). */
 static uint32_t utf8_next(const uint8_t *p, uint64_t n, unsigned *len) {
-    uint8_t c = p[0];
-    unsigned k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (k == 1 || k > n) {
-        *len = 1;
-        return c;
-    }
-    uint32_t cp = c & (0x7F >> k);
-    for (unsigned i = 1; i < k; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *len = 1;
-            return c;
-        }
-        cp = cp << 6 | (p[i] & 0x3F);
-    }
-    *len = k;
-    return cp;
+    uint32_t cp;
+    *len = jl_utf8_next(p, n, JL_UTF8_LAX, &cp);
+    if (*len) return cp;
+    *len = 1;
+    return p[0];
 }
 
 /* A JSON string (our escapes: \" \\ \uXXXX) as Python's repr of a str. */
@@ -487,14 +451,10 @@ static int pyw_str(pyw *w) {
         int e = pyw_peek(w);
         w->pos++;
         if (e == 'u') {
-            uint32_t cp = 0;
-            for (int k = 0; k < 4; k++) {
-                int h = w->pos < w->n ? hexval((unsigned char)w->s[w->pos]) : -1;
-                if (h < 0) return pyw_bad(w);
-                cp = cp << 4 | (uint32_t)h;
-                w->pos++;
-            }
-            put_cp(&w->tmp, cp);
+            uint32_t cp;
+            if (!jl_hex4(w->s + w->pos, w->n - w->pos, &cp)) return pyw_bad(w);
+            w->pos += 4;
+            jl_buf_put_utf8(&w->tmp, cp);
         } else if (e == '"' || e == '\\' || e == '/') {
             jl_buf_putc(&w->tmp, (char)e);
         } else {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "opcodes.h"
+#include "text.h"
 
 struct jl_emit_ckey {
     uint64_t hash;
@@ -298,13 +299,7 @@ static int payload(jl_emit *e, int direct, const uint8_t *p, uint64_t n, int lat
     uint64_t i = 0;
     while (i < n) {
         size_t k = 0;
-        for (; i < n && k + 2 <= sizeof tmp; i++) {
-            if (p[i] < 0x80) tmp[k++] = p[i];
-            else {
-                tmp[k++] = (uint8_t)(0xC0 | (p[i] >> 6));
-                tmp[k++] = (uint8_t)(0x80 | (p[i] & 0x3F));
-            }
-        }
+        for (; i < n && k + 2 <= sizeof tmp; i++) k += jl_utf8_encode(p[i], tmp + k); /* 1 or 2 bytes */
         int rc = out_append(e, b, tmp, k);
         if (rc) return rc;
     }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "opcodes.h"
+#include "text.h"
 
 int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) {
     char msg[160];

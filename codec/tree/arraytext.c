@@ -10,6 +10,7 @@
 #include "arraytext.h"
 
 #include "atomtext.h"
+#include "text.h"
 #include "half.h"
 #include "ndarray.h"
 
@@ -198,7 +199,7 @@ static void put_unicode(const jl_arraytext *c, const uint8_t *p, uint64_t itemsi
         c->b->failed = c->tmp->failed;
         return;
     }
-    jl_render_json_string(c->b, c->tmp->p ? (const uint8_t *)c->tmp->p : (const uint8_t *)"", c->tmp->len);
+    jl_json_string(c->b, c->tmp->p ? (const uint8_t *)c->tmp->p : (const uint8_t *)"", c->tmp->len);
 }
 
 static void put_long_double(jl_buf *b, const uint8_t *p, uint64_t size) {
@@ -232,7 +233,7 @@ static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, uns
         for (uint32_t j = 0; j < d->nfields; j++) {
             const jl_field *f = &doc->fields[d->fields_at + j];
             if (j) jl_buf_putc(b, ',');
-            jl_render_json_string(b, jl_ref_ptr(doc, f->name), f->name.len);
+            jl_json_string(b, jl_ref_ptr(doc, f->name), f->name.len);
             jl_buf_putc(b, ':');
             uint64_t end;
             if (f->dtype >= doc->ndtypes || jl_add_overflow(f->offset, doc->dtypes[f->dtype].itemsize, &end) ||
@@ -302,7 +303,7 @@ static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, uns
     case 'S': {
         uint64_t n = size;
         while (n > 0 && p[n - 1] == 0) n--;
-        if (jl_is_ascii(p, n)) return jl_render_json_string(b, p, n);
+        if (jl_is_ascii(p, n)) return jl_json_string(b, p, n);
         return jl_render_base64(b, p, n);
     }
     case 'U':

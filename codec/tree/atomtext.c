@@ -7,6 +7,7 @@
 #include "atomtext.h"
 
 #include "half.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,81 +19,6 @@
 #define JL_RENDER_INT_MAX_BYTES 65536u
 
 /* ---- strings ----------------------------------------------------------- */
-
-/* Length of the UTF-8 (or WTF-8 surrogate) sequence at p, with its code
- * point in *cp; 0 when the bytes are not one. */
-static unsigned utf8_seq(const uint8_t *p, uint64_t n, uint32_t *cp) {
-    uint8_t c = p[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) {
-        if (n < 2 || (p[1] & 0xC0) != 0x80) return 0;
-        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
-        return 2;
-    }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F)) return 0;
-        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-              ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
-/* The body of a JSON string (no quotes). */
-int jl_render_json_body(jl_buf *b, const uint8_t *p, uint64_t n) {
-    uint64_t i = 0, start = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        if (i > start) jl_buf_append(b, p + start, i - start);
-        if (c < 0x80) {
-            switch (c) {
-            case '"': jl_buf_append(b, "\\\"", 2); break;
-            case '\\': jl_buf_append(b, "\\\\", 2); break;
-            case '\n': jl_buf_append(b, "\\n", 2); break;
-            case '\r': jl_buf_append(b, "\\r", 2); break;
-            case '\t': jl_buf_append(b, "\\t", 2); break;
-            case '\b': jl_buf_append(b, "\\b", 2); break;
-            case '\f': jl_buf_append(b, "\\f", 2); break;
-            default: jl_buf_printf(b, "\\u%04x", c); break;
-            }
-            i++;
-        } else {
-            uint32_t cp;
-            unsigned len = utf8_seq(p + i, n - i, &cp);
-            if (len == 0) {
-                jl_buf_append(b, "\\ufffd", 6);
-                i++;
-            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-                jl_buf_printf(b, "\\u%04x", (unsigned)cp);
-                i += len;
-            } else {
-                jl_buf_append(b, p + i, len);
-                i += len;
-            }
-        }
-        start = i;
-    }
-    if (i > start) jl_buf_append(b, p + start, i - start);
-    return b->failed;
-}
-
-int jl_render_json_string(jl_buf *b, const void *p, uint64_t n) {
-    jl_buf_putc(b, '"');
-    jl_render_json_body(b, p, n);
-    return jl_buf_putc(b, '"');
-}
 
 int jl_render_base64(jl_buf *b, const uint8_t *p, uint64_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -126,12 +52,6 @@ int jl_render_base64(jl_buf *b, const uint8_t *p, uint64_t n) {
     }
     jl_buf_append(b, out, o);
     return jl_buf_putc(b, '"');
-}
-
-int jl_is_ascii(const uint8_t *p, uint64_t n) {
-    for (uint64_t i = 0; i < n; i++)
-        if (p[i] >= 0x80) return 0;
-    return 1;
 }
 
 /* ---- numbers ----------------------------------------------------------- */

@@ -1,8 +1,9 @@
 /*
  * atomtext.h - the text of atoms, shared by paths (path.c, keytext.c) and
- * the JSON renderer (render.c, arraytext.c): JSON strings of WTF-8 text,
- * base64 of bytes, ints and big ints in decimal, floats as Python's repr.
- * No node is visited here beyond the one int jl_render_int reads.
+ * the JSON renderer (render.c, arraytext.c): base64 of bytes, ints and
+ * big ints in decimal, floats as Python's repr. JSON strings are
+ * core/text.h's jl_json_string. No node is visited here beyond the one int
+ * jl_render_int reads.
  */
 #ifndef JL_ATOMTEXT_H
 #define JL_ATOMTEXT_H
@@ -11,17 +12,9 @@
 
 /* ---- strings and bytes ---- */
 
-/* Appends p[0..n) (UTF-8; WTF-8 lone surrogates allowed) as a quoted JSON
- * string: control characters as \u00XX, lone surrogates as \udXXX, bytes
- * that are not UTF-8 as \ufffd. */
-int jl_render_json_string(jl_buf *b, const void *p, uint64_t n);
-/* The same without the quotes (the body of a JSON string). */
-int jl_render_json_body(jl_buf *b, const uint8_t *p, uint64_t n);
 /* Appends p[0..n) as a quoted base64 JSON string (standard alphabet, '='
  * padding). */
 int jl_render_base64(jl_buf *b, const uint8_t *p, uint64_t n);
-/* 1 when p[0..n) holds no byte >= 0x80. */
-int jl_is_ascii(const uint8_t *p, uint64_t n);
 
 /* ---- numbers ---- */
 

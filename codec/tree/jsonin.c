@@ -1,7 +1,6 @@
 /*
  * jsonin.c - JSON text (RFC 8259) into value-tree nodes, as Python's
- * json.loads reads it (see jsonin.h), and the UTF-8 check shared with the
- * SQL input side.
+ * json.loads reads it (see jsonin.h).
  *
  * One loop over the text with an explicit stack: every finished value's
  * node id is pushed on a value stack; an array or object remembers where
@@ -9,44 +8,10 @@
  * children are that run. Nothing recurses.
  */
 #include "jsonin.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- UTF-8 -------------------------------------------------------------- */
-
-/* Length of the sequence at p (n bytes left) or 0 when it is not valid. */
-static unsigned utf8_seq(const uint8_t *p, uint64_t n) {
-    uint8_t c = p[0];
-    if (c < 0x80) return 1;
-    unsigned len;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (unsigned i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF) return 0;
-    return len;
-}
-
-int jl_utf8_valid(const uint8_t *p, uint64_t n, uint64_t *bad) {
-    uint64_t i = 0;
-    while (i < n) {
-        if (p[i] < 0x80) { i++; continue; }
-        unsigned l = utf8_seq(p + i, n - i);
-        if (!l) {
-            if (bad) *bad = i;
-            return 0;
-        }
-        i += l;
-    }
-    return 1;
-}
 
 /* ---- parser state ------------------------------------------------------- */
 
@@ -93,23 +58,6 @@ static int push_val(jp *j, uint32_t id) {
 
 /* ---- strings -------------------------------------------------------------- */
 
-/* Four hex digits at s[at..]: 0 with *v set, or -1. */
-static int hex4(const jp *j, size_t at, uint32_t *v) {
-    if (at + 4 > j->n) return -1;
-    uint32_t x = 0;
-    for (size_t i = 0; i < 4; i++) {
-        uint8_t c = j->s[at + i];
-        unsigned d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
-        x = (x << 4) | d;
-    }
-    *v = x;
-    return 0;
-}
-
 /* A string starting at the opening quote; pushes a str node. */
 static int parse_string(jp *j) {
     size_t start = ++j->pos;
@@ -127,7 +75,8 @@ static int parse_string(jp *j) {
             continue;
         }
         if (c >= 0x80) {
-            unsigned l = utf8_seq(j->s + i, j->n - i);
+            uint32_t cp;
+            unsigned l = jl_utf8_next(j->s + i, j->n - i, JL_UTF8_SURROGATES, &cp);
             if (!l) return fail_at(j, i, "invalid UTF-8 in string");
             i += l;
         } else {
@@ -157,16 +106,12 @@ static int parse_string(jp *j) {
             continue;
         }
         if (e != 'u') return fail_at(j, i, "unknown escape in string");
-        uint32_t cp, lo;
-        if (i + 6 > end || hex4(j, i + 2, &cp)) return fail_at(j, i, "bad \\u escape");
-        i += 6;
         /* a high surrogate followed by \u + low surrogate is one code point;
          * anything else stays a lone surrogate (WTF-8), as Python keeps it */
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= end && j->s[i] == '\\' && j->s[i + 1] == 'u' &&
-            hex4(j, i + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-        }
+        uint32_t cp;
+        unsigned len = i + 2 <= end ? jl_json_u_escape(j->s + i + 2, end - (i + 2), &cp) : 0;
+        if (!len) return fail_at(j, i, "bad \\u escape");
+        i += 2 + len;
         jl_buf_put_utf8(b, cp);
     }
     if (b->failed) return b->failed == JL_E_NOMEM ? nomem(j) : jl_fail(j->err, JL_E_LIMIT, start, "string too long");
@@ -174,42 +119,6 @@ static int parse_string(jp *j) {
 }
 
 /* ---- numbers -------------------------------------------------------------- */
-
-/* A big int node from decimal digits d[0..nd) (no sign, no leading zeros). */
-static uint32_t big_int(jp *j, const uint8_t *d, size_t nd, int neg) {
-    /* |value| < 10^nd < 2^(4 nd): 4 nd bits, plus a sign byte */
-    uint64_t cap = (uint64_t)nd / 2 + 2;
-    jl_ref ref;
-    uint8_t *b = jl_heap_alloc(j->doc, cap, &ref, j->err);
-    if (!b) return JL_NONE;
-    memset(b, 0, (size_t)cap);
-    uint64_t used = 0;
-    for (size_t k = 0; k < nd; k++) {
-        unsigned carry = d[k] - '0';
-        for (uint64_t q = 0; q < used; q++) {
-            unsigned t = b[q] * 10u + carry;
-            b[q] = (uint8_t)t;
-            carry = t >> 8;
-        }
-        if (carry) b[used++] = (uint8_t)carry;
-    }
-    used++; /* room for the sign bit */
-    if (neg) {
-        unsigned c = 1;
-        for (uint64_t k = 0; k < used; k++) {
-            unsigned t = (uint8_t)~b[k] + c;
-            b[k] = (uint8_t)t;
-            c = t >> 8;
-        }
-    }
-    while (used > 1 && ((b[used - 1] == 0 && !(b[used - 2] & 0x80)) ||
-                        (b[used - 1] == 0xFF && (b[used - 2] & 0x80))))
-        used--;
-    ref.len = used;
-    uint32_t id = jl_new_ref(j->doc, JL_INT, ref, j->err);
-    if (id != JL_NONE) j->doc->nodes[id].flags |= JL_F_BIG;
-    return id;
-}
 
 static int parse_number(jp *j) {
     size_t start = j->pos, i = start;
@@ -246,20 +155,7 @@ static int parse_number(jp *j) {
     if (nd > JL_JSON_MAX_INT_DIGITS)
         return jl_fail(j->err, JL_E_LIMIT, start, "an integer of more than %d digits at byte %llu",
                        JL_JSON_MAX_INT_DIGITS, (unsigned long long)start);
-    /* int64 when it fits: accumulate the negative value (one more on that side) */
-    int64_t v = 0;
-    int fits = 1;
-    for (size_t k = dstart; k < dend; k++) {
-        int dgt = s[k] - '0';
-        if (v < (INT64_MIN + dgt) / 10) { fits = 0; break; }
-        v = v * 10 - dgt;
-    }
-    if (fits && !neg) {
-        if (v == INT64_MIN) fits = 0;
-        else v = -v;
-    }
-    if (fits) return push_val(j, jl_new_int(j->doc, v, j->err));
-    return push_val(j, big_int(j, s + dstart, nd, neg));
+    return push_val(j, jl_new_int_decimal(j->doc, s + dstart, nd, neg, j->err));
 }
 
 /* ---- containers ----------------------------------------------------------- */

@@ -33,10 +33,4 @@
  * made so far stay in the doc, unreferenced. */
 int jl_json_parse(jl_doc *doc, const char *p, size_t n, uint32_t *out, jl_error *err);
 
-/* Checks that p[0..n) is UTF-8 as Python's surrogatepass codec reads it
- * (WTF-8: encoded lone surrogates allowed; overlong forms, code points
- * beyond U+10FFFF and truncated sequences are not). Returns 1 when valid,
- * else 0 with *bad (may be NULL) set to the offset of the first bad byte. */
-int jl_utf8_valid(const uint8_t *p, uint64_t n, uint64_t *bad);
-
 #endif

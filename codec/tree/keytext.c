@@ -8,6 +8,7 @@
 
 #include "arraytext.h"
 #include "atomtext.h"
+#include "text.h"
 
 #include <math.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 int jl_key_str_literal(const jl_doc *doc, const jl_node *k, jl_buf *b) {
     const uint8_t *s = doc->blocks[k->block].p + k->u.off;
     if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
-    return jl_render_json_string(b, s, k->len);
+    return jl_json_string(b, s, k->len);
 }
 
 /* The JSON literal of a key node; JL_E_ARG when it has none. */

@@ -30,6 +30,8 @@
 #include "atomtext.h"
 #include "keytext.h"
 #include "ndarray.h"
+#include "slots.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,19 +94,6 @@ static int nomem_path(jl_error *err) {
     return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory parsing a path");
 }
 
-static int hex4(const char *s, size_t n, size_t i, uint32_t *out) {
-    if (i + 4 > n) return 0;
-    uint32_t v = 0;
-    for (size_t k = i; k < i + 4; k++) {
-        char c = s[k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) return 0;
-        v = v * 16 + (uint32_t)d;
-    }
-    *out = v;
-    return 1;
-}
-
 /* A JSON string at s[i] == '"', decoded into out. */
 static int parse_string(pp *p, jl_buf *out) {
     p->i++;
@@ -127,14 +116,10 @@ static int parse_string(pp *p, jl_buf *out) {
             continue;
         }
         if (e != 'u') return bad(p, at, "bad escape");
-        uint32_t cp, lo;
-        if (!hex4(p->s, p->n, p->i, &cp)) return bad(p, at, "bad \\u escape");
-        p->i += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF && p->i + 1 < p->n && p->s[p->i] == '\\' && p->s[p->i + 1] == 'u' &&
-            hex4(p->s, p->n, p->i + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p->i += 6;
-        }
+        uint32_t cp;
+        unsigned len = jl_json_u_escape(p->s + p->i, p->n - p->i, &cp);
+        if (!len) return bad(p, at, "bad \\u escape");
+        p->i += len;
         jl_buf_put_utf8(out, cp);
     }
 }
@@ -352,7 +337,7 @@ static int key_match(mctx *m, uint32_t key, uint64_t li) {
 /* ---- selecting ------------------------------------------------------------- */
 
 static int is_reserved(const uint8_t *s, uint64_t n) {
-    static const char *const names[] = { "__args__", "__kwargs__", "__state__", "__items__", "__class__" };
+    static const char *const names[] = { JL_SLOT_NAME_TABLE("", "") };
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strlen(names[k]) == n && memcmp(names[k], s, (size_t)n) == 0) return 1;
     return 0;
@@ -712,11 +697,11 @@ int jl_object_next_child(const jl_doc *doc, uint32_t obj, uint64_t *cursor, uint
 
 int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *b) {
     switch (slot) {
-    case JL_SLOT_ARGS: return jl_buf_puts(b, ".__args__");
-    case JL_SLOT_KWARGS: return jl_buf_puts(b, ".__kwargs__");
-    case JL_SLOT_STATE: return jl_buf_puts(b, ".__state__");
-    case JL_SLOT_ITEMS: return jl_buf_puts(b, ".__items__");
-    case JL_SLOT_CLASS: return jl_buf_puts(b, ".__class__");
+    case JL_SLOT_ARGS: return jl_buf_puts(b, "." JL_SLOT_NAME_ARGS);
+    case JL_SLOT_KWARGS: return jl_buf_puts(b, "." JL_SLOT_NAME_KWARGS);
+    case JL_SLOT_STATE: return jl_buf_puts(b, "." JL_SLOT_NAME_STATE);
+    case JL_SLOT_ITEMS: return jl_buf_puts(b, "." JL_SLOT_NAME_ITEMS);
+    case JL_SLOT_CLASS: return jl_buf_puts(b, "." JL_SLOT_NAME_CLASS);
     default: break;
     }
     uint32_t d = state_dict(doc, obj);

@@ -17,6 +17,8 @@
 #include "atomtext.h"
 #include "dtype.h"
 #include "path.h"
+#include "slots.h"
+#include "text.h"
 
 #include <math.h>
 #include <string.h>
@@ -154,7 +156,7 @@ static int push(rctx *c, uint32_t id, uint8_t type) {
          * rendered value}, the way joblib_tree shows it as a ref row */
         uint64_t j = 0;
         while (j < c->n && c->st[j].node != id) j++;
-        jl_buf_puts(c->b, "{\"__ref__\":\"");
+        jl_buf_puts(c->b, "{\"" JL_SLOT_NAME_REF "\":\"");
         frame_path_upto(c, c->b, j);
         jl_buf_puts(c->b, "\"}");
         return CYCLE_RENDERED;
@@ -183,7 +185,7 @@ static int render_key(rctx *c, uint32_t key) {
     const jl_node *k = &doc->nodes[key];
     if (k->kind == JL_STR) {
         const uint8_t *p = doc->blocks[k->block].p + k->u.off;
-        if (!(k->flags & JL_F_PY2) || jl_is_ascii(p, k->len)) return jl_render_json_string(c->b, p, k->len);
+        if (!(k->flags & JL_F_PY2) || jl_is_ascii(p, k->len)) return jl_json_string(c->b, p, k->len);
     }
     if (k->kind == JL_INT && !(k->flags & JL_F_BIG)) {
         jl_buf_putc(c->b, '"');
@@ -199,7 +201,7 @@ static int render_key(rctx *c, uint32_t key) {
     int rc = render_node(doc, key, &c->tmp, c->err, c->key_level + 1);
     if (rc) return rc;
     if (c->tmp.len && c->tmp.p[0] == '"') return jl_buf_append(c->b, c->tmp.p, c->tmp.len);
-    return jl_render_json_string(c->b, c->tmp.p, c->tmp.len);
+    return jl_json_string(c->b, c->tmp.p, c->tmp.len);
 }
 
 /* Renders an atom, or opens a compound node (pushes its frame). */
@@ -234,15 +236,15 @@ static int visit(rctx *c, uint32_t id) {
     }
     case JL_STR:
         if ((nd->flags & JL_F_PY2) && !jl_is_ascii(p, nd->len)) return jl_render_base64(b, p, nd->len);
-        return jl_render_json_string(b, p, nd->len);
+        return jl_json_string(b, p, nd->len);
     case JL_BYTES:
     case JL_BYTEARRAY: return jl_render_base64(b, p, nd->len);
     case JL_GLOBAL: {
         const jl_global *g = jl_global_of(doc, id);
         jl_buf_putc(b, '"');
-        jl_render_json_body(b, jl_ref_ptr(doc, g->module), g->module.len);
+        jl_json_escape(b, jl_ref_ptr(doc, g->module), g->module.len, JL_JSON_RENDER);
         jl_buf_putc(b, '.');
-        jl_render_json_body(b, jl_ref_ptr(doc, g->name), g->name.len);
+        jl_json_escape(b, jl_ref_ptr(doc, g->name), g->name.len, JL_JSON_RENDER);
         return jl_buf_putc(b, '"');
     }
     case JL_SCALAR: return jl_render_array_leaf(&c->at, id);
@@ -277,11 +279,7 @@ static int visit(rctx *c, uint32_t id) {
     }
 }
 
-static const char *const slot_names[] = {
-    [JL_SLOT_ARGS] = "\"__args__\":", [JL_SLOT_KWARGS] = "\"__kwargs__\":",
-    [JL_SLOT_STATE] = "\"__state__\":", [JL_SLOT_ITEMS] = "\"__items__\":",
-    [JL_SLOT_CLASS] = "\"__class__\":",
-};
+static const char *const slot_names[] = { JL_SLOT_NAME_TABLE("\"", "\":") };
 
 /* Advances the frame at the top of the stack by one child (or closes it). */
 static int step(rctx *c) {

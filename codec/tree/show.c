@@ -25,6 +25,7 @@
 #include "nodekeys.h"
 #include "path.h"
 #include "render.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,23 +109,8 @@ static void buf_trunc(jl_buf *b, uint64_t len) {
 /* Decodes one WTF-8 sequence at p[0..n) (n > 0): returns its length and
  * the code point; an invalid byte is one byte of U+FFFD. */
 static unsigned wtf8_next(const uint8_t *p, uint64_t n, uint32_t *cp) {
-    uint8_t c = p[0];
-    unsigned len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    static const uint32_t mins[] = { 0, 0, 0x80, 0x800, 0x10000 };
-    if (len == 1) {
-        *cp = c;
-        return 1;
-    }
-    if (len == 0 || len > n) goto bad;
-    uint32_t v = c & (0x7F >> len);
-    for (unsigned k = 1; k < len; k++) {
-        if ((p[k] & 0xC0) != 0x80) goto bad;
-        v = (v << 6) | (p[k] & 0x3F);
-    }
-    if (v < mins[len] || v > 0x10FFFF) goto bad;
-    *cp = v;
-    return len;
-bad:
+    unsigned len = jl_utf8_next(p, n, JL_UTF8_SURROGATES, cp);
+    if (len) return len;
     *cp = 0xFFFD;
     return 1;
 }
@@ -586,13 +572,9 @@ static int put_atom(shower *sh, uint32_t id, jl_buf *b) {
     }
     case JL_STR:
         /* a Python 2 str of non-ASCII bytes has no known encoding: its bytes */
-        if (nd->flags & JL_F_PY2) {
-            int ascii = 1;
-            for (uint64_t k = 0; k < nd->len && ascii; k++) ascii = p[k] < 0x80;
-            if (!ascii) {
-                put_bytes_repr(b, p, nd->len, sh->o.max_chars);
-                return b->failed;
-            }
+        if ((nd->flags & JL_F_PY2) && !jl_is_ascii(p, nd->len)) {
+            put_bytes_repr(b, p, nd->len, sh->o.max_chars);
+            return b->failed;
         }
         put_str_repr(b, p, nd->len, sh->o.max_chars);
         return b->failed;

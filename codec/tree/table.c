@@ -5,6 +5,8 @@
  */
 #include "table.h"
 
+#include "text.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -69,15 +71,17 @@ int jl_table_utf8_clean(jl_buf *b, const char *s, size_t n) {
     static const char fffd[] = "\xEF\xBF\xBD";
     const uint8_t *p = (const uint8_t *)s;
     while (n > 0) {
-        uint64_t bad = n;
-        if (jl_utf8_valid(p, n, &bad)) bad = n;
-        /* within the valid prefix, ED A0..BF xx is a surrogate */
+        /* the run of strict UTF-8; then a surrogate (l bytes) or a bad byte */
         uint64_t k = 0;
-        while (k < bad && !(p[k] == 0xED && k + 1 < bad && p[k + 1] >= 0xA0)) k++;
+        uint32_t cp = 0;
+        unsigned l = 0;
+        while (k < n && (l = jl_utf8_next(p + k, n - k, JL_UTF8_SURROGATES, &cp)) != 0 &&
+               !(cp >= 0xD800 && cp <= 0xDFFF))
+            k += l;
         jl_buf_append(b, p, k);
         if (k == n) break;
         jl_buf_append(b, fffd, 3);
-        uint64_t skip = k < bad ? 3 : 1;
+        uint64_t skip = l ? l : 1;
         p += k + skip;
         n -= (size_t)(k + skip);
     }

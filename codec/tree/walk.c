@@ -32,6 +32,7 @@
 #include "ndarray.h"
 #include "nodekeys.h"
 #include "path.h"
+#include "slots.h"
 
 #include <string.h>
 
@@ -269,10 +270,7 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
     return JL_OK;
 }
 
-static const char *const slot_attr[] = {
-    [JL_SLOT_ARGS] = "__args__", [JL_SLOT_KWARGS] = "__kwargs__", [JL_SLOT_STATE] = "__state__",
-    [JL_SLOT_ITEMS] = "__items__", [JL_SLOT_CLASS] = "__class__",
-};
+static const char *const slot_attr[] = { JL_SLOT_NAME_TABLE("", "") };
 
 /* Ends the walk after an error already reported in err. */
 static int fail_rc(jl_walk *w, int rc) {

@@ -5,6 +5,7 @@
  */
 #include "value.h"
 #include "shared.h"
+#include "text.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -122,6 +123,18 @@ uint32_t jl_node_new(jl_doc *doc, jl_kind kind, jl_error *err) {
 uint32_t jl_new_int(jl_doc *doc, int64_t v, jl_error *err) {
     uint32_t id = jl_node_new(doc, JL_INT, err);
     if (id != JL_NONE) doc->nodes[id].u.i = v;
+    return id;
+}
+
+uint32_t jl_new_int_decimal(jl_doc *doc, const uint8_t *d, uint64_t nd, int neg, jl_error *err) {
+    int64_t v;
+    if (jl_decimal_int64(d, nd, neg, &v)) return jl_new_int(doc, v, err);
+    jl_ref ref;
+    uint8_t *b = jl_heap_alloc(doc, JL_DECIMAL_LE_CAP(nd), &ref, err);
+    if (!b) return JL_NONE;
+    ref.len = jl_decimal_le(d, nd, neg, b);
+    uint32_t id = jl_new_ref(doc, JL_INT, ref, err);
+    if (id != JL_NONE) doc->nodes[id].flags |= JL_F_BIG;
     return id;
 }
 

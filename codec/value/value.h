@@ -213,6 +213,10 @@ void jl_doc_multi_forget(jl_doc *doc);
 /* Appends a node; returns its id or JL_NONE (err set) at max_nodes or OOM. */
 uint32_t jl_node_new(jl_doc *doc, jl_kind kind, jl_error *err);
 uint32_t jl_new_int(jl_doc *doc, int64_t v, jl_error *err);
+/* An int node from decimal digits d[0..nd) negated when neg (text.h's
+ * jl_decimal_int64 / jl_decimal_le: digits only, the caller bounds nd):
+ * int64 when it fits, else JL_F_BIG bytes in the doc's heap. */
+uint32_t jl_new_int_decimal(jl_doc *doc, const uint8_t *d, uint64_t nd, int neg, jl_error *err);
 uint32_t jl_new_float(jl_doc *doc, double v, jl_error *err);
 uint32_t jl_new_bool(jl_doc *doc, int v, jl_error *err);
 /* A str/bytes/bytearray/complex/big-int node referring to existing bytes. */

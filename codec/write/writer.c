@@ -29,6 +29,7 @@
 #include "dtype.h"
 #include "npy.h"
 #include "opcodes.h"
+#include "text.h"
 #include "emit.h"
 
 typedef struct W {
@@ -933,13 +934,14 @@ int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
     uint64_t dims[JL_MAX_DIMS];
     unsigned ndim = a->ndim;
     const jl_dtype *d = &doc->dtypes[dt];
-    if (ndim > JL_MAX_DIMS) return bad(&w, id, "more than 64 dimensions");
+    if (ndim > JL_MAX_DIMS) return bad(&w, id, "more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
     memcpy(dims, doc->dims + a->dims_at, ndim * sizeof *dims);
     /* numpy's flags: F order only when the bytes differ from C order */
     int fortran = jl_array_layout_order(dims, ndim, a->order) == 'F';
     for (int nest = 0; dt_subarray(d); nest++) {
         if (fortran) return bad(&w, id, "an F-order array of a subarray dtype");
-        if (ndim + d->sub_ndim > JL_MAX_DIMS || nest > DT_MAX_NEST) return bad(&w, id, "more than 64 dimensions");
+        if (ndim + d->sub_ndim > JL_MAX_DIMS || nest > DT_MAX_NEST)
+            return bad(&w, id, "more than " JL_XSTR(JL_MAX_DIMS) " dimensions");
         if ((rc = dims_ok(&w, d->sub_dims_at, d->sub_ndim))) return rc;
         memcpy(dims + ndim, doc->dims + d->sub_dims_at, d->sub_ndim * sizeof *dims);
         ndim += d->sub_ndim;

@@ -36,7 +36,9 @@ LAYERS = ["core", "io", "value", "numpy", "pickle", "tree", "write"]
 
 # Header-only codec modules, each with the reason it has no .c:
 # "codec/<layer>/<name>.h": "why".
-HEADER_ONLY = {}
+HEADER_ONLY = {
+    "codec/tree/slots.h": "string constants only: the names of an object's slots",
+}
 
 INCLUDE_RE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]')
 SQLITE_RE = re.compile(r"(^|/)sqlite3(ext)?\.h$")

@@ -17,7 +17,6 @@
 #undef HAVE_LZ4
 #define jl_detect nl_detect
 #define jl_compression_name nl_compression_name
-#define jl_compression_from_name nl_compression_from_name
 #define jl_compression_available nl_compression_available
 #define jl_decompress nl_decompress
 #define jl_compress nl_compress

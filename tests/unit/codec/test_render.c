@@ -9,6 +9,7 @@
 
 #include "atomtext.h"
 #include "render.h"
+#include "text.h"
 #include "value.h"
 
 #include <math.h>
@@ -470,7 +471,7 @@ static void test_string_helpers(void **state) {
     (void)state;
     jl_buf b;
     jl_buf_init(&b, NULL, 0);
-    jl_render_json_string(&b, "a\x08\x0c\r/", 5);
+    jl_json_string(&b, "a\x08\x0c\r/", 5);
     assert_string_equal(b.p, "\"a\\b\\f\\r/\"");
     b.len = 0;
     jl_render_double(&b, 2.0);

@@ -225,19 +225,6 @@ static void test_json_out_of_memory(void **state) {
     assert_true(ok);
 }
 
-static void test_utf8(void **state) {
-    (void)state;
-    uint64_t bad = 99;
-    assert_true(jl_utf8_valid((const uint8_t *)"a\xc3\xa9\xed\xa0\x80\xf4\x8f\xbf\xbf", 10, &bad));
-    assert_false(jl_utf8_valid((const uint8_t *)"ab\xc0\x80", 4, &bad)); /* overlong */
-    assert_int_equal(bad, 2);
-    assert_false(jl_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
-    assert_int_equal(bad, 0);
-    assert_false(jl_utf8_valid((const uint8_t *)"x\xe2\x82", 3, &bad)); /* truncated */
-    assert_int_equal(bad, 1);
-    assert_true(jl_utf8_valid(NULL, 0, &bad));
-}
-
 /* ====================================================================== */
 /* codec: graft                                                            */
 /* ====================================================================== */
@@ -906,7 +893,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_values),     cmocka_unit_test(test_json_big_ints),
         cmocka_unit_test(test_json_errors),     cmocka_unit_test(test_json_out_of_memory),
-        cmocka_unit_test(test_utf8),            cmocka_unit_test(test_graft_copy),
+        cmocka_unit_test(test_graft_copy),
         cmocka_unit_test(test_graft_borrow),    cmocka_unit_test(test_graft_session),
         cmocka_unit_test(test_graft_out_of_memory), cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_atomic_errors),   cmocka_unit_test(test_sql_exact_bytes),
