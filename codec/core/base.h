@@ -75,6 +75,12 @@ static inline void jl_free(const jl_alloc *a, void *p) { if (p) a->free(a->ctx, 
 
 /* ---- limits ---------------------------------------------------------- */
 
+/* Dimensions of an array: numpy's NPY_MAXDIMS (64 since numpy 2.0) for
+ * reading; arrays made by the writer side stop at numpy 1.x's 32, so that
+ * joblib.load with numpy 1.x can still read every bundle written here. */
+#define JL_MAX_DIMS 64
+#define JL_MAX_WRITE_DIMS 32
+
 /* Defaults; each can be overridden at compile time and changed at run time
  * (ext/ exposes them through joblib_config()). */
 #ifndef JL_DEFAULT_MAX_DECOMPRESSED

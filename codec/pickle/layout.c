@@ -131,8 +131,8 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
         vm->pos += 1 + (uint64_t)pad;
     }
     /* the data is the next nbytes of the stream: validate, then refer to it */
-    int64_t dims[64];
-    if (doc->nodes[shape].kind != JL_TUPLE || doc->nodes[shape].len > 64)
+    int64_t dims[JL_MAX_DIMS];
+    if (doc->nodes[shape].kind != JL_TUPLE || doc->nodes[shape].len > JL_MAX_DIMS)
         return jl_vm_fail(vm, JL_E_FORMAT, "array wrapper shape is not a tuple");
     unsigned ndim = doc->nodes[shape].len;
     for (unsigned i = 0; i < ndim; i++)

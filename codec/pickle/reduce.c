@@ -276,7 +276,7 @@ static int r_np_scalar(jl_vm *vm, uint32_t args, uint32_t *out) {
 int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char order, uint32_t cls,
                      uint32_t data, uint8_t origin) {
     jl_doc *doc = vm->doc;
-    int64_t dims[64];
+    int64_t dims[JL_MAX_DIMS];
     unsigned ndim;
     if (shape != JL_NONE && (doc->nodes[shape].kind == JL_INT)) {
         /* a bare int is a 1-D shape */
@@ -284,7 +284,8 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
         ndim = 1;
     } else {
         if (!is_sequence(doc, shape)) return jl_vm_fail(vm, JL_E_FORMAT, "array shape is not a tuple");
-        if (doc->nodes[shape].len > 64) return jl_vm_fail(vm, JL_E_FORMAT, "array with more than 64 dimensions");
+        if (doc->nodes[shape].len > JL_MAX_DIMS)
+            return jl_vm_fail(vm, JL_E_FORMAT, "array with more than %d dimensions", JL_MAX_DIMS);
         ndim = doc->nodes[shape].len;
         for (unsigned i = 0; i < ndim; i++)
             if (jl_node_int64(doc, jl_kids_of(doc, shape)[i], &dims[i]))
