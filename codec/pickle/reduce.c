@@ -7,9 +7,9 @@
  * and dtype (numpy.core and numpy._core, Python 2 and 3 names). Every
  * other callable or class becomes an object node that keeps its class,
  * arguments and state as data. joblib's array wrappers are finished at
- * their BUILD by layout.c.
+ * their BUILD by layout.c, before these rules (vm.c).
  */
-#include "vm.h"
+#include "reduce.h"
 
 #include <string.h>
 
@@ -480,9 +480,6 @@ int jl_vm_build(jl_vm *vm, uint32_t obj, uint32_t state) {
         int rc = build_reconstruct(vm, obj, state);
         return rc < 0 ? (int)vm->err->code : rc;
     }
-    int handled = 0;
-    int rc = jl_layout_wrapper(vm, obj, state, &handled);
-    if (rc || handled) return rc < 0 ? (int)vm->err->code : rc;
     /* a plain instance: keep the state; dict states merge like Python's */
     jl_object *o = jl_object_of(doc, obj);
     if (o->state != JL_NONE && is_kind(doc, o->state, JL_DICT) && is_kind(doc, state, JL_DICT)) {
