@@ -5,7 +5,8 @@
  * from it, and the VM's loop (vm.c) is one case a row: it reads the
  * argument by kind, then calls op_<handler>. Error messages and the
  * writer use the names. tests/interop/test_opcode_table.py checks the
- * table against Python's pickletools.opcodes.
+ * table (printed by tests/tools/print_opcodes.c) against Python's
+ * pickletools.opcodes: byte, name, protocol and argument kind.
  */
 #ifndef JL_OPCODES_H
 #define JL_OPCODES_H
