@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "literal.h"
 #include "opcodes.h"
 #include "reduce.h"
 
@@ -279,12 +280,6 @@ VM_INLINE int read_fixed(jl_vm *vm, uint64_t n, const uint8_t **p) {
     return JL_OK;
 }
 
-VM_INLINE uint64_t le(const uint8_t *p, unsigned n) {
-    uint64_t v = 0;
-    for (unsigned i = n; i-- > 0;) v = (v << 8) | p[i];
-    return v;
-}
-
 /* The argument of `kind` at vm->pos; integer kinds set both u and i (i
  * signed for I4), so a family of widths shares its handler. */
 VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
@@ -300,7 +295,7 @@ VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     case JL_ARG_U8:
         w = kind == JL_ARG_U1 ? 1 : kind == JL_ARG_U2 ? 2 : kind == JL_ARG_U8 ? 8 : 4;
         if ((rc = read_fixed(vm, w, &p))) return rc;
-        a->u = le(p, w);
+        a->u = jl_le(p, w);
         a->i = kind == JL_ARG_I4 ? (int64_t)(int32_t)(uint32_t)a->u : (int64_t)a->u;
         return JL_OK;
     case JL_ARG_F8BE: {
@@ -320,7 +315,7 @@ VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     case JL_ARG_BYTES8: {
         w = kind == JL_ARG_BYTES1 ? 1 : kind == JL_ARG_BYTES8 ? 8 : 4;
         if ((rc = read_fixed(vm, w, &p))) return rc;
-        uint64_t n = le(p, w);
+        uint64_t n = jl_le(p, w);
         if (kind == JL_ARG_BYTES4S && (n & 0x80000000u))
             return jl_vm_fail(vm, JL_E_FORMAT, "negative length %lld", (long long)(int32_t)n);
         a->off = vm->pos;
@@ -330,207 +325,6 @@ VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     }
     }
     return jl_vm_fail(vm, JL_E_FORMAT, "bad argument kind");
-}
-
-/* 1 when p[0..n) is UTF-8 as Python's "surrogatepass" reads it: well
- * formed, lone surrogates (ED A0..BF xx) allowed. */
-static int valid_wtf8(const uint8_t *p, uint64_t n) {
-    uint64_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
-        }
-        uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        unsigned len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (!len || n - i < len) return 0;
-        for (unsigned k = 1; k < len; k++)
-            if ((p[i + k] & 0xC0) != 0x80) return 0;
-        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
-/* ---- text arguments -------------------------------------------------------- */
-
-static int parse_decimal(jl_vm *vm, const uint8_t *p, uint64_t n, int allow_l, uint32_t *out) {
-    jl_doc *doc = vm->doc;
-    if (allow_l && n && p[n - 1] == 'L') n--;
-    uint64_t i = 0;
-    int neg = 0;
-    while (i < n && (p[i] == ' ')) i++;
-    if (i < n && (p[i] == '-' || p[i] == '+')) neg = p[i++] == '-';
-    if (i == n) return jl_vm_fail(vm, JL_E_FORMAT, "empty integer text");
-    uint64_t v = 0;
-    int big = 0;
-    for (uint64_t j = i; j < n; j++) {
-        if (p[j] < '0' || p[j] > '9') return jl_vm_fail(vm, JL_E_FORMAT, "bad integer text");
-        if (!big && (v > (UINT64_MAX - 9) / 10)) big = 1;
-        if (!big) v = v * 10 + (uint64_t)(p[j] - '0');
-    }
-    if (!big && (neg ? v <= (uint64_t)INT64_MAX + 1 : v <= (uint64_t)INT64_MAX)) {
-        *out = jl_new_int(doc, neg ? (int64_t)(0 - v) : (int64_t)v, vm_err(vm));
-        return *out == JL_NONE ? -1 : JL_OK;
-    }
-    /* Big: build the two's complement little-endian bytes by repeated
-     * multiply-add over the digits (text is bounded by MAX_LINE). */
-    uint64_t nd = n - i;
-    uint64_t cap = nd / 2 + 2;
-    jl_ref ref;
-    uint8_t *b = jl_heap_alloc(doc, cap, &ref, vm_err(vm));
-    if (!b) return -1;
-    memset(b, 0, (size_t)cap);
-    uint64_t used = 1;
-    for (uint64_t j = i; j < n; j++) {
-        unsigned carry = (unsigned)(p[j] - '0');
-        for (uint64_t k = 0; k < used; k++) {
-            unsigned t = b[k] * 10u + carry;
-            b[k] = (uint8_t)t;
-            carry = t >> 8;
-        }
-        if (carry && used < cap) b[used++] = (uint8_t)carry;
-    }
-    if (used < cap) used++; /* room for the sign bit */
-    if (neg) {
-        unsigned c = 1;
-        for (uint64_t k = 0; k < used; k++) {
-            unsigned t = (uint8_t)~b[k] + c;
-            b[k] = (uint8_t)t;
-            c = t >> 8;
-        }
-    }
-    /* trim redundant sign bytes */
-    while (used > 1 && ((b[used - 1] == 0 && !(b[used - 2] & 0x80)) ||
-                        (b[used - 1] == 0xFF && (b[used - 2] & 0x80))))
-        used--;
-    ref.len = used;
-    *out = jl_new_ref(doc, JL_INT, ref, vm_err(vm));
-    if (*out == JL_NONE) return -1;
-    doc->nodes[*out].flags |= JL_F_BIG;
-    return JL_OK;
-}
-
-/* LONG1/LONG4: two's complement little-endian, n bytes. */
-static int make_long(jl_vm *vm, const arg *a, uint32_t *out) {
-    if (a->n <= 8) {
-        uint64_t v = le(a->p, (unsigned)a->n);
-        if (a->n && a->n < 8 && (a->p[a->n - 1] & 0x80)) v |= UINT64_MAX << (8 * a->n);
-        *out = jl_new_int(vm->doc, (int64_t)v, vm_err(vm));
-        return *out == JL_NONE ? -1 : JL_OK;
-    }
-    *out = jl_new_ref(vm->doc, JL_INT, stream_ref(vm, a->off, a->n), vm_err(vm));
-    if (*out == JL_NONE) return -1;
-    vm->doc->nodes[*out].flags |= JL_F_BIG;
-    return JL_OK;
-}
-
-static int hexval(uint8_t c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* UNICODE: raw-unicode-escape; bytes map to code points, \uXXXX and
- * \UXXXXXXXX escapes for the rest. Output is at most 4 bytes per input byte. */
-static int make_unicode(jl_vm *vm, const arg *a, uint32_t *out) {
-    jl_ref ref;
-    uint8_t *b = jl_heap_alloc(vm->doc, a->n * 4, &ref, vm_err(vm));
-    if (!b) return -1;
-    uint8_t *w = b;
-    for (uint64_t i = 0; i < a->n;) {
-        uint8_t c = a->p[i];
-        if (c == '\\' && i + 1 < a->n && (a->p[i + 1] == 'u' || a->p[i + 1] == 'U')) {
-            unsigned digits = a->p[i + 1] == 'u' ? 4 : 8;
-            if (i + 2 + digits > a->n) return jl_vm_fail(vm, JL_E_FORMAT, "truncated \\u escape");
-            uint32_t cp = 0;
-            for (unsigned k = 0; k < digits; k++) {
-                int h = hexval(a->p[i + 2 + k]);
-                if (h < 0) return jl_vm_fail(vm, JL_E_FORMAT, "bad \\u escape");
-                cp = cp * 16 + (uint32_t)h;
-            }
-            if (cp > 0x10FFFF) return jl_vm_fail(vm, JL_E_FORMAT, "code point beyond U+10FFFF");
-            w += jl_utf8_encode(cp, w);
-            i += 2 + digits;
-        } else {
-            w += jl_utf8_encode(c, w);
-            i++;
-        }
-    }
-    ref.len = (uint64_t)(w - b);
-    *out = jl_new_ref(vm->doc, JL_STR, ref, vm_err(vm));
-    return *out == JL_NONE ? -1 : JL_OK;
-}
-
-/* A Python 2 str: `str` when ASCII, `bytes` otherwise (SQL_API). */
-static uint32_t py2_str(jl_vm *vm, jl_ref ref) {
-    const uint8_t *p = jl_ref_ptr(vm->doc, ref);
-    int ascii = 1;
-    for (uint64_t i = 0; i < ref.len; i++)
-        if (p[i] & 0x80) { ascii = 0; break; }
-    uint32_t id = jl_new_ref(vm->doc, ascii ? JL_STR : JL_BYTES, ref, vm_err(vm));
-    if (id != JL_NONE) vm->doc->nodes[id].flags |= JL_F_PY2;
-    vm->doc->python = 2;
-    return id;
-}
-
-/* STRING: a quoted repr with Python escapes. */
-static int make_string(jl_vm *vm, const arg *a, uint32_t *out) {
-    const uint8_t *p = a->p;
-    uint64_t n = a->n;
-    while (n && (p[n - 1] == '\r' || p[n - 1] == ' ')) n--;
-    if (n < 2 || (p[0] != '\'' && p[0] != '"') || p[n - 1] != p[0])
-        return jl_vm_fail(vm, JL_E_FORMAT, "STRING argument is not quoted");
-    p++;
-    n -= 2;
-    jl_ref ref;
-    uint8_t *b = jl_heap_alloc(vm->doc, n, &ref, vm_err(vm));
-    if (!b) return -1;
-    uint64_t w = 0;
-    for (uint64_t i = 0; i < n;) {
-        if (p[i] != '\\') { b[w++] = p[i++]; continue; }
-        if (++i >= n) return jl_vm_fail(vm, JL_E_FORMAT, "STRING ends in a backslash");
-        uint8_t c = p[i++];
-        static const char simple_in[] = "\\'\"abfnrtv";
-        static const char simple_out[] = "\\'\"\a\b\f\n\r\t\v";
-        const char *s = memchr(simple_in, c, sizeof simple_in - 1);
-        if (s) { b[w++] = (uint8_t)simple_out[s - simple_in]; continue; }
-        if (c == 'x') {
-            int h1 = i < n ? hexval(p[i]) : -1, h2 = i + 1 < n ? hexval(p[i + 1]) : -1;
-            if (h1 < 0 || h2 < 0) return jl_vm_fail(vm, JL_E_FORMAT, "bad \\x escape in STRING");
-            b[w++] = (uint8_t)(h1 * 16 + h2);
-            i += 2;
-        } else if (c >= '0' && c <= '7') {
-            unsigned v = (unsigned)(c - '0');
-            for (int k = 0; k < 2 && i < n && p[i] >= '0' && p[i] <= '7'; k++) v = v * 8 + (unsigned)(p[i++] - '0');
-            b[w++] = (uint8_t)v;
-        } else if (c == '\n') {
-            /* line continuation */
-        } else {
-            b[w++] = '\\';
-            b[w++] = c;
-        }
-    }
-    ref.len = w;
-    *out = py2_str(vm, ref);
-    return *out == JL_NONE ? -1 : JL_OK;
-}
-
-static int make_float_text(jl_vm *vm, const arg *a, uint32_t *out) {
-    char buf[64];
-    if (a->n == 0 || a->n >= sizeof buf) return jl_vm_fail(vm, JL_E_FORMAT, "bad FLOAT text");
-    memcpy(buf, a->p, (size_t)a->n);
-    buf[a->n] = 0;
-    char *end;
-    double v = strtod(buf, &end);
-    while (*end == ' ' || *end == '\r') end++;
-    if (*end) return jl_vm_fail(vm, JL_E_FORMAT, "bad FLOAT text '%s'", buf);
-    *out = jl_new_float(vm->doc, v, vm_err(vm));
-    return *out == JL_NONE ? -1 : JL_OK;
 }
 
 static int make_global(jl_vm *vm, jl_ref module, jl_ref name, uint32_t *out) {
@@ -581,6 +375,13 @@ static int setitems_to(jl_vm *vm, uint32_t target, const uint32_t *items, uint64
     return jl_vm_fail(vm, JL_E_FORMAT, "cannot set items on a %s", jl_kind_name(t->kind));
 }
 
+static int add_to_set(jl_vm *vm, uint32_t target, const uint32_t *items, uint64_t n) {
+    jl_doc *doc = vm->doc;
+    if (doc->nodes[target].kind != JL_SET)
+        return jl_vm_fail(vm, JL_E_FORMAT, "cannot add items to a %s", jl_kind_name(doc->nodes[target].kind));
+    return jl_kids_append(doc, target, items, n, vm_err(vm)) ? -1 : JL_OK;
+}
+
 /* GET/PUT: a decimal line (a trailing '\r' allowed). */
 static int memo_index_text(jl_vm *vm, const arg *a, uint64_t *idx) {
     uint64_t v = 0;
@@ -614,10 +415,15 @@ VM_INLINE int tuple_top(jl_vm *vm, uint64_t n) {
     return push(vm, new_container(vm, JL_TUPLE, vm->stack + vm->nstack, n));
 }
 
-/* The items above the mark, for the container that stays under it. */
-VM_INLINE int pop_mark_onto(jl_vm *vm, uint32_t **items, uint64_t *n) {
-    int rc = pop_mark(vm, items, n);
-    return rc ? rc : need(vm, 1);
+/* APPENDS, SETITEMS, ADDITEMS: the items above the mark go into the
+ * container under it. */
+typedef int (*add_fn)(jl_vm *vm, uint32_t target, const uint32_t *items, uint64_t n);
+VM_INLINE int add_marked(jl_vm *vm, add_fn add) {
+    uint32_t *items = NULL;
+    uint64_t n = 0;
+    int rc = pop_mark(vm, &items, &n);
+    if (rc || (rc = need(vm, 1))) return rc;
+    return add(vm, vm->stack[vm->nstack - 1], items, n);
 }
 
 VM_INLINE int memo_fetch(jl_vm *vm, uint64_t idx) {
@@ -631,15 +437,12 @@ VM_INLINE int memo_store_top(jl_vm *vm, uint64_t idx) {
     return memo_put(vm, idx, vm->stack[vm->nstack - 1]);
 }
 
-/* Pushes what `make` builds from the argument. */
-typedef int (*maker_fn)(jl_vm *vm, const arg *a, uint32_t *out);
-static int push_built(jl_vm *vm, const arg *a, maker_fn make) {
+/* Pushes the node a literal.h maker makes of the argument. */
+static int push_literal(jl_vm *vm, const arg *a, jl_literal_fn make) {
     uint32_t id = JL_NONE;
-    int rc = make(vm, a, &id);
+    int rc = make(vm, a->p, a->n, a->off, &id);
     return rc ? rc : push(vm, id);
 }
-
-static int make_long_text(jl_vm *vm, const arg *a, uint32_t *out) { return parse_decimal(vm, a->p, a->n, 1, out); }
 
 /* REDUCE and NEWOBJ: the two top items are callable/class and arguments. */
 VM_INLINE int pop2(jl_vm *vm, uint32_t *x, uint32_t *y) {
@@ -707,25 +510,15 @@ VM_INLINE int op_newfalse(jl_vm *vm, const arg *a) { (void)a; return push(vm, ne
 /* BININT, BININT1, BININT2 */
 VM_INLINE int op_binint(jl_vm *vm, const arg *a) { return push(vm, new_int_of(vm, JL_INT, a->i)); }
 
-static int op_int_text(jl_vm *vm, const arg *a) {
-    if (a->n == 2 && a->p[0] == '0' && (a->p[1] == '0' || a->p[1] == '1'))
-        return push(vm, new_int_of(vm, JL_BOOL, a->p[1] == '1'));
-    uint32_t id;
-    int rc = parse_decimal(vm, a->p, a->n, 0, &id);
-    if (rc) return rc;
-    /* Python 2 cPickle writes ints beyond 32 bits as INT even at protocol 2 */
-    if (vm->proto >= 2 && vm->doc->nodes[id].kind == JL_INT) vm->doc->python = 2;
-    return push(vm, id);
-}
-
-static int op_long_text(jl_vm *vm, const arg *a) { return push_built(vm, a, make_long_text); }
+static int op_int_text(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_int); }
+static int op_long_text(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_long); }
 
 /* LONG1, LONG4 */
-static int op_long_bin(jl_vm *vm, const arg *a) { return push_built(vm, a, make_long); }
+static int op_long_bin(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_long_le); }
 
 VM_INLINE int op_binfloat(jl_vm *vm, const arg *a) { return push(vm, new_float(vm, a->f)); }
 
-static int op_float_text(jl_vm *vm, const arg *a) { return push_built(vm, a, make_float_text); }
+static int op_float_text(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_float); }
 
 /* BINBYTES, SHORT_BINBYTES, BINBYTES8 */
 VM_INLINE int op_bytes(jl_vm *vm, const arg *a) { return push(vm, new_stream_ref(vm, JL_BYTES, a->off, a->n)); }
@@ -736,16 +529,16 @@ VM_INLINE int op_bytearray8(jl_vm *vm, const arg *a) {
 
 /* BINUNICODE, SHORT_BINUNICODE, BINUNICODE8 */
 VM_INLINE int op_binunicode(jl_vm *vm, const arg *a) {
-    if (!valid_wtf8(a->p, a->n)) return jl_vm_fail(vm, JL_E_FORMAT, "str that is not UTF-8");
+    if (!jl_valid_wtf8(a->p, a->n)) return jl_vm_fail(vm, JL_E_FORMAT, "str that is not UTF-8");
     return push(vm, new_stream_ref(vm, JL_STR, a->off, a->n));
 }
 
-static int op_unicode_text(jl_vm *vm, const arg *a) { return push_built(vm, a, make_unicode); }
+static int op_unicode_text(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_unicode); }
 
-static int op_string(jl_vm *vm, const arg *a) { return push_built(vm, a, make_string); }
+static int op_string(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_string); }
 
 /* BINSTRING, SHORT_BINSTRING */
-static int op_binstring(jl_vm *vm, const arg *a) { return push(vm, py2_str(vm, stream_ref(vm, a->off, a->n))); }
+static int op_binstring(jl_vm *vm, const arg *a) { return push_literal(vm, a, jl_lit_py2_str); }
 
 VM_INLINE int op_empty_tuple(jl_vm *vm, const arg *a) { (void)a; return push(vm, node_new(vm, JL_TUPLE)); }
 VM_INLINE int op_empty_list(jl_vm *vm, const arg *a) { (void)a; return push(vm, node_new(vm, JL_LIST)); }
@@ -778,13 +571,7 @@ VM_INLINE int op_append(jl_vm *vm, const arg *a) {
     return append_to(vm, vm->stack[vm->nstack - 1], &x, 1);
 }
 
-VM_INLINE int op_appends(jl_vm *vm, const arg *a) {
-    (void)a;
-    uint32_t *items = NULL;
-    uint64_t n = 0;
-    int rc = pop_mark_onto(vm, &items, &n);
-    return rc ? rc : append_to(vm, vm->stack[vm->nstack - 1], items, n);
-}
+VM_INLINE int op_appends(jl_vm *vm, const arg *a) { (void)a; return add_marked(vm, append_to); }
 
 VM_INLINE int op_setitem(jl_vm *vm, const arg *a) {
     (void)a;
@@ -796,26 +583,9 @@ VM_INLINE int op_setitem(jl_vm *vm, const arg *a) {
     return setitems_to(vm, vm->stack[vm->nstack - 1], kv, 2);
 }
 
-VM_INLINE int op_setitems(jl_vm *vm, const arg *a) {
-    (void)a;
-    uint32_t *items = NULL;
-    uint64_t n = 0;
-    int rc = pop_mark_onto(vm, &items, &n);
-    return rc ? rc : setitems_to(vm, vm->stack[vm->nstack - 1], items, n);
-}
+VM_INLINE int op_setitems(jl_vm *vm, const arg *a) { (void)a; return add_marked(vm, setitems_to); }
 
-static int op_additems(jl_vm *vm, const arg *a) {
-    (void)a;
-    jl_doc *doc = vm->doc;
-    uint32_t *items = NULL;
-    uint64_t n = 0;
-    int rc = pop_mark_onto(vm, &items, &n);
-    if (rc) return rc;
-    uint32_t x = vm->stack[vm->nstack - 1];
-    if (doc->nodes[x].kind != JL_SET)
-        return jl_vm_fail(vm, JL_E_FORMAT, "cannot add items to a %s", jl_kind_name(doc->nodes[x].kind));
-    return jl_kids_append(doc, x, items, n, vm_err(vm)) ? -1 : JL_OK;
-}
+static int op_additems(jl_vm *vm, const arg *a) { (void)a; return add_marked(vm, add_to_set); }
 
 static int op_get(jl_vm *vm, const arg *a) {
     uint64_t idx;
@@ -839,7 +609,7 @@ VM_INLINE int op_memoize(jl_vm *vm, const arg *a) { (void)a; return memo_store_t
 
 /* GLOBAL's and INST's class: two lines of UTF-8, checked first. */
 static int class_lines_ok(jl_vm *vm, const arg *a) {
-    if (!valid_wtf8(a->p, a->n) || !valid_wtf8(a->p2, a->n2))
+    if (!jl_valid_wtf8(a->p, a->n) || !jl_valid_wtf8(a->p2, a->n2))
         return jl_vm_fail(vm, JL_E_FORMAT, "class name that is not UTF-8");
     return JL_OK;
 }
@@ -848,12 +618,12 @@ static int line_global(jl_vm *vm, const arg *a, uint32_t *out) {
     return make_global(vm, stream_ref(vm, a->off, a->n), stream_ref(vm, a->off2, a->n2), out);
 }
 
-static int checked_line_global(jl_vm *vm, const arg *a, uint32_t *out) {
+static int op_global(jl_vm *vm, const arg *a) {
+    uint32_t id = JL_NONE;
     int rc = class_lines_ok(vm, a);
-    return rc ? rc : line_global(vm, a, out);
+    if (rc || (rc = line_global(vm, a, &id))) return rc;
+    return push(vm, id);
 }
-
-static int op_global(jl_vm *vm, const arg *a) { return push_built(vm, a, checked_line_global); }
 
 static int op_stack_global(jl_vm *vm, const arg *a) {
     (void)a;
