@@ -27,6 +27,7 @@
 
 #include "layout.h"
 #include "literal.h"
+#include "memo.h"
 #include "opcodes.h"
 #include "reduce.h"
 
@@ -40,106 +41,6 @@
 #define STOPPED (-3)
 
 static jl_error *vm_err(jl_vm *vm) { return vm->err; }
-
-/* ---- memo -------------------------------------------------------------- */
-
-static void memo_free(const jl_alloc *a, jl_memo *m) {
-    jl_free(a, m->dense);
-    jl_free(a, m->hkeys);
-    jl_free(a, m->hvals);
-}
-
-static uint64_t memo_hash(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static uint32_t memo_get_sparse(const jl_memo *m, uint64_t idx) {
-    if (!m->hcap) return JL_NONE;
-    for (uint64_t i = memo_hash(idx) & (m->hcap - 1);; i = (i + 1) & (m->hcap - 1)) {
-        if (m->hkeys[i] == UINT64_MAX) return JL_NONE;
-        if (m->hkeys[i] == idx) return m->hvals[i];
-    }
-}
-
-VM_INLINE uint32_t memo_get(const jl_memo *m, uint64_t idx) {
-    return idx < m->ndense ? m->dense[idx] : memo_get_sparse(m, idx);
-}
-
-/* Sparse indices: the open-addressing table. */
-static int memo_put_sparse(jl_vm *vm, uint64_t idx, uint32_t node) {
-    jl_memo *m = &vm->memo;
-    jl_doc *doc = vm->doc;
-    if ((m->hcount + 1) * 2 > m->hcap) {
-        uint64_t ncap = m->hcap ? m->hcap * 2 : 64;
-        uint64_t *nk = jl_malloc(&doc->alloc, (size_t)ncap * sizeof(uint64_t));
-        uint32_t *nv = jl_malloc(&doc->alloc, (size_t)ncap * sizeof(uint32_t));
-        if (!nk || !nv) {
-            jl_free(&doc->alloc, nk);
-            jl_free(&doc->alloc, nv);
-            return jl_vm_fail(vm, JL_E_NOMEM, "out of memory growing the memo");
-        }
-        memset(nk, 0xFF, (size_t)ncap * sizeof(uint64_t));
-        for (uint64_t i = 0; i < m->hcap; i++) {
-            if (m->hkeys[i] == UINT64_MAX) continue;
-            uint64_t j = memo_hash(m->hkeys[i]) & (ncap - 1);
-            while (nk[j] != UINT64_MAX) j = (j + 1) & (ncap - 1);
-            nk[j] = m->hkeys[i];
-            nv[j] = m->hvals[i];
-        }
-        jl_free(&doc->alloc, m->hkeys);
-        jl_free(&doc->alloc, m->hvals);
-        m->hkeys = nk;
-        m->hvals = nv;
-        m->hcap = ncap;
-    }
-    uint64_t i = memo_hash(idx) & (m->hcap - 1);
-    while (m->hkeys[i] != UINT64_MAX && m->hkeys[i] != idx) i = (i + 1) & (m->hcap - 1);
-    if (m->hkeys[i] == UINT64_MAX) {
-        m->hkeys[i] = idx;
-        m->hcount++;
-        m->count++;
-    }
-    m->hvals[i] = node;
-    return JL_OK;
-}
-
-/* The slow side of memo_put: the limits, then a dense vector to grow,
- * or SPARSE for an index far beyond what has been set so far. */
-#define SPARSE 1
-static int memo_room(jl_vm *vm, uint64_t idx) {
-    jl_memo *m = &vm->memo;
-    jl_doc *doc = vm->doc;
-    if (idx >= doc->limits.max_memo)
-        return jl_vm_fail(vm, JL_E_LIMIT, "memo index %llu exceeds max_memo (%llu)",
-                          (unsigned long long)idx, (unsigned long long)doc->limits.max_memo);
-    if (m->count >= doc->limits.max_memo)
-        return jl_vm_fail(vm, JL_E_LIMIT, "more than max_memo (%llu) memo entries",
-                          (unsigned long long)doc->limits.max_memo);
-    if (idx < m->ndense) return JL_OK;
-    if (idx > 2 * m->count + 1024) return SPARSE;
-    uint64_t old = m->ndense;
-    if (jl_grow(&doc->alloc, (void **)&m->dense, &m->cap_dense, idx + 1, sizeof(uint32_t), doc->limits.max_alloc))
-        return jl_vm_fail(vm, JL_E_NOMEM, "out of memory growing the memo");
-    m->ndense = m->cap_dense;
-    for (uint64_t i = old; i < m->ndense; i++) m->dense[i] = JL_NONE;
-    return JL_OK;
-}
-
-VM_INLINE int memo_put(jl_vm *vm, uint64_t idx, uint32_t node) {
-    jl_memo *m = &vm->memo;
-    uint64_t max = vm->doc->limits.max_memo;
-    if (idx >= m->ndense || idx >= max || m->count >= max) {
-        int rc = memo_room(vm, idx);
-        if (rc == SPARSE) return memo_put_sparse(vm, idx, node);
-        if (rc) return rc;
-    }
-    if (m->dense[idx] == JL_NONE) m->count++;
-    m->dense[idx] = node;
-    return JL_OK;
-}
 
 /* ---- stack ------------------------------------------------------------- */
 
@@ -427,14 +328,14 @@ VM_INLINE int add_marked(jl_vm *vm, add_fn add) {
 }
 
 VM_INLINE int memo_fetch(jl_vm *vm, uint64_t idx) {
-    uint32_t id = memo_get(&vm->memo, idx);
+    uint32_t id = jl_memo_get(&vm->memo, idx);
     if (id == JL_NONE) return jl_vm_fail(vm, JL_E_FORMAT, "memo index %llu is not set", (unsigned long long)idx);
     return push(vm, id);
 }
 
 VM_INLINE int memo_store_top(jl_vm *vm, uint64_t idx) {
     if (vm->nstack == 0) return jl_vm_fail(vm, JL_E_FORMAT, "stack underflow");
-    return memo_put(vm, idx, vm->stack[vm->nstack - 1]);
+    return jl_memo_put(vm, idx, vm->stack[vm->nstack - 1]);
 }
 
 /* Pushes the node a literal.h maker makes of the argument. */
@@ -825,6 +726,6 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
     dec->nesting--;
     jl_free(&doc->alloc, vm.stack);
     jl_free(&doc->alloc, vm.marks);
-    memo_free(&doc->alloc, &vm.memo);
+    jl_memo_free(&doc->alloc, &vm.memo);
     return rc;
 }
