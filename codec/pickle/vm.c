@@ -18,9 +18,7 @@
  */
 #include "vm.h"
 
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -228,6 +226,8 @@ VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     return jl_vm_fail(vm, JL_E_FORMAT, "bad argument kind");
 }
 
+/* ---- globals, containers and the memo index of GET/PUT ----------------------- */
+
 static int make_global(jl_vm *vm, jl_ref module, jl_ref name, uint32_t *out) {
     jl_doc *doc = vm->doc;
     uint32_t g = jl_global_new(doc, vm_err(vm));
@@ -240,8 +240,6 @@ static int make_global(jl_vm *vm, jl_ref module, jl_ref name, uint32_t *out) {
     *out = id;
     return JL_OK;
 }
-
-/* ---- containers and the memo index of GET/PUT ---------------------------- */
 
 static int append_to(jl_vm *vm, uint32_t target, const uint32_t *items, uint64_t n) {
     jl_doc *doc = vm->doc;
