@@ -343,7 +343,7 @@ static int push_literal(jl_vm *vm, const arg *a, jl_literal_fn make) {
     return rc ? rc : push(vm, id);
 }
 
-/* REDUCE and NEWOBJ: the two top items are callable/class and arguments. */
+/* The two top items, x under y (REDUCE, NEWOBJ, STACK_GLOBAL). */
 VM_INLINE int pop2(jl_vm *vm, uint32_t *x, uint32_t *y) {
     int rc = need(vm, 2);
     if (rc) return rc;
