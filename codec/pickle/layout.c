@@ -12,7 +12,7 @@
  * plain file name (no '/', '\', "..", NUL, absolute path, nor a symlink
  * that resolves outside that directory).
  */
-#include "vm.h"
+#include "layout.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include "container.h"
 #include "dtype.h"
 #include "npy.h"
+#include "reduce.h"
 #include "source.h"
 
 enum wrapper_kind { W_NONE, W_INLINE, W_NPY, W_ZNPY };
@@ -75,7 +76,7 @@ static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start,
     jl_doc *doc = vm->doc;
     uint64_t kids0 = doc->nkids, objects0 = doc->nobjects, arrays0 = doc->narrays;
     uint32_t root;
-    int rc = jl_vm_run(vm->dec, block, start, where, &root, end, vm->err);
+    int rc = vm->run_nested(vm->dec, block, start, where, &root, end, vm->err);
     if (rc) return rc;
     if (doc->nodes[root].kind != JL_NDARRAY)
         return jl_vm_fail(vm, JL_E_FORMAT, "object array payload is a %s, not an array",
@@ -304,6 +305,8 @@ static int finish_znpy(jl_vm *vm, uint32_t obj, uint32_t state) {
 
 int jl_layout_wrapper(jl_vm *vm, uint32_t obj, uint32_t state, int *handled) {
     jl_doc *doc = vm->doc;
+    *handled = 0;
+    if (doc->nodes[obj].kind != JL_OBJECT) return JL_OK;
     enum wrapper_kind k = wrapper_kind_of(doc, jl_object_of(doc, obj)->cls);
     *handled = k != W_NONE;
     if (k == W_NONE) return JL_OK;

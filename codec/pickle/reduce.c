@@ -7,9 +7,11 @@
  * and dtype (numpy.core and numpy._core, Python 2 and 3 names). Every
  * other callable or class becomes an object node that keeps its class,
  * arguments and state as data. joblib's array wrappers are finished at
- * their BUILD by layout.c.
+ * their BUILD by layout.c, before these rules (vm.c).
  */
-#include "vm.h"
+#include "reduce.h"
+
+#include "text.h"
 
 #include <string.h>
 
@@ -115,12 +117,12 @@ static int latin1_bytes(jl_vm *vm, uint32_t text, jl_kind kind, uint32_t *out) {
     p = jl_ref_ptr(doc, jl_node_ref(doc, text)); /* the heap may not move blocks, but be safe */
     uint64_t w = 0;
     for (uint64_t i = 0; i < n;) {
-        if (p[i] < 0x80) b[w++] = p[i++];
-        else if ((p[i] & 0xE0) == 0xC0 && i + 1 < n && p[i] <= 0xC3) {
-            b[w++] = (uint8_t)(((p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F));
-            i += 2;
-        } else
+        uint32_t cp;
+        unsigned l = jl_utf8_next(p + i, n - i, JL_UTF8_SURROGATES, &cp);
+        if (l == 0 || cp > 0xFF)
             return jl_vm_fail(vm, JL_E_FORMAT, "latin-1 text with a code point above U+00FF");
+        b[w++] = (uint8_t)cp;
+        i += l;
     }
     ref.len = w;
     *out = jl_new_ref(doc, kind, ref, vm->err);
@@ -480,9 +482,6 @@ int jl_vm_build(jl_vm *vm, uint32_t obj, uint32_t state) {
         int rc = build_reconstruct(vm, obj, state);
         return rc < 0 ? (int)vm->err->code : rc;
     }
-    int handled = 0;
-    int rc = jl_layout_wrapper(vm, obj, state, &handled);
-    if (rc || handled) return rc < 0 ? (int)vm->err->code : rc;
     /* a plain instance: keep the state; dict states merge like Python's */
     jl_object *o = jl_object_of(doc, obj);
     if (o->state != JL_NONE && is_kind(doc, o->state, JL_DICT) && is_kind(doc, state, JL_DICT)) {

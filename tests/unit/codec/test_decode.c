@@ -349,6 +349,55 @@ static void test_alloc_failures(void **state) {
     }
 }
 
+/* A list of 40 str, each memoized (BINPUT i, or MEMOIZE), and one more
+ * at a sparse index (LONG_BINPUT 1000000): the memo grows, dense and
+ * sparse, while it is decoded. Returns the length written to p. */
+static size_t memo_stream(uint8_t *p, int memoize) {
+    size_t n = 0;
+    p[n++] = 0x80, p[n++] = 2, p[n++] = ']', p[n++] = '(';
+    for (int i = 0; i <= 40; i++) {
+        p[n++] = 0x8C, p[n++] = 1, p[n++] = (uint8_t)('0' + i);
+        if (i == 40) {
+            p[n++] = 'r', p[n++] = 0x40, p[n++] = 0x42, p[n++] = 0x0F, p[n++] = 0;
+        } else if (memoize) {
+            p[n++] = 0x94;
+        } else {
+            p[n++] = 'q', p[n++] = (uint8_t)i;
+        }
+    }
+    p[n++] = 'e', p[n++] = '.';
+    return n;
+}
+
+/* one allocation that fails, wherever it is, fails the open with
+ * JL_E_NOMEM (it is not taken for some other answer of the code around
+ * it, e.g. "go to the sparse memo") and leaks nothing */
+static void test_single_alloc_failures(void **state) {
+    (void)state;
+    uint8_t p[400];
+    for (int memoize = 0; memoize < 2; memoize++) {
+        size_t len = memo_stream(p, memoize);
+        for (long k = 0;; k++) {
+            jl_test_alloc t;
+            jl_test_alloc_init(&t, k);
+            t.once = 1;
+            jl_open_opts o = { &t.alloc, NULL };
+            jl_doc *doc = NULL;
+            jl_error err;
+            int rc = jl_open_memory(p, len, 0, &o, &doc, &err);
+            if (t.fail_after >= 0) { /* the open made fewer than k + 1 allocations */
+                assert_int_equal(rc, JL_OK);
+                assert_int_equal(doc->nodes[doc->root].len, 41);
+                jl_doc_free(doc);
+                assert_int_equal(t.live, 0);
+                break;
+            }
+            assert_int_equal(rc, JL_E_NOMEM);
+            assert_int_equal(t.live, 0);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_protocol4),
@@ -360,6 +409,7 @@ int main(void) {
         cmocka_unit_test(test_reductions_and_cycles),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_single_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

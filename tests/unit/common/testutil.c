@@ -44,9 +44,16 @@ const char *jl_test_path(const char *dir, const char *name) {
 }
 
 /* Each block carries its size in front so that realloc can be counted. */
+/* 1 when this call is to fail */
+static int t_fails(jl_test_alloc *t) {
+    if (t->fail_after < 0 || t->calls < t->fail_after) return 0;
+    if (t->once) t->fail_after = -1;
+    return 1;
+}
+
 static void *t_malloc(void *ctx, size_t n) {
     jl_test_alloc *t = ctx;
-    if (t->fail_after >= 0 && t->calls >= t->fail_after) return NULL;
+    if (t_fails(t)) return NULL;
     t->calls++;
     void *p = malloc(n);
     if (p) t->live++;
@@ -54,7 +61,7 @@ static void *t_malloc(void *ctx, size_t n) {
 }
 static void *t_realloc(void *ctx, void *p, size_t n) {
     jl_test_alloc *t = ctx;
-    if (t->fail_after >= 0 && t->calls >= t->fail_after) return NULL;
+    if (t_fails(t)) return NULL;
     t->calls++;
     void *q = realloc(p, n);
     if (q && !p) t->live++;
@@ -74,6 +81,7 @@ void jl_test_alloc_init(jl_test_alloc *t, long fail_after) {
     t->fail_after = fail_after;
     t->calls = 0;
     t->live = 0;
+    t->once = 0;
 }
 
 int jl_test_have_shared(void) {

@@ -27,12 +27,14 @@ const char *jl_test_corpus_dir(void);
 const char *jl_test_path(const char *dir, const char *name);
 
 /* An allocator that counts live allocations and fails every call after
- * `fail_after` successful ones (-1 = never). */
+ * `fail_after` successful ones (-1 = never); with `once` set, only the
+ * first of those fails (fail_after becomes -1) and the rest succeed. */
 typedef struct jl_test_alloc {
     jl_alloc alloc;      /* pass &t.alloc to the codec */
     long fail_after;
     long calls;
     long live;           /* allocations not yet freed */
+    int once;
 } jl_test_alloc;
 
 void jl_test_alloc_init(jl_test_alloc *t, long fail_after);

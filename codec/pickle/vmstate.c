@@ -1,0 +1,45 @@
+/*
+ * vmstate.c - what every part of the pickle VM shares (vmstate.h): the
+ * failure message naming the opcode and byte, and tests over nodes.
+ */
+#include "vmstate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "opcodes.h"
+
+int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) {
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *name = vm->op_off < vm->len ? jl_opcodes[vm->p[vm->op_off]].name : NULL;
+    return jl_fail(vm->err, code, vm->op_off, "%s at byte %llu%s%s%s%s", msg,
+                   (unsigned long long)vm->op_off, name ? " (" : "", name ? name : "",
+                   name ? ")" : "", vm->where);
+}
+
+int jl_node_int64(const jl_doc *doc, uint32_t id, int64_t *v) {
+    const jl_node *n = &doc->nodes[id];
+    if ((n->kind == JL_INT && !(n->flags & JL_F_BIG)) || n->kind == JL_BOOL) {
+        *v = n->u.i;
+        return 0;
+    }
+    return -1;
+}
+
+int jl_node_text(const jl_doc *doc, uint32_t id, const uint8_t **p, uint64_t *n) {
+    const jl_node *nd = &doc->nodes[id];
+    if (nd->kind != JL_STR && nd->kind != JL_BYTES) return -1;
+    *p = doc->blocks[nd->block].p + nd->u.off;
+    *n = nd->len;
+    return 0;
+}
+
+int jl_global_is(const jl_doc *doc, uint32_t id, const char *module, const char *name) {
+    if (id == JL_NONE || doc->nodes[id].kind != JL_GLOBAL) return 0;
+    const jl_global *g = jl_global_of(doc, id);
+    return jl_ref_eq(doc, g->module, module) && jl_ref_eq(doc, g->name, name);
+}
