@@ -66,6 +66,12 @@ int jl_vm_dtype_of(jl_vm *vm, uint32_t node, uint32_t *dt);
 
 /* layout.c: joblib's array wrappers (inline payload, legacy sidecars). */
 int jl_layout_wrapper(jl_vm *vm, uint32_t obj, uint32_t state, int *handled);
+/* Turns `obj` into the array of the .npy image in `block`, whose header
+ * jl_npy_locate read into *h and *nbytes: the data is referred to in place;
+ * an object array's pickled data is run by a nested VM. */
+struct jl_npy_header;
+int jl_layout_npy_array(jl_vm *vm, uint32_t obj, uint32_t block, const struct jl_npy_header *h, uint64_t nbytes,
+                        uint32_t cls, const char *where);
 
 /* helpers over nodes */
 int jl_node_int64(const jl_doc *doc, uint32_t id, int64_t *v); /* int/bool; 0 on success */
