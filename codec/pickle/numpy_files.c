@@ -31,9 +31,10 @@ static uint32_t npy_node(jl_decoder *dec, uint32_t block, const char *where, jl_
     jl_npy_header h;
     uint64_t nbytes;
     if (jl_npy_locate(doc, doc->blocks[block].p, doc->blocks[block].len, &h, &nbytes, err)) {
-        if (*where) {
+        if (*where) { /* an offset inside a member is not one in the file */
             size_t l = strlen(err->message);
             snprintf(err->message + l, sizeof err->message - l, "%s", where);
+            err->offset = JL_NO_OFFSET;
         }
         return JL_NONE;
     }
