@@ -241,7 +241,7 @@ int jl_layout_npy_array(jl_vm *vm, uint32_t obj, uint32_t block, const jl_npy_he
         uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);
         if (data == JL_NONE) return vm->err->code;
         if (jl_vm_make_array(vm, obj, h->dtype, shape, h->fortran_order ? 'F' : 'C', cls, data, JL_ORIGIN_NPY))
-            return vm->err->code;
+            return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
     }
     jl_array *a = jl_array_of(doc, obj);
     a->origin = JL_ORIGIN_NPY;

@@ -25,25 +25,25 @@ static void vm_outside(jl_vm *vm, jl_decoder *dec, uint32_t block, const char *w
     vm->where = where;
 }
 
-/* The array of the .npy image in `block` as a new node. */
-static uint32_t npy_node(jl_decoder *dec, uint32_t block, const char *where, jl_error *err) {
+/* The array of the .npy image in `block` as a new node *out. */
+static int npy_node(jl_decoder *dec, uint32_t block, const char *where, uint32_t *out, jl_error *err) {
     jl_doc *doc = dec->doc;
     jl_npy_header h;
     uint64_t nbytes;
-    if (jl_npy_locate(doc, doc->blocks[block].p, doc->blocks[block].len, &h, &nbytes, err)) {
+    int rc = jl_npy_locate(doc, doc->blocks[block].p, doc->blocks[block].len, &h, &nbytes, err);
+    if (rc) {
         if (*where) { /* an offset inside a member is not one in the file */
             size_t l = strlen(err->message);
             snprintf(err->message + l, sizeof err->message - l, "%s", where);
             err->offset = JL_NO_OFFSET;
         }
-        return JL_NONE;
+        return rc;
     }
-    uint32_t id = jl_node_new(doc, JL_NULL, err);
-    if (id == JL_NONE) return JL_NONE;
+    *out = jl_node_new(doc, JL_NULL, err);
+    if (*out == JL_NONE) return err->code;
     jl_vm vm;
     vm_outside(&vm, dec, block, where, err);
-    if (jl_layout_npy_array(&vm, id, block, &h, nbytes, JL_NONE, where)) return JL_NONE;
-    return id;
+    return jl_layout_npy_array(&vm, *out, block, &h, nbytes, JL_NONE, where);
 }
 
 typedef struct npz_ctx {
@@ -60,12 +60,13 @@ static int npz_member(void *ctx, const jl_npz_member *m, jl_error *err) {
     if (m->is_npy) {
         char where[300];
         snprintf(where, sizeof where, " in member '%.250s'", m->name);
-        kv[1] = npy_node(c->dec, m->block, where, err);
+        int rc = npy_node(c->dec, m->block, where, &kv[1], err);
+        if (rc) return rc;
     } else {
         jl_ref all = { 0, doc->blocks[m->block].len, m->block };
         kv[1] = jl_new_ref(doc, JL_BYTES, all, err);
+        if (kv[1] == JL_NONE) return err->code;
     }
-    if (kv[1] == JL_NONE) return err->code ? (int)err->code : JL_E_FORMAT;
     return jl_kids_append(doc, c->dict, kv, 2, err);
 }
 
@@ -76,8 +77,8 @@ int jl_numpy_file_decode(jl_decoder *dec, jl_error *err) {
     uint32_t root;
     if (jl_npy_magic(p, n)) {
         doc->format = JL_FMT_NPY;
-        root = npy_node(dec, 0, "", err);
-        if (root == JL_NONE) return err->code ? (int)err->code : JL_E_FORMAT;
+        int rc = npy_node(dec, 0, "", &root, err);
+        if (rc) return rc;
     } else {
         doc->format = JL_FMT_NPZ;
         root = jl_node_new(doc, JL_DICT, err);

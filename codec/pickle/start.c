@@ -94,16 +94,23 @@ static int check_line(uint8_t line, const uint8_t *p, uint64_t n, uint64_t *len)
     return line == L_ANY || k > 0;
 }
 
-/* Bytes of a binary argument at p[0..n); 0 when the input ends first. */
-static uint64_t arg_len(uint8_t kind, const uint8_t *p, uint64_t n) {
+/* Bytes of a binary argument at p[0..n) in *len. Returns 1 when it fits,
+ * 2 when the input ends inside a fixed-size one or a length field, 0 when
+ * the length it gives runs past the end of the input (which is whole: text
+ * such as "The quick..." reads as BINSTRING of 0x71206568 bytes). */
+static int arg_len(uint8_t kind, const uint8_t *p, uint64_t n, uint64_t *len) {
     static const uint8_t fixed[] = { [JL_ARG_U1] = 1, [JL_ARG_U2] = 2, [JL_ARG_I4] = 4, [JL_ARG_U4] = 4,
                                      [JL_ARG_F8BE] = 8 };
-    if (kind < sizeof fixed && fixed[kind]) return n >= fixed[kind] ? fixed[kind] : 0;
+    if (kind < sizeof fixed && fixed[kind]) {
+        *len = fixed[kind];
+        return n >= fixed[kind] ? 1 : 2;
+    }
     uint64_t width = kind == JL_ARG_BYTES1 ? 1 : 4;
-    if (n < width) return 0;
-    uint64_t len = p[0];
-    if (width == 4) len |= (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-    return n - width >= len ? width + len : 0;
+    if (n < width) return 2;
+    uint64_t size = p[0];
+    if (width == 4) size |= (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+    *len = width + size;
+    return n - width >= size;
 }
 
 int jl_pickle_can_start(const uint8_t *p, uint64_t n) {
@@ -127,8 +134,9 @@ int jl_pickle_can_start(const uint8_t *p, uint64_t n) {
                 pos += len;
             }
         } else if (op->arg != JL_ARG_NONE) {
-            uint64_t len = arg_len(op->arg, p + pos, n - pos);
-            if (len == 0) return 1; /* ends inside the argument: the VM says so */
+            uint64_t len = 0;
+            int ok = arg_len(op->arg, p + pos, n - pos, &len);
+            if (ok != 1) return ok == 2; /* ends inside the argument: the VM says so */
             pos += len;
         }
         /* what it takes */

@@ -12,7 +12,8 @@
  * later one, which the VM names), or a
  * run of protocol 0/1 opcodes whose first few are well-formed and never
  * take from an empty stack, a missing mark or an empty memo. Input that
- * ends inside the run counts as a start (the VM reports the truncation). */
+ * ends inside the run counts as a start (the VM reports the truncation),
+ * except a length argument larger than all the input left. */
 int jl_pickle_can_start(const uint8_t *p, uint64_t n);
 
 #endif
