@@ -39,7 +39,6 @@ static const magic magics[] = {
     M(0, "\x28\xb5\x2f\xfd", "a zstd-compressed file"),
     M(0, "CDF\1", "a NetCDF file"),
     M(0, "CDF\2", "a NetCDF file"),
-    M(0, "\x93NUMPY", "a .npy file"),
     M(257, "ustar", "a tar archive"),
 };
 

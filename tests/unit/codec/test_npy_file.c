@@ -239,6 +239,38 @@ static void test_alloc_failures(void **state) {
     free(p);
 }
 
+/* every truncation and many one-byte changes fail cleanly or decode */
+static void test_mutations(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *p = make_npy("{'descr': [('a', '<i4'), ('b', '>U2', (2,))], 'fortran_order': True, 'shape': (2, 1), }",
+                          NULL, 0, &n);
+    uint8_t *img = calloc(1, n + 80);
+    memcpy(img, p, n);
+    n += 2 * 20;
+    for (size_t k = 0; k < n; k++) {
+        jl_doc *doc = NULL;
+        jl_error err;
+        int rc = jl_open_memory(img, k, 0, NULL, &doc, &err);
+        if (rc == JL_OK) jl_doc_free(doc);
+        assert_true(k == n || rc != JL_OK);
+    }
+    uint8_t *buf = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        for (int x = 1; x < 256; x += 51) {
+            memcpy(buf, img, n);
+            buf[i] ^= (uint8_t)x;
+            jl_doc *doc = NULL;
+            jl_error err;
+            if (jl_open_memory(buf, n, 1, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
+            else assert_true(strlen(err.message) > 0);
+        }
+    }
+    free(buf);
+    free(img);
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_locate),
@@ -246,6 +278,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_zero_copy_file),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -325,6 +325,35 @@ static void test_npz_alloc_failures(void **state) {
     free(a);
 }
 
+/* every truncation and many one-byte changes fail cleanly or decode */
+static void test_npz_mutations(void **state) {
+    (void)state;
+    const int32_t v[5] = { 1, 2, 3, 4, 5 };
+    size_t n1, n;
+    uint8_t *a = npy("<i4", 5, v, sizeof v, &n1);
+    zmember m[] = { { "a.npy", a, n1, 1, 0 }, { "b.npy", a, n1, 0, 0 } };
+    uint8_t *zip = build_zip(m, 2, &n);
+    for (size_t k = 0; k < n; k++) {
+        jl_doc *doc = NULL;
+        jl_error err;
+        if (jl_open_memory(zip, k, 0, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
+    }
+    uint8_t *buf = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        for (int x = 1; x < 256; x += 85) {
+            memcpy(buf, zip, n);
+            buf[i] ^= (uint8_t)x;
+            jl_doc *doc = NULL;
+            jl_error err;
+            if (jl_open_memory(buf, n, 1, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
+            else assert_true(strlen(err.message) > 0);
+        }
+    }
+    free(buf);
+    free(zip);
+    free(a);
+}
+
 #endif
 
 int main(void) {
@@ -336,6 +365,7 @@ int main(void) {
         cmocka_unit_test(test_bad_archives),
         cmocka_unit_test(test_npz),
         cmocka_unit_test(test_npz_alloc_failures),
+        cmocka_unit_test(test_npz_mutations),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
