@@ -25,14 +25,7 @@ warnings.simplefilter("ignore", UserWarning)  # numpy's note on format 3.0
 
 from jltest import case, add_case, expect, expect_eq, one, sql_error  # noqa: E402
 
-CONN = None
-
-
-def conn():
-    global CONN
-    if CONN is None:
-        CONN = jltest.connect()
-    return CONN
+conn = jltest.shared_conn
 
 
 def tmp(name):
@@ -40,7 +33,7 @@ def tmp(name):
 
 
 def info_of(src):
-    return json.loads(one(conn(), "SELECT joblib_info(?)", src))
+    return jltest.info_of(conn(), src)
 
 
 # every dtype numpy.save writes without pickling, in both byte orders

@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "ndarray.h"
 #include "npy_file.h"
+#include "opentest.h"
 #include "testutil.h"
 
 /* An .npy image of format `major`.0: `dict`, padded, then n bytes of data. */
@@ -38,24 +39,8 @@ static uint8_t *make_npy(const char *dict, const void *data, size_t n, size_t *l
     return make_npy_v(1, dict, data, n, len);
 }
 
-static jl_doc *open_ok(const uint8_t *p, size_t n) {
-    jl_doc *doc = NULL;
-    jl_error err;
-    int rc = jl_open_memory(p, n, 0, NULL, &doc, &err);
-    if (rc) print_message("open failed: %s\n", err.message);
-    assert_int_equal(rc, JL_OK);
-    return doc;
-}
-
 static void open_fails(const uint8_t *p, size_t n, jl_code code, const char *message) {
-    jl_doc *doc = NULL;
-    jl_error err;
-    int rc = jl_open_memory(p, n, 0, NULL, &doc, &err);
-    if (rc == JL_OK) jl_doc_free(doc);
-    if (rc != (int)code || strcmp(err.message, message) != 0)
-        print_message("want %d '%s'\n got %d '%s'\n", code, message, rc, rc ? err.message : "");
-    assert_int_equal(rc, code);
-    assert_string_equal(err.message, message);
+    jl_test_open_fails(p, n, NULL, code, message, NULL);
 }
 
 static const int32_t be_2x3[6] = { 0, 0x01000000, 0x02000000, 0x03000000, 0x04000000, 0x05000000 };
@@ -99,7 +84,7 @@ static void test_open_npy(void **state) {
     (void)state;
     size_t n;
     uint8_t *p = make_npy("{'descr': '>i4', 'fortran_order': True, 'shape': (2, 3), }", be_2x3, 24, &n);
-    jl_doc *doc = open_ok(p, n);
+    jl_doc *doc = jl_test_open_ok(p, n);
     assert_int_equal(doc->format, JL_FMT_NPY);
     assert_int_equal(doc->nodes[doc->root].kind, JL_NDARRAY);
     const jl_array *a = jl_array_of(doc, doc->root);
@@ -126,13 +111,13 @@ static void test_open_npy(void **state) {
     /* 0-d and empty */
     double v = 2.5;
     p = make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", &v, 8, &n);
-    doc = open_ok(p, n);
+    doc = jl_test_open_ok(p, n);
     assert_int_equal(jl_array_of(doc, doc->root)->ndim, 0);
     assert_int_equal(jl_array_of(doc, doc->root)->data.len, 8);
     jl_doc_free(doc);
     free(p);
     p = make_npy("{'descr': '<u2', 'fortran_order': False, 'shape': (4, 0), }", NULL, 0, &n);
-    doc = open_ok(p, n);
+    doc = jl_test_open_ok(p, n);
     assert_int_equal(jl_array_count(doc, jl_array_of(doc, doc->root)), 0);
     jl_doc_free(doc);
     free(p);
@@ -142,7 +127,7 @@ static void test_open_npy(void **state) {
         p = make_npy_v(major, major == 2 ? "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"
                                          : "{'descr': [('\xc3\xa9', '|u1')], 'fortran_order': False, 'shape': (2,), }",
                        "\x07\x09", 2, &n);
-        doc = open_ok(p, n);
+        doc = jl_test_open_ok(p, n);
         const jl_array *b = jl_array_of(doc, doc->root);
         assert_int_equal(b->stream_off, n - 2);
         assert_int_equal(b->data.len, 2);
@@ -219,23 +204,7 @@ static void test_alloc_failures(void **state) {
     size_t n;
     uint8_t *p = make_npy("{'descr': [('a', '<i4'), ('b', '>f8')], 'fortran_order': False, 'shape': (2,), }",
                           "\1\0\0\0\0\0\0\0\0\0\0\0\2\0\0\0\0\0\0\0\0\0\0\0", 24, &n);
-    for (long k = 0; k < 400; k++) {
-        jl_test_alloc t;
-        jl_test_alloc_init(&t, k);
-        jl_open_opts o = { &t.alloc, NULL };
-        jl_doc *doc = NULL;
-        jl_error err;
-        int rc = jl_open_memory(p, n, 0, &o, &doc, &err);
-        if (rc == JL_OK) {
-            assert_int_equal(doc->format, JL_FMT_NPY);
-            jl_doc_free(doc);
-            assert_int_equal(t.live, 0);
-            break;
-        }
-        if (rc != JL_E_NOMEM) print_message("%ld: %s\n", k, err.message);
-        assert_int_equal(rc, JL_E_NOMEM);
-        assert_int_equal(t.live, 0);
-    }
+    jl_test_open_alloc_failures(p, n, 400);
     free(p);
 }
 
@@ -248,25 +217,12 @@ static void test_mutations(void **state) {
     uint8_t *img = calloc(1, n + 80);
     memcpy(img, p, n);
     n += 2 * 20;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n; k++) { /* short data: every prefix fails */
         jl_doc *doc = NULL;
         jl_error err;
-        int rc = jl_open_memory(img, k, 0, NULL, &doc, &err);
-        if (rc == JL_OK) jl_doc_free(doc);
-        assert_true(k == n || rc != JL_OK);
+        assert_int_not_equal(jl_open_memory(img, k, 0, NULL, &doc, &err), JL_OK);
     }
-    uint8_t *buf = malloc(n);
-    for (size_t i = 0; i < n; i++) {
-        for (int x = 1; x < 256; x += 51) {
-            memcpy(buf, img, n);
-            buf[i] ^= (uint8_t)x;
-            jl_doc *doc = NULL;
-            jl_error err;
-            if (jl_open_memory(buf, n, 1, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
-            else assert_true(strlen(err.message) > 0);
-        }
-    }
-    free(buf);
+    jl_test_open_mutations(img, n, 51);
     free(img);
     free(p);
 }

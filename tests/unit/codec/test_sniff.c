@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decode.h"
+#include "opentest.h"
 #include "sniff.h"
 #include "start.h"
 #include "testutil.h"
@@ -111,12 +111,8 @@ static void test_kinds(void **state) {
 }
 
 static void expect_message(const char *bytes, size_t n, const char *message) {
-    jl_doc *doc = NULL;
     jl_error err;
-    int rc = jl_open_memory((const uint8_t *)bytes, n, 0, NULL, &doc, &err);
-    if (rc == JL_OK) jl_doc_free(doc);
-    assert_int_equal(rc, JL_E_FORMAT);
-    assert_string_equal(err.message, message);
+    jl_test_open_fails(bytes, n, NULL, JL_E_FORMAT, message, &err);
     assert_int_equal(err.offset, JL_NO_OFFSET);
 }
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "decode.h"
+#include "opentest.h"
 #include "testutil.h"
 #include "zipread.h"
 
@@ -117,22 +117,8 @@ static uint8_t *npy(const char *descr, unsigned count, const void *data, size_t 
     return p;
 }
 
-static jl_doc *open_limits(const uint8_t *p, size_t n, const jl_limits *lim, int *rc, jl_error *err) {
-    jl_open_opts o = { NULL, lim };
-    jl_doc *doc = NULL;
-    *rc = jl_open_memory(p, n, 0, &o, &doc, err);
-    return doc;
-}
-
 static void open_fails(const uint8_t *p, size_t n, const jl_limits *lim, jl_code code, const char *message) {
-    int rc;
-    jl_error err;
-    jl_doc *doc = open_limits(p, n, lim, &rc, &err);
-    if (rc == JL_OK) jl_doc_free(doc);
-    if (rc != (int)code || strcmp(err.message, message) != 0)
-        print_message("want %d '%s'\n got %d '%s'\n", code, message, rc, rc ? err.message : "");
-    assert_int_equal(rc, code);
-    assert_string_equal(err.message, message);
+    jl_test_open_fails(p, n, lim, code, message, NULL);
 }
 
 /* ---- the zip layer -------------------------------------------------------- */
@@ -234,10 +220,7 @@ static void test_npz(void **state) {
     uint8_t *a = npy("<i4", 3, ints, sizeof ints, &n1), *b = npy("<f8", 200, dbl, sizeof dbl, &n2);
     zmember m[] = { { "zeta.npy", a, n1, 0, 0 }, { "alpha.npy", b, n2, 1, 0 }, { "notes.txt", "hi", 2, 0, 0 } };
     uint8_t *zip = build_zip(m, 3, &n);
-    int rc;
-    jl_error err;
-    jl_doc *doc = open_limits(zip, n, NULL, &rc, &err);
-    assert_int_equal(rc, JL_OK);
+    jl_doc *doc = jl_test_open_ok(zip, n);
     assert_int_equal(doc->format, JL_FMT_NPZ);
     assert_int_equal(doc->nodes[doc->root].kind, JL_DICT);
     assert_int_equal(doc->nodes[doc->root].len, 6);
@@ -281,8 +264,7 @@ static void test_npz(void **state) {
     open_fails(zip, n, NULL, JL_E_FORMAT, "not a joblib bundle or pickle: it looks like a zip archive");
     free(zip);
     zip = build_zip(NULL, 0, &n);
-    doc = open_limits(zip, n, NULL, &rc, &err);
-    assert_int_equal(rc, JL_OK);
+    doc = jl_test_open_ok(zip, n);
     assert_int_equal(doc->nodes[doc->root].kind, JL_DICT);
     assert_int_equal(doc->nodes[doc->root].len, 0);
     jl_doc_free(doc);
@@ -304,23 +286,7 @@ static void test_npz_alloc_failures(void **state) {
     uint8_t *a = npy("<i2", 4, v, sizeof v, &n1);
     zmember m[] = { { "a.npy", a, n1, 1, 0 }, { "b.npy", a, n1, 0, 0 }, { "c", "x", 1, 0, 0 } };
     uint8_t *zip = build_zip(m, 3, &n);
-    for (long k = 0; k < 400; k++) {
-        jl_test_alloc t;
-        jl_test_alloc_init(&t, k);
-        jl_open_opts o = { &t.alloc, NULL };
-        jl_doc *doc = NULL;
-        jl_error err;
-        int rc = jl_open_memory(zip, n, 0, &o, &doc, &err);
-        if (rc == JL_OK) {
-            assert_int_equal(doc->nodes[doc->root].len, 6);
-            jl_doc_free(doc);
-            assert_int_equal(t.live, 0);
-            break;
-        }
-        if (rc != JL_E_NOMEM) print_message("%ld: %s\n", k, err.message);
-        assert_int_equal(rc, JL_E_NOMEM);
-        assert_int_equal(t.live, 0);
-    }
+    jl_test_open_alloc_failures(zip, n, 400);
     free(zip);
     free(a);
 }
@@ -333,23 +299,7 @@ static void test_npz_mutations(void **state) {
     uint8_t *a = npy("<i4", 5, v, sizeof v, &n1);
     zmember m[] = { { "a.npy", a, n1, 1, 0 }, { "b.npy", a, n1, 0, 0 } };
     uint8_t *zip = build_zip(m, 2, &n);
-    for (size_t k = 0; k < n; k++) {
-        jl_doc *doc = NULL;
-        jl_error err;
-        if (jl_open_memory(zip, k, 0, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
-    }
-    uint8_t *buf = malloc(n);
-    for (size_t i = 0; i < n; i++) {
-        for (int x = 1; x < 256; x += 85) {
-            memcpy(buf, zip, n);
-            buf[i] ^= (uint8_t)x;
-            jl_doc *doc = NULL;
-            jl_error err;
-            if (jl_open_memory(buf, n, 1, NULL, &doc, &err) == JL_OK) jl_doc_free(doc);
-            else assert_true(strlen(err.message) > 0);
-        }
-    }
-    free(buf);
+    jl_test_open_mutations(zip, n, 85);
     free(zip);
     free(a);
 }
