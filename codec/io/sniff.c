@@ -13,13 +13,15 @@
 #define SNIFF_TEXT_BYTES 4096 /* bytes looked at to call something text */
 
 typedef struct magic {
-    uint32_t offset;   /* where the magic sits */
+    uint32_t offset; /* where the magic sits */
     uint8_t len;
     const char *bytes;
-    const char *kind;  /* "it looks like <kind>" */
+    const char *kind; /* "it looks like <kind>" */
 } magic;
 
+/* clang-format off */
 #define M(off, s, kind) { off, sizeof s - 1, s, kind }
+/* clang-format on */
 
 static const magic magics[] = {
     M(0, "SQLite format 3\0", "a SQLite database"),
@@ -33,7 +35,7 @@ static const magic magics[] = {
     M(0, "GIF87a", "a GIF image"),
     M(0, "GIF89a", "a GIF image"),
     M(0, "%PDF-", "a PDF"),
-    M(0, "\x7f" "ELF", "an ELF executable"),
+    M(0, "\177ELF", "an ELF executable"),
     M(0, "7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     M(0, "Rar!\x1a\x07", "a RAR archive"),
     M(0, "\x28\xb5\x2f\xfd", "a zstd-compressed file"),
@@ -44,7 +46,11 @@ static const magic magics[] = {
 
 /* Length of the UTF-8 sequence at p[0..n) (1-4), 0 when invalid or cut. */
 static unsigned utf8_len(const uint8_t *p, uint64_t n) {
-    unsigned k = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    unsigned k = p[0] < 0x80             ? 1
+                 : (p[0] & 0xE0) == 0xC0 ? 2
+                 : (p[0] & 0xF0) == 0xE0 ? 3
+                 : (p[0] & 0xF8) == 0xF0 ? 4
+                                         : 0;
     if (k == 0 || k > n) return 0;
     for (unsigned i = 1; i < k; i++)
         if ((p[i] & 0xC0) != 0x80) return 0;
@@ -92,10 +98,12 @@ const char *jl_sniff(const uint8_t *p, uint64_t n) {
 int jl_sniff_fail(const uint8_t *p, uint64_t n, jl_error *err) {
     const char *kind = jl_sniff(p, n);
     if (kind)
-        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a joblib bundle or pickle: it looks like %s", kind);
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a joblib bundle or pickle: it looks like %s",
+                       kind);
     char hex[3 * 8 + 1] = "";
     uint64_t k = n < 8 ? n : 8;
     for (uint64_t i = 0; i < k; i++) snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", p[i]);
     if (k) hex[3 * k - 1] = 0;
-    return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a joblib bundle or pickle: it starts with bytes %s", hex);
+    return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a joblib bundle or pickle: it starts with bytes %s",
+                   hex);
 }

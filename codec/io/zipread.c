@@ -31,7 +31,8 @@ int jl_zip_open(const uint8_t *p, uint64_t n, const jl_alloc *a, jl_zip **out, j
     zip_source_t *src = zip_source_buffer_create(p, n, 0, &ze);
     zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
     if (!za) {
-        int rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a readable zip archive: %s", zip_error_strerror(&ze));
+        int rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a readable zip archive: %s",
+                         zip_error_strerror(&ze));
         if (src) zip_source_free(src);
         zip_error_fini(&ze);
         return rc;
@@ -69,10 +70,11 @@ int jl_zip_member_at(jl_zip *z, uint64_t i, jl_zip_member *m, jl_error *err) {
     m->size = st.size;
     m->csize = st.valid & ZIP_STAT_COMP_SIZE ? st.comp_size : 0;
     m->deflated = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_DEFLATE;
-    if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)
+    if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE &&
+        st.comp_method != ZIP_CM_DEFLATE)
         return jl_fail(err, JL_E_UNSUPPORTED, JL_NO_OFFSET,
-                       "zip member '%s' uses compression method %d (only stored and deflated are read)", st.name,
-                       (int)st.comp_method);
+                       "zip member '%s' uses compression method %d (only stored and deflated are read)",
+                       st.name, (int)st.comp_method);
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
         return jl_fail(err, JL_E_UNSUPPORTED, JL_NO_OFFSET, "zip member '%s' is encrypted", st.name);
     return JL_OK;
@@ -86,12 +88,14 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
     int rc = jl_zip_member_at(z, i, &m, err);
     if (rc) return rc;
     if (m.size > max_alloc)
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "zip member '%s' claims %llu bytes, more than max_alloc (%llu)",
-                       m.name, (unsigned long long)m.size, (unsigned long long)max_alloc);
-    if (m.size > *budget)
         return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET,
-                       "decompressed size exceeds the limit of max_decompressed: zip member '%s' claims %llu bytes",
-                       m.name, (unsigned long long)m.size);
+                       "zip member '%s' claims %llu bytes, more than max_alloc (%llu)", m.name,
+                       (unsigned long long)m.size, (unsigned long long)max_alloc);
+    if (m.size > *budget)
+        return jl_fail(
+            err, JL_E_LIMIT, JL_NO_OFFSET,
+            "decompressed size exceeds the limit of max_decompressed: zip member '%s' claims %llu bytes",
+            m.name, (unsigned long long)m.size);
     zip_file_t *f = zip_fopen_index(z->za, i, 0);
     if (!f)
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' cannot be opened: %s", m.name,
@@ -99,8 +103,8 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
     uint8_t *buf = jl_malloc(z->a, (size_t)(m.size ? m.size : 1));
     if (!buf) {
         zip_fclose(f);
-        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory reading zip member '%s' (%llu bytes)", m.name,
-                       (unsigned long long)m.size);
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory reading zip member '%s' (%llu bytes)",
+                       m.name, (unsigned long long)m.size);
     }
     uint64_t got = 0;
     for (;;) {
@@ -110,7 +114,8 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
         uint64_t want = got < m.size ? m.size - got : 1;
         zip_int64_t r = zip_fread(f, at, want);
         if (r < 0) {
-            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' is damaged: %s", m.name, zip_file_strerror(f));
+            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' is damaged: %s", m.name,
+                         zip_file_strerror(f));
             break;
         }
         if (r == 0) {
@@ -121,8 +126,9 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
             break;
         }
         if (got >= m.size) {
-            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' holds more than the %llu bytes it claims",
-                         m.name, (unsigned long long)m.size);
+            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
+                         "zip member '%s' holds more than the %llu bytes it claims", m.name,
+                         (unsigned long long)m.size);
             break;
         }
         got += (uint64_t)r;

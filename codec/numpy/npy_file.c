@@ -9,7 +9,8 @@
 
 int jl_npy_magic(const uint8_t *p, uint64_t n) { return n >= 6 && memcmp(p, "\x93NUMPY", 6) == 0; }
 
-int jl_npy_locate(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header *h, uint64_t *nbytes, jl_error *err) {
+int jl_npy_locate(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header *h, uint64_t *nbytes,
+                  jl_error *err) {
     *nbytes = 0;
     int rc = jl_npy_parse_header(doc, p, n, h, err);
     if (rc) return rc;
@@ -19,7 +20,8 @@ int jl_npy_locate(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header *h, u
     if ((rc = jl_shape_nbytes(h->dims, h->ndim, d->itemsize, &count, nbytes, err))) return rc;
     uint64_t present = n - h->data_offset;
     if (*nbytes > present)
-        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET, "truncated .npy: the header needs %llu bytes of data, %llu are present",
+        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
+                       "truncated .npy: the header needs %llu bytes of data, %llu are present",
                        (unsigned long long)*nbytes, (unsigned long long)present);
     return JL_OK;
 }

@@ -16,6 +16,7 @@ int jl_npy_magic(const uint8_t *p, uint64_t n);
  * data its dtype and shape need (0 for object dtypes, whose data is a
  * pickle). Data shorter than that fails with JL_E_TRUNCATED:
  * "truncated .npy: the header needs N bytes of data, M are present". */
-int jl_npy_locate(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header *h, uint64_t *nbytes, jl_error *err);
+int jl_npy_locate(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header *h, uint64_t *nbytes,
+                  jl_error *err);
 
 #endif

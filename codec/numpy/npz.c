@@ -12,7 +12,9 @@
 #include "sniff.h"
 #include "zipread.h"
 
-static int ends_with_npy(const char *name, size_t len) { return len >= 4 && memcmp(name + len - 4, ".npy", 4) == 0; }
+static int ends_with_npy(const char *name, size_t len) {
+    return len >= 4 && memcmp(name + len - 4, ".npy", 4) == 0;
+}
 
 int jl_npz_read(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npz_each each, void *ctx, jl_error *err) {
     jl_zip *z;
@@ -21,7 +23,8 @@ int jl_npz_read(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npz_each each, voi
         if (rc == JL_E_FORMAT) {
             char msg[sizeof err->message];
             memcpy(msg, err->message, sizeof msg);
-            rc = jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET, "truncated or damaged zip archive (.npz): %.200s", msg);
+            rc = jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET, "truncated or damaged zip archive (.npz): %.200s",
+                         msg);
         }
         return rc;
     }

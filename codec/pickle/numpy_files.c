@@ -63,7 +63,7 @@ static int npz_member(void *ctx, const jl_npz_member *m, jl_error *err) {
         int rc = npy_node(c->dec, m->block, where, &kv[1], err);
         if (rc) return rc;
     } else {
-        jl_ref all = { 0, doc->blocks[m->block].len, m->block };
+        jl_ref all = {0, doc->blocks[m->block].len, m->block};
         kv[1] = jl_new_ref(doc, JL_BYTES, all, err);
         if (kv[1] == JL_NONE) return err->code;
     }
@@ -83,7 +83,7 @@ int jl_numpy_file_decode(jl_decoder *dec, jl_error *err) {
         doc->format = JL_FMT_NPZ;
         root = jl_node_new(doc, JL_DICT, err);
         if (root == JL_NONE) return err->code;
-        npz_ctx c = { dec, root };
+        npz_ctx c = {dec, root};
         int rc = jl_npz_read(doc, p, n, npz_member, &c, err);
         if (rc) return rc;
     }

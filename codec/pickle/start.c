@@ -15,57 +15,58 @@
 /* What an opcode of protocols 0 and 1 takes and gives. */
 enum need { N_NONE, N_ITEMS, N_MARK, N_MARK_ITEM, N_MEMO, N_NEVER };
 enum line { L_ANY, L_INT, L_FLOAT, L_QUOTED, L_NAME };
+enum does { D_PUSH, D_MARK, D_MEMO, D_STOP }; /* besides pushing `push` items */
 
 typedef struct effect {
     uint8_t need;  /* enum need */
     uint8_t items; /* N_ITEMS: items taken (above the top mark) */
     uint8_t push;  /* items pushed */
     uint8_t line;  /* enum line: the form of a text argument */
-    uint8_t mark;  /* 1: pushes a mark; 2: puts to the memo; 3: STOP */
+    uint8_t does;  /* enum does */
 } effect;
 
 static const effect effects[256] = {
-    [OP_MARK] = { N_NONE, 0, 0, L_ANY, 1 },
-    [OP_STOP] = { N_ITEMS, 1, 0, L_ANY, 3 },
-    [OP_POP] = { N_ITEMS, 1, 0, L_ANY, 0 },
-    [OP_POP_MARK] = { N_MARK, 0, 0, L_ANY, 0 },
-    [OP_DUP] = { N_ITEMS, 1, 2, L_ANY, 0 },
-    [OP_FLOAT] = { N_NONE, 0, 1, L_FLOAT, 0 },
-    [OP_INT] = { N_NONE, 0, 1, L_INT, 0 },
-    [OP_LONG] = { N_NONE, 0, 1, L_INT, 0 },
-    [OP_BINFLOAT] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_BININT] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_BININT1] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_BININT2] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_NONE] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_PERSID] = { N_NEVER, 0, 0, L_ANY, 0 }, /* persistent ids are refused anyway */
-    [OP_BINPERSID] = { N_NEVER, 0, 0, L_ANY, 0 },
-    [OP_REDUCE] = { N_ITEMS, 2, 1, L_ANY, 0 },
-    [OP_STRING] = { N_NONE, 0, 1, L_QUOTED, 0 },
-    [OP_BINSTRING] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_SHORT_BINSTRING] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_UNICODE] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_BINUNICODE] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_EMPTY_LIST] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_EMPTY_TUPLE] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_EMPTY_DICT] = { N_NONE, 0, 1, L_ANY, 0 },
-    [OP_APPEND] = { N_ITEMS, 2, 1, L_ANY, 0 },
-    [OP_BUILD] = { N_ITEMS, 2, 1, L_ANY, 0 },
-    [OP_SETITEM] = { N_ITEMS, 3, 1, L_ANY, 0 },
-    [OP_GLOBAL] = { N_NONE, 0, 1, L_NAME, 0 },
-    [OP_INST] = { N_MARK, 0, 1, L_NAME, 0 },
-    [OP_DICT] = { N_MARK, 0, 1, L_ANY, 0 },
-    [OP_LIST] = { N_MARK, 0, 1, L_ANY, 0 },
-    [OP_TUPLE] = { N_MARK, 0, 1, L_ANY, 0 },
-    [OP_OBJ] = { N_MARK_ITEM, 0, 1, L_ANY, 0 },
-    [OP_APPENDS] = { N_MARK_ITEM, 0, 0, L_ANY, 0 },
-    [OP_SETITEMS] = { N_MARK_ITEM, 0, 0, L_ANY, 0 },
-    [OP_GET] = { N_MEMO, 0, 1, L_INT, 0 },
-    [OP_BINGET] = { N_MEMO, 0, 1, L_ANY, 0 },
-    [OP_LONG_BINGET] = { N_MEMO, 0, 1, L_ANY, 0 },
-    [OP_PUT] = { N_ITEMS, 1, 1, L_INT, 2 },
-    [OP_BINPUT] = { N_ITEMS, 1, 1, L_ANY, 2 },
-    [OP_LONG_BINPUT] = { N_ITEMS, 1, 1, L_ANY, 2 },
+    [OP_MARK] = {N_NONE, 0, 0, L_ANY, D_MARK},
+    [OP_STOP] = {N_ITEMS, 1, 0, L_ANY, D_STOP},
+    [OP_POP] = {N_ITEMS, 1, 0, L_ANY, D_PUSH},
+    [OP_POP_MARK] = {N_MARK, 0, 0, L_ANY, D_PUSH},
+    [OP_DUP] = {N_ITEMS, 1, 2, L_ANY, D_PUSH},
+    [OP_FLOAT] = {N_NONE, 0, 1, L_FLOAT, D_PUSH},
+    [OP_INT] = {N_NONE, 0, 1, L_INT, D_PUSH},
+    [OP_LONG] = {N_NONE, 0, 1, L_INT, D_PUSH},
+    [OP_BINFLOAT] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_BININT] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_BININT1] = {N_NONE, 0, 1, L_ANY, 0},
+    [OP_BININT2] = {N_NONE, 0, 1, L_ANY, 0},
+    [OP_NONE] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_PERSID] = {N_NEVER, 0, 0, L_ANY, D_PUSH}, /* persistent ids are refused anyway */
+    [OP_BINPERSID] = {N_NEVER, 0, 0, L_ANY, D_PUSH},
+    [OP_REDUCE] = {N_ITEMS, 2, 1, L_ANY, D_PUSH},
+    [OP_STRING] = {N_NONE, 0, 1, L_QUOTED, D_PUSH},
+    [OP_BINSTRING] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_SHORT_BINSTRING] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_UNICODE] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_BINUNICODE] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_EMPTY_LIST] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_EMPTY_TUPLE] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_EMPTY_DICT] = {N_NONE, 0, 1, L_ANY, D_PUSH},
+    [OP_APPEND] = {N_ITEMS, 2, 1, L_ANY, D_PUSH},
+    [OP_BUILD] = {N_ITEMS, 2, 1, L_ANY, D_PUSH},
+    [OP_SETITEM] = {N_ITEMS, 3, 1, L_ANY, D_PUSH},
+    [OP_GLOBAL] = {N_NONE, 0, 1, L_NAME, D_PUSH},
+    [OP_INST] = {N_MARK, 0, 1, L_NAME, D_PUSH},
+    [OP_DICT] = {N_MARK, 0, 1, L_ANY, D_PUSH},
+    [OP_LIST] = {N_MARK, 0, 1, L_ANY, D_PUSH},
+    [OP_TUPLE] = {N_MARK, 0, 1, L_ANY, D_PUSH},
+    [OP_OBJ] = {N_MARK_ITEM, 0, 1, L_ANY, D_PUSH},
+    [OP_APPENDS] = {N_MARK_ITEM, 0, 0, L_ANY, D_PUSH},
+    [OP_SETITEMS] = {N_MARK_ITEM, 0, 0, L_ANY, D_PUSH},
+    [OP_GET] = {N_MEMO, 0, 1, L_INT, D_PUSH},
+    [OP_BINGET] = {N_MEMO, 0, 1, L_ANY, D_PUSH},
+    [OP_LONG_BINGET] = {N_MEMO, 0, 1, L_ANY, D_PUSH},
+    [OP_PUT] = {N_ITEMS, 1, 1, L_INT, D_MEMO},
+    [OP_BINPUT] = {N_ITEMS, 1, 1, L_ANY, D_MEMO},
+    [OP_LONG_BINPUT] = {N_ITEMS, 1, 1, L_ANY, D_MEMO},
 };
 
 /* Characters a text argument of each form may hold (besides digits). */
@@ -74,7 +75,8 @@ static int line_char_ok(uint8_t line, uint8_t c) {
     case L_INT: return (c >= '0' && c <= '9') || (c && strchr("+- Ll\r", c));
     case L_FLOAT: return (c >= '0' && c <= '9') || (c && strchr("+-. eEinfatyINFATY\r", c));
     case L_NAME: /* identifiers, dotted; bytes past ASCII for Unicode names */
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c >= 0x80;
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+               c == '.' || c >= 0x80;
     case L_QUOTED: return c >= 0x20 || c == '\t';
     default: return 1;
     }
@@ -99,8 +101,8 @@ static int check_line(uint8_t line, const uint8_t *p, uint64_t n, uint64_t *len)
  * the length it gives runs past the end of the input (which is whole: text
  * such as "The quick..." reads as BINSTRING of 0x71206568 bytes). */
 static int arg_len(uint8_t kind, const uint8_t *p, uint64_t n, uint64_t *len) {
-    static const uint8_t fixed[] = { [JL_ARG_U1] = 1, [JL_ARG_U2] = 2, [JL_ARG_I4] = 4, [JL_ARG_U4] = 4,
-                                     [JL_ARG_F8BE] = 8 };
+    static const uint8_t fixed[] = {
+        [JL_ARG_U1] = 1, [JL_ARG_U2] = 2, [JL_ARG_I4] = 4, [JL_ARG_U4] = 4, [JL_ARG_F8BE] = 8};
     if (kind < sizeof fixed && fixed[kind]) {
         *len = fixed[kind];
         return n >= fixed[kind] ? 1 : 2;
@@ -124,7 +126,7 @@ int jl_pickle_can_start(const uint8_t *p, uint64_t n) {
         const jl_opinfo *op = &jl_opcodes[code];
         const effect *e = &effects[code];
         if (!op->name || op->proto > 1 || e->need == N_NEVER) return 0;
-        if (code != OP_MARK && e->need == N_NONE && e->push == 0 && e->mark == 0) return 0; /* not in the table */
+        if (e->need == N_NONE && e->push == 0 && e->does == D_PUSH) return 0; /* not in the table */
         /* the argument */
         if (op->arg == JL_ARG_LINE || op->arg == JL_ARG_LINE2) {
             for (int k = 0; k < (op->arg == JL_ARG_LINE2 ? 2 : 1); k++) {
@@ -155,16 +157,15 @@ int jl_pickle_can_start(const uint8_t *p, uint64_t n) {
         case N_MEMO:
             if (memo == 0) return 0;
             break;
-        default:
-            break;
+        default: break;
         }
         /* what it gives */
-        if (e->mark == 1) {
+        if (e->does == D_MARK) {
             saved[nmarks++] = above;
             above = 0;
         }
-        if (e->mark == 2) memo++;
-        if (e->mark == 3) return 1;
+        if (e->does == D_MEMO) memo++;
+        if (e->does == D_STOP) return 1;
         above += e->push;
     }
     return 1;

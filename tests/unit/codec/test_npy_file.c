@@ -43,7 +43,7 @@ static void open_fails(const uint8_t *p, size_t n, jl_code code, const char *mes
     jl_test_open_fails(p, n, NULL, code, message, NULL);
 }
 
-static const int32_t be_2x3[6] = { 0, 0x01000000, 0x02000000, 0x03000000, 0x04000000, 0x05000000 };
+static const int32_t be_2x3[6] = {0, 0x01000000, 0x02000000, 0x03000000, 0x04000000, 0x05000000};
 
 static void test_locate(void **state) {
     (void)state;
@@ -102,7 +102,7 @@ static void test_open_npy(void **state) {
     jl_error err;
     assert_int_equal(jl_array_native_bytes(doc, doc->root, &bytes, &len, &owned, &err), JL_OK);
     assert_int_equal(len, 24);
-    const int32_t want[6] = { 0, 2, 4, 1, 3, 5 };
+    const int32_t want[6] = {0, 2, 4, 1, 3, 5};
     assert_memory_equal(bytes, want, 24);
     jl_free(&doc->alloc, owned);
     jl_doc_free(doc);
@@ -124,15 +124,18 @@ static void test_open_npy(void **state) {
 
     /* versions 2.0 and 3.0: a u32 header length; 3.0 is UTF-8 */
     for (int major = 2; major <= 3; major++) {
-        p = make_npy_v(major, major == 2 ? "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"
-                                         : "{'descr': [('\xc3\xa9', '|u1')], 'fortran_order': False, 'shape': (2,), }",
+        p = make_npy_v(major,
+                       major == 2
+                           ? "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"
+                           : "{'descr': [('\xc3\xa9', '|u1')], 'fortran_order': False, 'shape': (2,), }",
                        "\x07\x09", 2, &n);
         doc = jl_test_open_ok(p, n);
         const jl_array *b = jl_array_of(doc, doc->root);
         assert_int_equal(b->stream_off, n - 2);
         assert_int_equal(b->data.len, 2);
         assert_memory_equal(jl_ref_ptr(doc, b->data), "\x07\x09", 2);
-        if (major == 3) assert_true(jl_ref_eq(doc, doc->fields[doc->dtypes[b->dtype].fields_at].name, "\xc3\xa9"));
+        if (major == 3)
+            assert_true(jl_ref_eq(doc, doc->fields[doc->dtypes[b->dtype].fields_at].name, "\xc3\xa9"));
         jl_doc_free(doc);
         free(p);
     }
@@ -144,7 +147,8 @@ static void test_errors(void **state) {
     uint8_t *p = make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }", NULL, 0, &n);
     uint8_t *full = calloc(1, n + 80);
     memcpy(full, p, n);
-    open_fails(full, n + 60, JL_E_TRUNCATED, "truncated .npy: the header needs 80 bytes of data, 60 are present");
+    open_fails(full, n + 60, JL_E_TRUNCATED,
+               "truncated .npy: the header needs 80 bytes of data, 60 are present");
     open_fails(full, 40, JL_E_TRUNCATED, "npy header claims 118 bytes but only 30 follow");
     open_fails(full, 9, JL_E_TRUNCATED, "npy header: input ends inside the header length");
     open_fails((const uint8_t *)"\x93NUMPY\x04\x00\x00\x00", 10, JL_E_UNSUPPORTED,
@@ -174,7 +178,8 @@ static void test_zero_copy_file(void **state) {
     size_t n;
     int64_t data[512];
     for (int i = 0; i < 512; i++) data[i] = i * 3;
-    uint8_t *p = make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (512,), }", data, sizeof data, &n);
+    uint8_t *p =
+        make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (512,), }", data, sizeof data, &n);
     char path[] = "/tmp/jl-npy-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -212,8 +217,9 @@ static void test_alloc_failures(void **state) {
 static void test_mutations(void **state) {
     (void)state;
     size_t n;
-    uint8_t *p = make_npy("{'descr': [('a', '<i4'), ('b', '>U2', (2,))], 'fortran_order': True, 'shape': (2, 1), }",
-                          NULL, 0, &n);
+    uint8_t *p =
+        make_npy("{'descr': [('a', '<i4'), ('b', '>U2', (2,))], 'fortran_order': True, 'shape': (2, 1), }",
+                 NULL, 0, &n);
     uint8_t *img = calloc(1, n + 80);
     memcpy(img, p, n);
     n += 2 * 20;
@@ -229,12 +235,9 @@ static void test_mutations(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_locate),
-        cmocka_unit_test(test_open_npy),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_zero_copy_file),
-        cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_locate),         cmocka_unit_test(test_open_npy),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_zero_copy_file),
+        cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

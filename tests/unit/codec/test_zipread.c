@@ -42,12 +42,12 @@ static void put(zbuf *b, const void *p, size_t n) {
 }
 
 static void put16(zbuf *b, unsigned v) {
-    uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+    uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
     put(b, x, 2);
 }
 
 static void put32(zbuf *b, uint32_t v) {
-    uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     put(b, x, 4);
 }
 
@@ -70,7 +70,7 @@ static uint8_t *raw_deflate(const void *p, size_t n, size_t *out_n) {
 
 /* Local headers and data, then the central directory and its end record. */
 static uint8_t *build_zip(const zmember *m, size_t count, size_t *len) {
-    zbuf b = { 0 }, cd = { 0 };
+    zbuf b = {0}, cd = {0};
     for (size_t i = 0; i < count; i++) {
         size_t cn = m[i].len;
         uint8_t *comp = m[i].deflate ? raw_deflate(m[i].data, m[i].len, &cn) : NULL;
@@ -105,7 +105,8 @@ static uint8_t *build_zip(const zmember *m, size_t count, size_t *len) {
 /* An .npy image with a 128-byte header: a 1-D array of `count` items of `descr`. */
 static uint8_t *npy(const char *descr, unsigned count, const void *data, size_t n, size_t *len) {
     char dict[118];
-    int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }", descr, count);
+    int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }", descr,
+                      count);
     assert_true(dl > 0 && dl < 117);
     uint8_t *p = malloc(128 + n);
     memcpy(p, "\x93NUMPY\x01\x00\x76\x00", 10);
@@ -136,7 +137,7 @@ static void test_magic(void **state) {
 static void test_members(void **state) {
     (void)state;
     static const char text[] = "hello hello hello hello hello";
-    zmember m[] = { { "b.txt", text, sizeof text - 1, 0, 0 }, { "a.bin", text, sizeof text - 1, 1, 0 } };
+    zmember m[] = {{"b.txt", text, sizeof text - 1, 0, 0}, {"a.bin", text, sizeof text - 1, 1, 0}};
     size_t n;
     uint8_t *zip = build_zip(m, 2, &n);
     jl_zip *z;
@@ -161,7 +162,8 @@ static void test_members(void **state) {
         assert_int_equal(jl_zip_read(z, i, 1000, &budget, &out, &len, &err), JL_E_LIMIT);
         char want[160];
         snprintf(want, sizeof want,
-                 "decompressed size exceeds the limit of max_decompressed: zip member '%s' claims 29 bytes", e.name);
+                 "decompressed size exceeds the limit of max_decompressed: zip member '%s' claims 29 bytes",
+                 e.name);
         assert_string_equal(err.message, want);
         budget = 1000;
         assert_int_equal(jl_zip_read(z, i, 28, &budget, &out, &len, &err), JL_E_LIMIT);
@@ -176,7 +178,7 @@ static void test_lying_sizes(void **state) {
     (void)state;
     static const char text[] = "0123456789abcdefghij";
     /* a deflated member that claims fewer bytes than it holds */
-    zmember m = { "short.bin", text, 20, 1, 10 };
+    zmember m = {"short.bin", text, 20, 1, 10};
     size_t n;
     uint8_t *zip = build_zip(&m, 1, &n);
     jl_zip *z;
@@ -204,7 +206,8 @@ static void test_bad_archives(void **state) {
     (void)state;
     jl_zip *z;
     jl_error err;
-    assert_int_equal(jl_zip_open((const uint8_t *)"PK\3\4garbage", 11, jl_alloc_default(), &z, &err), JL_E_FORMAT);
+    assert_int_equal(jl_zip_open((const uint8_t *)"PK\3\4garbage", 11, jl_alloc_default(), &z, &err),
+                     JL_E_FORMAT);
     assert_null(z);
     assert_string_equal(err.message, "not a readable zip archive: Not a zip archive");
 }
@@ -213,12 +216,12 @@ static void test_bad_archives(void **state) {
 
 static void test_npz(void **state) {
     (void)state;
-    const int32_t ints[3] = { 1, 2, 3 };
+    const int32_t ints[3] = {1, 2, 3};
     double dbl[200];
     for (int i = 0; i < 200; i++) dbl[i] = i * 0.5;
     size_t n1, n2, n;
     uint8_t *a = npy("<i4", 3, ints, sizeof ints, &n1), *b = npy("<f8", 200, dbl, sizeof dbl, &n2);
-    zmember m[] = { { "zeta.npy", a, n1, 0, 0 }, { "alpha.npy", b, n2, 1, 0 }, { "notes.txt", "hi", 2, 0, 0 } };
+    zmember m[] = {{"zeta.npy", a, n1, 0, 0}, {"alpha.npy", b, n2, 1, 0}, {"notes.txt", "hi", 2, 0, 0}};
     uint8_t *zip = build_zip(m, 3, &n);
     jl_doc *doc = jl_test_open_ok(zip, n);
     assert_int_equal(doc->format, JL_FMT_NPZ);
@@ -240,26 +243,28 @@ static void test_npz(void **state) {
     jl_limits lim;
     jl_limits_default(&lim);
     lim.max_decompressed = n1 + n2 - 1;
-    open_fails(zip, n, &lim, JL_E_LIMIT,
-               "decompressed size exceeds the limit of max_decompressed: zip member 'alpha.npy' claims 1728 bytes");
+    open_fails(
+        zip, n, &lim, JL_E_LIMIT,
+        "decompressed size exceeds the limit of max_decompressed: zip member 'alpha.npy' claims 1728 bytes");
     jl_limits_default(&lim);
     lim.max_alloc = 1727;
-    open_fails(zip, n, &lim, JL_E_LIMIT, "zip member 'alpha.npy' claims 1728 bytes, more than max_alloc (1727)");
+    open_fails(zip, n, &lim, JL_E_LIMIT,
+               "zip member 'alpha.npy' claims 1728 bytes, more than max_alloc (1727)");
     free(zip);
 
     /* errors inside a member name it */
-    zmember bad[] = { { "x.npy", a, n1 - 4, 0, 0 } };
+    zmember bad[] = {{"x.npy", a, n1 - 4, 0, 0}};
     zip = build_zip(bad, 1, &n);
     open_fails(zip, n, NULL, JL_E_TRUNCATED,
                "truncated .npy: the header needs 12 bytes of data, 8 are present in member 'x.npy'");
     free(zip);
-    zmember text[] = { { "y.npy", "not an npy", 10, 0, 0 } };
+    zmember text[] = {{"y.npy", "not an npy", 10, 0, 0}};
     zip = build_zip(text, 1, &n);
     open_fails(zip, n, NULL, JL_E_FORMAT, "not an .npy file (no \\x93NUMPY magic) in member 'y.npy'");
     free(zip);
 
     /* a zip of no .npy member is not an .npz; an empty one is an empty dict */
-    zmember plain[] = { { "readme.txt", "hi", 2, 0, 0 } };
+    zmember plain[] = {{"readme.txt", "hi", 2, 0, 0}};
     zip = build_zip(plain, 1, &n);
     open_fails(zip, n, NULL, JL_E_FORMAT, "not a joblib bundle or pickle: it looks like a zip archive");
     free(zip);
@@ -281,10 +286,10 @@ static void test_npz(void **state) {
 
 static void test_npz_alloc_failures(void **state) {
     (void)state;
-    const int16_t v[4] = { 1, 2, 3, 4 };
+    const int16_t v[4] = {1, 2, 3, 4};
     size_t n1, n;
     uint8_t *a = npy("<i2", 4, v, sizeof v, &n1);
-    zmember m[] = { { "a.npy", a, n1, 1, 0 }, { "b.npy", a, n1, 0, 0 }, { "c", "x", 1, 0, 0 } };
+    zmember m[] = {{"a.npy", a, n1, 1, 0}, {"b.npy", a, n1, 0, 0}, {"c", "x", 1, 0, 0}};
     uint8_t *zip = build_zip(m, 3, &n);
     jl_test_open_alloc_failures(zip, n, 400);
     free(zip);
@@ -294,10 +299,10 @@ static void test_npz_alloc_failures(void **state) {
 /* every truncation and many one-byte changes fail cleanly or decode */
 static void test_npz_mutations(void **state) {
     (void)state;
-    const int32_t v[5] = { 1, 2, 3, 4, 5 };
+    const int32_t v[5] = {1, 2, 3, 4, 5};
     size_t n1, n;
     uint8_t *a = npy("<i4", 5, v, sizeof v, &n1);
-    zmember m[] = { { "a.npy", a, n1, 1, 0 }, { "b.npy", a, n1, 0, 0 } };
+    zmember m[] = {{"a.npy", a, n1, 1, 0}, {"b.npy", a, n1, 0, 0}};
     uint8_t *zip = build_zip(m, 2, &n);
     jl_test_open_mutations(zip, n, 85);
     free(zip);

@@ -21,12 +21,13 @@
 
 static void test_no_zip_support(void **state) {
     (void)state;
-    static const uint8_t empty_zip[22] = { 'P', 'K', 5, 6 };
+    static const uint8_t empty_zip[22] = {'P', 'K', 5, 6};
     assert_false(nl_zip_available());
     assert_true(nl_zip_magic(empty_zip, sizeof empty_zip));
     jl_zip *z = (jl_zip *)1;
     jl_error err;
-    assert_int_equal(nl_zip_open(empty_zip, sizeof empty_zip, jl_alloc_default(), &z, &err), JL_E_UNSUPPORTED);
+    assert_int_equal(nl_zip_open(empty_zip, sizeof empty_zip, jl_alloc_default(), &z, &err),
+                     JL_E_UNSUPPORTED);
     assert_null(z);
     assert_string_equal(err.message, "this build has no zip support");
     uint64_t budget = 100, len = 1;
