@@ -230,6 +230,26 @@ def npz_archives():
 
 
 @case
+def numpy_files_nest_into_bundles():
+    """A .npy or .npz BLOB nests in the write functions like a bundle."""
+    c = conn()
+    grid = np.asfortranarray(np.arange(6, dtype=">i4").reshape(2, 3))
+    npy_path, npz_path, out = tmp("nest.npy"), tmp("nest.npz"), tmp("nested.pkl")
+    np.save(npy_path, grid)
+    np.savez_compressed(npz_path, first=np.arange(3), second=np.eye(2, dtype="<f4"))
+    with open(npy_path, "rb") as f, open(npz_path, "rb") as g:
+        c.execute("SELECT joblib_dump(joblib_list(joblib(?), joblib(?), joblib_extract(?, '$.second')), ?)",
+                  (f.read(), g.read(), npz_path, out))
+    back = joblib.load(out)
+    # joblib.load gives native byte order
+    expect(np.array_equal(back[0], grid) and back[0].dtype == grid.dtype.newbyteorder("="),
+           "the .npy array: %r" % (back[0],))
+    expect_eq(list(back[1]), ["first", "second"], "the .npz keys")
+    expect(np.array_equal(back[1]["second"], np.eye(2)) and np.array_equal(back[2], np.eye(2)),
+           "the .npz arrays: %r" % (back[1:],))
+
+
+@case
 def npz_member_not_npy():
     """numpy.load returns a member not named *.npy as its bytes, under its full name."""
     path = tmp("mixed.npz")
