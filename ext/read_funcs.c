@@ -23,7 +23,8 @@
  *
  * joblib_info returns an object:
  *   format       "joblib", "joblib-legacy" (sidecar .npy files), "joblib-zf"
- *                (the old ZF compressed layout) or "pickle" (a plain pickle)
+ *                (the old ZF compressed layout), "pickle" (a plain pickle), "npy"
+ *                (a numpy.save file) or "npz" (a numpy.savez archive)
  *   compression  "none", "zlib", "gzip", "bz2", "lzma", "xz", "lz4", "zf"
  *   protocol     highest PROTO opcode seen (0 when none)
  *   python       2 or 3, from the opcodes seen
@@ -134,6 +135,8 @@ static const char *const format_names[] = {
     [JL_FMT_JOBLIB] = "joblib",
     [JL_FMT_LEGACY] = "joblib-legacy",
     [JL_FMT_ZF] = "joblib-zf",
+    [JL_FMT_NPY] = "npy",
+    [JL_FMT_NPZ] = "npz",
 };
 
 /* Appends file i of the doc as a JSON string. Sidecars are stored by their

@@ -370,6 +370,8 @@ int jl_npy_parse_header(jl_doc *doc, const uint8_t *p, uint64_t n, jl_npy_header
         if (!(rc = ljson(&c, descr, &json))) {
             if (json.failed) rc = jl_fail(err, json.failed, JL_NO_OFFSET, "out of memory reading an npy header");
             else rc = jl_dtype_parse_json(doc, json.p, (size_t)json.len, &h->dtype, err);
+        } else if (json.failed) { /* a failed append returns its code without a message */
+            rc = jl_fail(err, json.failed, JL_NO_OFFSET, "out of memory reading an npy header");
         }
     } else {
         c.pos = c.v[descr].at - c.base;

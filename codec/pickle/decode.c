@@ -2,7 +2,9 @@
  * decode.c - opening a bundle (decode.h): the file is mapped, its container
  * detected by magic and, when compressed, inflated into one buffer (bounded
  * by max_decompressed; a big one is a shared block, shared.h); then the
- * pickle VM runs over the stream from byte 0.
+ * pickle VM runs over the stream from byte 0. Two dispatches come first:
+ * numpy's .npy and .npz files by magic (numpy_files.h), and input that
+ * cannot start a pickle, which fails naming what it looks like (sniff.h).
  * Uncompressed arrays stay in the mapped file: the tree refers to them.
  */
 #include "decode.h"
@@ -11,7 +13,10 @@
 #include <string.h>
 
 #include "container.h"
+#include "numpy_files.h"
+#include "sniff.h"
 #include "source.h"
+#include "start.h"
 #include "vm.h"
 
 /* Makes block 0 from the input bytes, inflating when compressed. */
@@ -44,6 +49,10 @@ static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
     uint32_t root;
     uint64_t end;
     if (doc->stream_len == 0) return jl_fail(err, JL_E_TRUNCATED, 0, "empty input: not a joblib bundle or pickle");
+    /* numpy's own files; then anything that cannot start a pickle is named */
+    const uint8_t *p = doc->blocks[0].p;
+    if (jl_numpy_file_is(p, doc->stream_len)) return jl_numpy_file_decode(&dec, err);
+    if (!jl_pickle_can_start(p, doc->stream_len)) return jl_sniff_fail(p, doc->stream_len, err);
     int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
     if (rc) return rc;
     if (fmt == JL_FMT_ZF) doc->format = JL_FMT_ZF;

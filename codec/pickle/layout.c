@@ -4,7 +4,8 @@
  *   NumpyArrayWrapper (joblib >= 0.10): the array bytes follow the BUILD
  *     in the stream, after an optional alignment byte + padding
  *     (joblib >= 1.2); object arrays follow as a nested pickle.
- *   NDArrayWrapper (joblib < 0.10): the array is a .npy sidecar file.
+ *   NDArrayWrapper (joblib < 0.10): the array is a .npy sidecar file
+ *     (jl_layout_npy_array, which also makes .npy files and .npz members).
  *   ZNDArrayWrapper (joblib < 0.10, compressed): a ZF-compressed sidecar
  *     of raw bytes, with numpy's _reconstruct arguments and state.
  *
@@ -22,6 +23,7 @@
 #include "container.h"
 #include "dtype.h"
 #include "npy.h"
+#include "npy_file.h"
 #include "reduce.h"
 #include "source.h"
 
@@ -223,6 +225,32 @@ static int open_sidecar(jl_vm *vm, uint32_t name_node, int compressed, uint32_t 
     return JL_OK;
 }
 
+int jl_layout_npy_array(jl_vm *vm, uint32_t obj, uint32_t block, const jl_npy_header *h, uint64_t nbytes,
+                        uint32_t cls, const char *where) {
+    jl_doc *doc = vm->doc;
+    if (doc->dtypes[h->dtype].has_object) {
+        uint64_t end;
+        int rc = adopt_nested(vm, obj, block, h->data_offset, where, cls, &end);
+        if (rc) return rc;
+    } else {
+        uint32_t shape = jl_node_new(doc, JL_TUPLE, vm->err);
+        if (shape == JL_NONE) return vm->err->code;
+        for (unsigned i = 0; i < h->ndim; i++) {
+            uint32_t d = jl_new_int(doc, h->dims[i], vm->err);
+            if (d == JL_NONE || jl_kids_append(doc, shape, &d, 1, vm->err)) return vm->err->code;
+        }
+        jl_ref ref = { h->data_offset, nbytes, block };
+        uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);
+        if (data == JL_NONE) return vm->err->code;
+        if (jl_vm_make_array(vm, obj, h->dtype, shape, h->fortran_order ? 'F' : 'C', cls, data, JL_ORIGIN_NPY))
+            return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
+    }
+    jl_array *a = jl_array_of(doc, obj);
+    a->origin = JL_ORIGIN_NPY;
+    a->stream_off = h->data_offset;
+    return JL_OK;
+}
+
 /* NDArrayWrapper: {filename, subclass[, allow_mmap]} + a .npy file. */
 static int finish_npy(jl_vm *vm, uint32_t obj, uint32_t state) {
     jl_doc *doc = vm->doc;
@@ -233,39 +261,15 @@ static int finish_npy(jl_vm *vm, uint32_t obj, uint32_t state) {
     doc->format = JL_FMT_LEGACY;
     uint32_t cls = state_get(doc, state, "subclass");
     jl_npy_header h;
-    if (jl_npy_parse_header(doc, doc->blocks[block].p, doc->blocks[block].len, &h, vm->err)) {
+    uint64_t nbytes;
+    if (jl_npy_locate(doc, doc->blocks[block].p, doc->blocks[block].len, &h, &nbytes, vm->err)) {
         char msg[256];
         snprintf(msg, sizeof msg, "%s", vm->err->message);
         return jl_vm_fail(vm, vm->err->code, "%s%s", msg, where);
     }
     uint32_t file = (uint32_t)doc->nfiles - 1;
-    if (doc->dtypes[h.dtype].has_object) {
-        uint64_t end;
-        if ((rc = adopt_nested(vm, obj, block, h.data_offset, where, cls, &end))) return rc;
-    } else {
-        uint64_t count, nbytes;
-        if (jl_shape_nbytes(h.dims, h.ndim, doc->dtypes[h.dtype].itemsize, &count, &nbytes, vm->err))
-            return vm->err->code;
-        if (nbytes > doc->blocks[block].len - h.data_offset)
-            return jl_vm_fail(vm, JL_E_TRUNCATED, "sidecar holds %llu bytes of data, its header claims %llu%s",
-                              (unsigned long long)(doc->blocks[block].len - h.data_offset),
-                              (unsigned long long)nbytes, where);
-        uint32_t shape = jl_node_new(doc, JL_TUPLE, vm->err);
-        if (shape == JL_NONE) return vm->err->code;
-        for (unsigned i = 0; i < h.ndim; i++) {
-            uint32_t d = jl_new_int(doc, h.dims[i], vm->err);
-            if (d == JL_NONE || jl_kids_append(doc, shape, &d, 1, vm->err)) return vm->err->code;
-        }
-        jl_ref ref = { h.data_offset, nbytes, block };
-        uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);
-        if (data == JL_NONE) return vm->err->code;
-        if (jl_vm_make_array(vm, obj, h.dtype, shape, h.fortran_order ? 'F' : 'C', cls, data, JL_ORIGIN_NPY))
-            return vm->err->code;
-    }
-    jl_array *a = jl_array_of(doc, obj);
-    a->origin = JL_ORIGIN_NPY;
-    a->file = file;
-    a->stream_off = h.data_offset;
+    if ((rc = jl_layout_npy_array(vm, obj, block, &h, nbytes, cls, where))) return rc;
+    jl_array_of(doc, obj)->file = file;
     return JL_OK;
 }
 

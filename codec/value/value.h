@@ -139,7 +139,8 @@ typedef struct jl_dtype {
                         * (<= JL_DTYPE_MAX_DEPTH, so walks over dtypes are bounded) */
 } jl_dtype;
 
-typedef enum jl_format { JL_FMT_PICKLE = 0, JL_FMT_JOBLIB, JL_FMT_LEGACY, JL_FMT_ZF } jl_format;
+/* JL_FMT_NPY / JL_FMT_NPZ: numpy.save / numpy.savez files, not pickles */
+typedef enum jl_format { JL_FMT_PICKLE = 0, JL_FMT_JOBLIB, JL_FMT_LEGACY, JL_FMT_ZF, JL_FMT_NPY, JL_FMT_NPZ } jl_format;
 
 /* A block of bytes the doc can point into. */
 typedef struct jl_block {

@@ -90,6 +90,23 @@ def connect(path=":memory:"):
     return conn
 
 
+_shared_conn = None
+
+
+def shared_conn():
+    """One connection with the extension loaded, made on first use and
+    shared by the cases of a test."""
+    global _shared_conn
+    if _shared_conn is None:
+        _shared_conn = connect()
+    return _shared_conn
+
+
+def info_of(conn, src):
+    """joblib_info(src) parsed."""
+    return json.loads(one(conn, "SELECT joblib_info(?)", src))
+
+
 def one(conn, sql, *args):
     """The single value of a one-row, one-column query."""
     rows = conn.execute(sql, args).fetchall()

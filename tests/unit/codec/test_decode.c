@@ -12,17 +12,9 @@
 
 #include "decode.h"
 #include "dtype.h"
+#include "opentest.h"
 #include "seed_bytes.h"
 #include "testutil.h"
-
-static jl_doc *open_mem(const void *p, size_t n) {
-    jl_doc *doc = NULL;
-    jl_error err;
-    int rc = jl_open_memory(p, n, 0, NULL, &doc, &err);
-    if (rc) print_message("open failed: %s\n", err.message);
-    assert_int_equal(rc, JL_OK);
-    return doc;
-}
 
 static uint32_t kid(const jl_doc *doc, uint32_t id, uint32_t i) {
     assert_true(jl_is_container(doc->nodes[id].kind));
@@ -88,7 +80,7 @@ static void check_seed(const jl_doc *doc, uint64_t data_off) {
 static void test_seed_protocol4(void **state) {
     (void)state;
     assert_int_equal(sizeof seed_p4, 333);
-    jl_doc *doc = open_mem(seed_p4, sizeof seed_p4);
+    jl_doc *doc = jl_test_open_ok(seed_p4, sizeof seed_p4);
     check_seed(doc, 240);
     assert_int_equal(doc->protocol, 4);
     assert_int_equal(doc->python, 3);
@@ -98,7 +90,7 @@ static void test_seed_protocol4(void **state) {
 static void test_seed_protocol2(void **state) {
     (void)state;
     assert_int_equal(sizeof seed_p2, 373);
-    jl_doc *doc = open_mem(seed_p2, sizeof seed_p2);
+    jl_doc *doc = jl_test_open_ok(seed_p2, sizeof seed_p2);
     check_seed(doc, 288);
     assert_int_equal(doc->protocol, 2);
     jl_doc_free(doc);
@@ -159,7 +151,7 @@ static void test_bad_input(void **state) {
     expect_error("c\xffos\nsystem\n.", 12, JL_E_FORMAT, "class name that is not UTF-8");
     /* a REDUCE of os.system stays data */
     const char evil[] = "cos\nsystem\n(S'touch /tmp/jl_pwned'\ntR.";
-    jl_doc *doc = open_mem(evil, sizeof evil - 1);
+    jl_doc *doc = jl_test_open_ok(evil, sizeof evil - 1);
     assert_int_equal(doc->nodes[doc->root].kind, JL_OBJECT);
     const jl_object *o = jl_object_of(doc, doc->root);
     assert_true(jl_ref_eq(doc, jl_global_of(doc, o->cls)->module, "os"));
@@ -191,7 +183,7 @@ static void test_text_opcodes(void **state) {
     (void)state;
     const char p0[] = "(lp0\nI1\naF1.5\naS'ab\\x00\\xff'\np1\naS'plain'\naL12345678901234567890123L\n"
                       "aVh\\u00e9\\U0001f600\naI01\nag1\naNa(I1\nI2\ntp2\na.";
-    jl_doc *doc = open_mem(p0, sizeof p0 - 1);
+    jl_doc *doc = jl_test_open_ok(p0, sizeof p0 - 1);
     uint32_t r = doc->root;
     assert_int_equal(doc->nodes[r].kind, JL_LIST);
     assert_int_equal(doc->nodes[r].len, 10);
@@ -222,7 +214,7 @@ static void test_text_opcodes(void **state) {
 static void test_reductions_and_cycles(void **state) {
     (void)state;
     const char cyc[] = "\x80\x04]\x94h\x00" "a.";
-    jl_doc *doc = open_mem(cyc, sizeof cyc - 1);
+    jl_doc *doc = jl_test_open_ok(cyc, sizeof cyc - 1);
     assert_int_equal(kid(doc, doc->root, 0), doc->root);
     jl_doc_free(doc);
 
@@ -231,7 +223,7 @@ static void test_reductions_and_cycles(void **state) {
                        "c_codecs\nencode\nX\x02\x00\x00\x00\xc3\xbfX\x06\x00\x00\x00latin1\x86R"
                        "ccollections\nOrderedDict\n)RX\x01\x00\x00\x00kK\x07s"
                        "l.";
-    doc = open_mem(red, sizeof red - 1);
+    doc = jl_test_open_ok(red, sizeof red - 1);
     uint32_t r = doc->root;
     assert_int_equal(doc->nodes[r].len, 4);
     uint32_t s = kid(doc, r, 0);
@@ -332,21 +324,7 @@ static void test_corpus(void **state) {
 /* every allocation failure point of opening the seed fails cleanly */
 static void test_alloc_failures(void **state) {
     (void)state;
-    for (long k = 0; k < 200; k++) {
-        jl_test_alloc t;
-        jl_test_alloc_init(&t, k);
-        jl_open_opts o = { &t.alloc, NULL };
-        jl_doc *doc = NULL;
-        jl_error err;
-        int rc = jl_open_memory(seed_p4, sizeof seed_p4, 0, &o, &doc, &err);
-        if (rc == JL_OK) {
-            jl_doc_free(doc);
-            assert_int_equal(t.live, 0);
-            break;
-        }
-        assert_int_equal(rc, JL_E_NOMEM);
-        assert_int_equal(t.live, 0);
-    }
+    jl_test_open_alloc_failures(seed_p4, sizeof seed_p4, 200);
 }
 
 /* A list of 40 str, each memoized (BINPUT i, or MEMOIZE), and one more

@@ -969,7 +969,7 @@ static void test_stack_and_type_errors(void **state) {
         C("\x80\x02" "cos\nsystem\n]\x81.", JL_E_FORMAT, "class arguments are a list, not a tuple"),
         C("\x80\x04" "cos\nsystem\n)]\x92.", JL_E_FORMAT, "NEWOBJ_EX keyword arguments are not a dict"),
         C("\x80\x02" "h\x00.", JL_E_FORMAT, "memo index 0 is not set at byte 2 (BINGET)"),
-        C("(g99999999999999999999\n.", JL_E_FORMAT, "bad memo index text"),
+        C("(Np0\ng99999999999999999999\n.", JL_E_FORMAT, "bad memo index text"),
         C("\x80\x02" "\x95\x00\x00\x00\x00\x00\x00\x01\x00N.", JL_E_TRUNCATED, "frame of 281474976710656 bytes"),
         C("\x80\x02" "\x8b\xff\xff\xff\xff.", JL_E_FORMAT, "negative length -1 at byte 2 (LONG4)"),
         C("\x80\x03" "B\xff\xff\xff\xff.", JL_E_TRUNCATED, "needs 4294967295 bytes, 1 remain at byte 2 (BINBYTES)"),
