@@ -7,6 +7,8 @@
  */
 #include "sniff.h"
 
+#include "text.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -44,19 +46,6 @@ static const magic magics[] = {
     M(257, "ustar", "a tar archive"),
 };
 
-/* Length of the UTF-8 sequence at p[0..n) (1-4), 0 when invalid or cut. */
-static unsigned utf8_len(const uint8_t *p, uint64_t n) {
-    unsigned k = p[0] < 0x80             ? 1
-                 : (p[0] & 0xE0) == 0xC0 ? 2
-                 : (p[0] & 0xF0) == 0xE0 ? 3
-                 : (p[0] & 0xF8) == 0xF0 ? 4
-                                         : 0;
-    if (k == 0 || k > n) return 0;
-    for (unsigned i = 1; i < k; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return k;
-}
-
 /* 1 when p[0..n) is printable UTF-8 text (tabs and line ends allowed);
  * a sequence cut by the end of the sample is fine. */
 static int is_text(const uint8_t *p, uint64_t n) {
@@ -64,7 +53,8 @@ static int is_text(const uint8_t *p, uint64_t n) {
         uint8_t c = p[i];
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') return 0;
         if (c == 0x7F) return 0;
-        unsigned k = utf8_len(p + i, n - i);
+        uint32_t cp;
+        unsigned k = jl_utf8_next(p + i, n - i, JL_UTF8_SURROGATES, &cp);
         if (!k) return n - i < 4 && c >= 0xC0; /* cut at the end of the sample */
         i += k;
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "layout.h"
 #include "npy_file.h"
 #include "npz.h"
 #include "zipread.h"
