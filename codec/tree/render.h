@@ -1,7 +1,7 @@
 /*
  * render.h - text renderings of nodes: JSON (README "Paths, types and values")
  * and class names. The text of atoms (jl_render_int, jl_render_double,
- * jl_render_json_string...) is in atomtext.h, that of numpy data in
+ * jl_json_string (core/text.h)...) is in atomtext.h, that of numpy data in
  * arraytext.h.
  */
 #ifndef JL_RENDER_H
