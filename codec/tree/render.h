@@ -1,8 +1,8 @@
 /*
  * render.h - text renderings of nodes: JSON (README "Paths, types and values")
- * and class names. The text of atoms (jl_render_int, jl_render_double,
- * jl_json_string (core/text.h)...) is in atomtext.h, that of numpy data in
- * arraytext.h.
+ * and class names. The text of numbers and bytes (jl_render_int,
+ * jl_render_double, ...) is in atomtext.h, JSON strings in core/text.h
+ * (jl_json_string), numpy data in arraytext.h.
  */
 #ifndef JL_RENDER_H
 #define JL_RENDER_H
