@@ -19,4 +19,7 @@ static inline void jl_fuzz_limits(jl_limits *l) {
     l->max_alloc = (uint64_t)64 << 20;
 }
 
+/* libFuzzer's entry point, defined by each target. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #endif
