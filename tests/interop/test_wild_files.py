@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Bundles found in the wild that the reader once got wrong (issue 12).
+
+Each case reproduces one defect with real joblib / pickle output, or with
+the bytes of tests/fixtures/make_wild_fixtures.py (pickles of classes that
+are not installed here: old pandas, cloudpickle), made in a temporary
+directory at test time. Corpus files ($JL_CORPUS_DIR) are copied to a
+temporary directory before they are rewritten; cases that need the corpus
+skip when it is absent. Prints 'N passed, N failed'.
+"""
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import warnings
+
+import jltest
+jltest.preload()
+
+import json  # noqa: E402
+
+import joblib  # noqa: E402
+import numpy as np  # noqa: E402
+from joblib.numpy_pickle_compat import read_zfile, write_zfile  # noqa: E402
+
+from jltest import case, expect_eq, one, sql_error  # noqa: E402
+
+sys.path.insert(0, os.path.join(jltest.SOURCE_DIR, "tests", "fixtures"))
+import make_wild_fixtures as wild  # noqa: E402
+
+CONN = None
+warnings.simplefilter("ignore", DeprecationWarning)  # joblib.load of files older than 0.10
+
+
+def conn():
+    global CONN
+    if CONN is None:
+        CONN = jltest.connect()
+    return CONN
+
+
+def corpus(name):
+    path = os.path.join(jltest.CORPUS_DIR, name)
+    if not os.path.exists(path):
+        raise jltest.Skip("corpus file %s is absent" % name)
+    return path
+
+
+def copy_bundle(main, tmp):
+    """Copies a corpus main file and its sidecars into tmp; returns the new main path."""
+    src = corpus(main)
+    for n in os.listdir(jltest.CORPUS_DIR):
+        if n == main or n.startswith(main + "_"):
+            shutil.copy(os.path.join(jltest.CORPUS_DIR, n), os.path.join(tmp, n))
+    return os.path.join(tmp, os.path.basename(src))
+
+
+def rewrite(path, old, new, zf=False):
+    """Renames a GLOBAL module line in a bundle (a ZF one is decompressed first)."""
+    with open(path, "rb") as f:
+        data = read_zfile(f) if zf else f.read()
+    assert old in data, (path, old)
+    data = data.replace(old, new)
+    with open(path, "wb") as f:
+        if zf:
+            write_zfile(f, data)
+        else:
+            f.write(data)
+
+
+# ---------------------------------------------------------------------------
+# 1. wrapper classes under every module name joblib.load resolves
+
+LEGACY_MODULES = [b"joblib.numpy_pickle_compat", b"sklearn.externals.joblib.numpy_pickle",
+                  b"sklearn.externals.joblib.numpy_pickle_compat"]
+
+
+def check_corpus_arrays(path, what, files):
+    c = conn()
+    expect_eq(one(c, "SELECT joblib_load(?, '$[0]')", path), np.arange(5, dtype="<i8").tobytes(), what + " $[0]")
+    expect_eq(one(c, "SELECT joblib_load(?, '$[1]')", path), np.arange(5, dtype="<f8").tobytes(), what + " $[1]")
+    expect_eq(json.loads(one(c, "SELECT joblib_load(?, '$[2]')", path)), [1, "abc", {"a": 1, "b": 2}], what + " $[2]")
+    expect_eq(one(c, "SELECT type || ' ' || (class LIKE 'numpy.%matrix') FROM joblib_tree(?) WHERE fullkey = '$[4]'",
+                  path), "ndarray 1", what + " $[4]")
+    info = json.loads(one(c, "SELECT joblib_info(?)", path))
+    expect_eq(len(info["files"]), files, what + " files")
+    expect_eq([a["path"] for a in info["arrays"]], ["$[0]", "$[1]", "$[2]", "$[4]"], what + " arrays")
+
+
+def wrapper_case(main, old, module, zf, files, fmt):
+    def run():
+        for m in [module] if isinstance(module, bytes) else module:
+            with tempfile.TemporaryDirectory(prefix="jlwild-") as tmp:
+                path = copy_bundle(main, tmp)
+                rewrite(path, b"c" + old + b"\n", b"c" + m + b"\n", zf)
+                what = "%s as %s" % (main, m.decode())
+                if m.startswith(b"joblib.") and "py27" not in main:  # joblib reads it (no sklearn copy here)
+                    expect_eq(joblib.load(path)[0].tolist(), [0, 1, 2, 3, 4], what + " joblib.load")
+                check_corpus_arrays(path, what, files)
+                expect_eq(one(conn(), "SELECT joblib_info(?) ->> 'format'", path), fmt, what + " format")
+    return run
+
+
+jltest.add_case("wrapper NDArrayWrapper (py3) under compat / sklearn modules",
+                wrapper_case("joblib_0.9.2_pickle_py34_np19.pkl", b"joblib.numpy_pickle", LEGACY_MODULES,
+                             False, 5, "joblib-legacy"))
+jltest.add_case("wrapper NDArrayWrapper (py2) under compat / sklearn modules",
+                wrapper_case("joblib_0.9.2_pickle_py27_np17.pkl", b"joblib.numpy_pickle", LEGACY_MODULES,
+                             False, 5, "joblib-legacy"))
+jltest.add_case("wrapper ZNDArrayWrapper under compat / sklearn modules",
+                wrapper_case("joblib_0.9.4.dev0_compressed_cache_size_pickle_py35_np19.gz", b"joblib.numpy_pickle",
+                             LEGACY_MODULES, True, 4, "joblib-zf"))
+jltest.add_case("wrapper NumpyArrayWrapper under sklearn.externals.joblib.numpy_pickle",
+                wrapper_case("joblib_0.10.0_pickle_py34_np19.pkl", b"joblib.numpy_pickle",
+                             b"sklearn.externals.joblib.numpy_pickle", False, 1, "joblib"))
+
+
+if __name__ == "__main__":
+    jltest.run()
