@@ -153,16 +153,19 @@ typedef struct arg {
     uint64_t off2;
 } arg;
 
-#define MAX_LINE 65536 /* text arguments longer than this are refused */
-
+/* A text argument (INT, FLOAT, STRING, UNICODE, GLOBAL, ...) runs to the
+ * next '\n': it is bounded by the bytes that remain and by max_alloc (a
+ * decoded line is at most a few times its length, see literal.c), not by
+ * a constant: protocol 0 writes whole strings and array bytes as one line. */
 static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
-    uint64_t rem = vm->len - vm->pos;
-    uint64_t lim = rem < MAX_LINE ? rem : MAX_LINE;
+    uint64_t rem = vm->len - vm->pos, max = vm->doc->limits.max_alloc;
+    uint64_t lim = rem < max ? rem : max;
     const uint8_t *start = vm->p + vm->pos;
-    const uint8_t *nl = memchr(start, '\n', (size_t)lim);
+    const uint8_t *nl = lim ? memchr(start, '\n', (size_t)lim) : NULL;
     if (!nl) {
-        if (rem <= MAX_LINE) return jl_vm_fail(vm, JL_E_TRUNCATED, "text argument has no end of line");
-        return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than %d bytes", MAX_LINE);
+        if (rem <= max) return jl_vm_fail(vm, JL_E_TRUNCATED, "text argument has no end of line");
+        return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than max_alloc (%llu bytes)",
+                          (unsigned long long)max);
     }
     *p = start;
     *n = (uint64_t)(nl - start);

@@ -116,5 +116,56 @@ jltest.add_case("wrapper NumpyArrayWrapper under sklearn.externals.joblib.numpy_
                              b"sklearn.externals.joblib.numpy_pickle", False, 1, "joblib"))
 
 
+# ---------------------------------------------------------------------------
+# 2. protocol 0 text lines longer than 64 KiB; the digit bound of INT/LONG
+
+@case
+def protocol0_long_str():
+    blob = pickle.dumps("a" * 70000, protocol=0)
+    expect_eq(one(conn(), "SELECT joblib_load(?)", blob), "a" * 70000, "70000-char str at protocol 0")
+
+
+@case
+def protocol0_array_bytes():
+    a = np.arange(10000.)
+    blob = pickle.dumps(a, protocol=0)
+    expect_eq(one(conn(), "SELECT joblib_load(?)", blob), a.tobytes(), "arange(10000.) at protocol 0")
+
+
+@case
+def protocol0_joblib_dump():
+    with tempfile.TemporaryDirectory(prefix="jlwild-") as tmp:
+        path = os.path.join(tmp, "p0.pkl")
+        joblib.dump(["x" * 70000], path, protocol=0)
+        expect_eq(joblib.load(path), ["x" * 70000], "joblib.load")
+        expect_eq(one(conn(), "SELECT joblib_load(?, '$[0]')", path), "x" * 70000, "joblib_load")
+
+
+@case
+def int_text_digit_bound():
+    c = conn()
+    for op in (b"I", b"L"):
+        tail = b"L" if op == b"L" else b""
+        ok = op + b"1" * 4300 + tail + b"\n."
+        expect_eq(one(c, "SELECT joblib_load(?)", ok), "1" * 4300, "%s of 4300 digits" % op)
+        neg = op + b"-" + b"7" * 4300 + tail + b"\n."
+        expect_eq(one(c, "SELECT joblib_load(?)", neg), "-" + "7" * 4300, "%s of -4300 digits" % op)
+        bad = op + b"1" * 4301 + tail + b"\n."
+        expect_eq(sql_error(c, "SELECT joblib_load(?)", bad),
+                  "joblib: integer text of 4301 digits, more than the limit of 4300 at byte 0 (%s)"
+                  % ("INT" if op == b"I" else "LONG"), "%s of 4301 digits" % op)
+
+
+@case
+def text_line_bound_is_max_alloc():
+    c = jltest.connect()
+    c.execute("SELECT joblib_config('max_alloc', 100000)")
+    blob = b"V" + b"a" * 100001
+    expect_eq(sql_error(c, "SELECT joblib_load(?)", blob),
+              "joblib: text argument longer than max_alloc (100000 bytes) at byte 0 (UNICODE)", "line past max_alloc")
+    expect_eq(sql_error(c, "SELECT joblib_load(?)", b"V" + b"a" * 1000),
+              "joblib: text argument has no end of line at byte 0 (UNICODE)", "line without its end")
+
+
 if __name__ == "__main__":
     jltest.run()
