@@ -79,6 +79,14 @@ static uint32_t copy_items(jl_vm *vm, jl_kind kind, uint32_t src) {
     return id;
 }
 
+/* Where bytes lie in the stream being decoded, or JL_NO_OFFSET when they
+ * were decoded (text, _codecs.encode, a protocol 0 STRING) into the
+ * doc's heap or come from another block: joblib_info's "offset" must
+ * point at the bytes as they are. */
+static uint64_t stream_off_of(const jl_vm *vm, jl_ref ref) {
+    return ref.block == vm->block ? ref.off : JL_NO_OFFSET;
+}
+
 /* ---- the known reductions -------------------------------------------------- */
 
 /* set(iterable) / frozenset(iterable) */
@@ -269,7 +277,7 @@ static int r_np_scalar(jl_vm *vm, uint32_t args, uint32_t *out) {
     a->is_scalar = 1;
     a->data = ref;
     a->origin = JL_ORIGIN_RECONSTRUCT;
-    a->stream_off = ref.off;
+    a->stream_off = stream_off_of(vm, ref);
     doc->nodes[id].u.ext = ai;
     *out = id;
     return 0;
@@ -334,7 +342,7 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
             return jl_vm_fail(vm, JL_E_FORMAT, "array data has %llu bytes, its shape and dtype need %llu",
                               (unsigned long long)ref.len, (unsigned long long)nbytes);
         a->data = ref;
-        a->stream_off = ref.off;
+        a->stream_off = stream_off_of(vm, ref);
     }
     jl_node *nd = &doc->nodes[node];
     nd->kind = JL_NDARRAY;

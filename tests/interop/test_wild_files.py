@@ -167,5 +167,65 @@ def text_line_bound_is_max_alloc():
               "joblib: text argument has no end of line at byte 0 (UNICODE)", "line without its end")
 
 
+# ---------------------------------------------------------------------------
+# 3. joblib_info's offset: null for bytes decoded from text
+
+def info_arrays(src):
+    return json.loads(one(conn(), "SELECT joblib_info(?)", src))["arrays"]
+
+
+@case
+def offset_null_for_decoded_array_bytes():
+    # joblib wraps only exact ndarray / matrix / memmap: a recarray is pickled by
+    # numpy's reducer, its bytes as _codecs.encode(text, 'latin1') below protocol 3
+    rec = np.rec.fromarrays([np.arange(3), np.arange(3.)], names="a,b")
+    for protocol in (0, 1, 2, 3, 4):
+        with tempfile.TemporaryDirectory(prefix="jlwild-") as tmp:
+            path = os.path.join(tmp, "rec.pkl")
+            joblib.dump([rec, np.arange(4)], path, protocol=protocol)
+            with open(path, "rb") as f:
+                stream = f.read()
+            arrays = info_arrays(path)
+            offsets = [a.get("offset") for a in arrays]
+            if protocol < 3:
+                expect_eq(offsets[0], None, "protocol %d recarray offset" % protocol)
+            else:  # BINBYTES: the bytes lie as they are
+                off = offsets[0]
+                expect_eq(stream[off:off + 48] if off is not None else None, rec.tobytes(),
+                          "protocol %d recarray bytes at offset" % protocol)
+            off = offsets[1]  # the wrapped array's bytes follow its pickle, at every protocol
+            expect_eq(stream[off:off + 32] if off is not None else None, np.arange(4).tobytes(),
+                      "protocol %d wrapped array bytes at offset" % protocol)
+            expect_eq(one(conn(), "SELECT joblib_load(?, '$[0]')", path), rec.tobytes(), "recarray bytes")
+
+
+@case
+def offset_null_for_plain_pickle_text():
+    for protocol in (0, 1, 2):
+        blob = pickle.dumps(np.arange(3.), protocol=protocol)
+        expect_eq([a.get("offset") for a in info_arrays(blob)], [None], "pickle protocol %d" % protocol)
+
+
+@case
+def offset_null_for_python2_string():
+    blob = wild.py2_protocol0_array()
+    expect_eq(one(conn(), "SELECT joblib_load(?)", blob), np.arange(3.).tobytes(), "py2 STRING array bytes")
+    expect_eq(info_arrays(blob), [{"path": "$", "dtype": "<f8", "shape": [3], "order": "C", "nbytes": 24,
+                                   "offset": None}], "py2 STRING array info")
+    expect_eq(one(conn(), "SELECT joblib_info(?) ->> 'python'", blob), 2, "python 2")
+
+
+@case
+def offset_kept_for_python2_binstring():
+    # the Python 2 corpus files keep small arrays inline as BINSTRING: offsets stay
+    path = corpus("joblib_0.8.4_compressed_pickle_py27_np17.gz")
+    with open(path, "rb") as f:
+        stream = read_zfile(f)
+    arrays = info_arrays(path)
+    for a, want in zip(arrays[:2], (np.arange(5, dtype="<i8"), np.arange(5, dtype="<f8"))):
+        off = a.get("offset")
+        expect_eq(stream[off:off + 40] if off is not None else None, want.tobytes(), "corpus %s" % a["path"])
+
+
 if __name__ == "__main__":
     jltest.run()
