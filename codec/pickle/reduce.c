@@ -439,13 +439,54 @@ int jl_vm_newobj(jl_vm *vm, uint32_t cls, uint32_t args, uint32_t kwargs, jl_how
     return *out == JL_NONE ? (int)vm->err->code : JL_OK;
 }
 
-/* BUILD on numpy's _reconstruct result: the ndarray state
- * ([version,] shape, dtype, is_fortran, data). */
+/* An ndarray state: ([version,] shape, dtype, is_fortran, data). */
+static int is_ndarray_state(const jl_doc *doc, uint32_t state) {
+    return is_kind(doc, state, JL_TUPLE) && (nargs(doc, state) == 4 || nargs(doc, state) == 5);
+}
+
+static int build_reconstruct(jl_vm *vm, uint32_t obj, uint32_t state);
+
+/* A subclass that extends ndarray's state (old pandas Index and Series:
+ * (ndarray_state, name)) stays an object of the subclass whose state is
+ * the tuple (the array, extra state...): the array is an ordinary ndarray
+ * node, the rest is data (README "Paths, types and values"). */
+static int build_subclass_state(jl_vm *vm, uint32_t obj, uint32_t state) {
+    jl_doc *doc = vm->doc;
+    uint32_t n = nargs(doc, state);
+    uint32_t args = jl_object_of(doc, obj)->args;
+    uint32_t cls = nargs(doc, args) ? arg_at(doc, args, 0) : JL_NONE;
+    /* a new object node that _reconstruct made, to become the array */
+    uint32_t arr = generic_object(vm, jl_object_of(doc, obj)->cls, args, JL_NONE, JL_HOW_REDUCE);
+    if (arr == JL_NONE) return -1;
+    int rc = build_reconstruct(vm, arr, arg_at(doc, state, 0));
+    if (rc) return rc;
+    uint32_t st = jl_node_new(doc, JL_TUPLE, vm->err);
+    if (st == JL_NONE || jl_kids_append(doc, st, &arr, 1, vm->err)) return -1;
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = arg_at(doc, state, i);
+        if (jl_kids_append(doc, st, &x, 1, vm->err)) return -1;
+    }
+    uint32_t empty = jl_node_new(doc, JL_TUPLE, vm->err);
+    if (empty == JL_NONE) return -1;
+    jl_object *o = jl_object_of(doc, obj);
+    o->cls = cls;
+    o->args = empty;
+    o->how = JL_HOW_NEWOBJ;
+    o->state = st;
+    return 0;
+}
+
+/* BUILD on numpy's _reconstruct result: the ndarray state, or a
+ * subclass's state that starts with it. */
 static int build_reconstruct(jl_vm *vm, uint32_t obj, uint32_t state) {
     jl_doc *doc = vm->doc;
     if (!is_kind(doc, state, JL_TUPLE))
         return jl_vm_fail(vm, JL_E_FORMAT, "ndarray state is not a tuple");
     uint32_t n = nargs(doc, state), base = 0;
+    const jl_object *ro = jl_object_of(doc, obj);
+    uint32_t sub = nargs(doc, ro->args) ? arg_at(doc, ro->args, 0) : JL_NONE;
+    if (n >= 2 && n != 4 && n != 5 && is_ndarray_state(doc, arg_at(doc, state, 0)) && is_kind(doc, sub, JL_GLOBAL))
+        return build_subclass_state(vm, obj, state);
     if (n == 5) {
         int64_t version;
         if (jl_node_int64(doc, arg_at(doc, state, 0), &version) || version != 1)

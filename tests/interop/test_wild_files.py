@@ -227,5 +227,33 @@ def offset_kept_for_python2_binstring():
         expect_eq(stream[off:off + 40] if off is not None else None, want.tobytes(), "corpus %s" % a["path"])
 
 
+# ---------------------------------------------------------------------------
+# 4. ndarray subclasses with extra state (old pandas Index: (ndarray_state, name))
+
+def tree_rows(src):
+    return conn().execute("SELECT fullkey, type, class, atom, dtype, shape FROM joblib_tree(?)", (src,)).fetchall()
+
+
+@case
+def old_pandas_index_extra_state():
+    for blob, name in ((wild.old_pandas_int64index(), None), (wild.old_pandas_int64index_named(), "ids")):
+        expect_eq(tree_rows(blob), [
+            ("$", "object", "pandas.core.index.Int64Index", None, None, None),
+            ("$.__state__", "tuple", None, None, None, None),
+            ("$.__state__[0]", "ndarray", "pandas.core.index.Int64Index", None, "<i8", "[3]"),
+            ("$.__state__[1]", "null" if name is None else "str", None, name, None, None),
+        ], "tree of Int64Index named %r" % name)
+        expect_eq(one(conn(), "SELECT joblib_load(?, '$.__state__[0]')", blob), np.arange(3).tobytes(), "array bytes")
+        expect_eq(one(conn(), "SELECT joblib_load(?, '$.__state__[1]')", blob), name, "extra state")
+        arrays = json.loads(one(conn(), "SELECT joblib_info(?)", blob))["arrays"]
+        expect_eq([(a["path"], a["class"]) for a in arrays], [("$.__state__[0]", "pandas.core.index.Int64Index")],
+                  "info arrays")
+    expect_eq(one(conn(), "SELECT joblib_show(?)", wild.old_pandas_int64index_named()),
+              "$: object pandas.core.index.Int64Index\n"
+              "\u2514\u2500\u2500 .__state__: tuple len=2\n"
+              "    \u251c\u2500\u2500 [0]: ndarray pandas.core.index.Int64Index <i8 (3,) = [0, 1, 2]\n"
+              "    \u2514\u2500\u2500 [1]: str = 'ids'", "joblib_show")
+
+
 if __name__ == "__main__":
     jltest.run()
