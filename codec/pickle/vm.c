@@ -640,6 +640,10 @@ static int op_buffer(jl_vm *vm, const arg *a) {
 
 /* ---- the loop ------------------------------------------------------------------- */
 
+/* A stream's protocol is its PROTO, or the highest protocol of the
+ * opcodes it uses (protocol 1 has no PROTO), as pickletools infers it. */
+static void note_protocol(jl_vm *vm, int proto) { vm->doc->protocol = (uint8_t)proto; }
+
 /* One opcode: a case a row of opcodes.h, its argument read by kind (a
  * constant in each case, so the read is inlined to its own checks), then
  * its handler. */
@@ -647,8 +651,10 @@ VM_INLINE int dispatch(jl_vm *vm, uint8_t code) {
     arg a;
     int rc;
     switch (code) {
-#define VM_CASE(name, byte, kind, proto, handler) \
-    case byte: return (rc = read_arg(vm, JL_ARG_##kind, &a)) ? rc : op_##handler(vm, &a);
+#define VM_CASE(name, byte, kind, proto, handler)                           \
+    case byte:                                                               \
+        if (proto > vm->doc->protocol) note_protocol(vm, proto);             \
+        return (rc = read_arg(vm, JL_ARG_##kind, &a)) ? rc : op_##handler(vm, &a);
         JL_OPCODE_LIST(VM_CASE)
 #undef VM_CASE
     }
