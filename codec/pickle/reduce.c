@@ -3,8 +3,9 @@
  *
  * A short whitelist of callables (one table below) becomes natural nodes:
  * set, frozenset, complex, bytes, bytearray, _codecs.encode, OrderedDict,
- * copy_reg._reconstructor, and numpy's _reconstruct, scalar, _frombuffer
- * and dtype (numpy.core and numpy._core, Python 2 and 3 names). Every
+ * copy_reg._reconstructor, cloudpickle's _class_setstate, and numpy's
+ * _reconstruct, scalar, _frombuffer and dtype (numpy.core and
+ * numpy._core, Python 2 and 3 names). Every
  * other callable or class becomes an object node that keeps its class,
  * arguments and state as data. joblib's array wrappers are finished at
  * their BUILD by layout.c, before these rules (vm.c).
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "dtype.h"
+#include "pynames.h"
 
 /* A reduction returns 0 when it made *out, DECLINE when its arguments
  * are not of the form it knows (the call stays data, an object node), -1
@@ -367,6 +369,21 @@ static int r_np_frombuffer(jl_vm *vm, uint32_t args, uint32_t *out) {
     return 0;
 }
 
+/* cloudpickle's _class_setstate(cls, (class_dict, slot_state)) on a class
+ * _make_skeleton_class built: the state becomes the class object's, so
+ * the class dict is reachable from the class (and from its instances'
+ * .__class__); the call's result is the class, as in cloudpickle. */
+static int r_class_setstate(jl_vm *vm, uint32_t args, uint32_t *out) {
+    jl_doc *doc = vm->doc;
+    jl_ref module, name;
+    if (nargs(doc, args) != 2) return DECLINE;
+    uint32_t cls = arg_at(doc, args, 0);
+    if (!jl_skeleton_class(doc, cls, &module, &name) || jl_object_of(doc, cls)->state != JL_NONE) return DECLINE;
+    jl_object_of(doc, cls)->state = arg_at(doc, args, 1);
+    *out = cls;
+    return 0;
+}
+
 typedef struct known_callable {
     const char *module;
     const char *name;
@@ -390,6 +407,10 @@ static const known_callable known[] = {
     { "copyreg", "_reconstructor", r_reconstructor },
     { "numpy.core.multiarray", "scalar", r_np_scalar },
     { "numpy._core.multiarray", "scalar", r_np_scalar },
+    { "cloudpickle.cloudpickle", "_class_setstate", r_class_setstate },
+    { "cloudpickle.cloudpickle_fast", "_class_setstate", r_class_setstate },
+    { "joblib.externals.cloudpickle.cloudpickle", "_class_setstate", r_class_setstate },
+    { "joblib.externals.cloudpickle.cloudpickle_fast", "_class_setstate", r_class_setstate },
     { "numpy.core.numeric", "_frombuffer", r_np_frombuffer },
     { "numpy._core.numeric", "_frombuffer", r_np_frombuffer },
 };

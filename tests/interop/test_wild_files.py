@@ -255,5 +255,81 @@ def old_pandas_index_extra_state():
               "    \u2514\u2500\u2500 [1]: str = 'ids'", "joblib_show")
 
 
+# ---------------------------------------------------------------------------
+# 5. protocol 1; Python 2 names; datetime64 past 9999; cloudpickle's classes
+
+@case
+def protocol1_inferred():
+    c = conn()
+    for protocol in range(6):
+        blob = pickle.dumps([1, 2.5, "a"], protocol=protocol)
+        expect_eq(one(c, "SELECT joblib_info(?) ->> 'protocol'", blob), protocol, "protocol %d" % protocol)
+    expect_eq(one(c, "SELECT joblib_info(?) ->> 'protocol'", wild.protocol1_list()), 1, "fixture")
+    with tempfile.TemporaryDirectory(prefix="jlwild-") as tmp:
+        path = os.path.join(tmp, "p1.pkl")
+        joblib.dump({"a": np.arange(3)}, path, protocol=1)
+        expect_eq(one(c, "SELECT joblib_info(?) ->> 'protocol'", path), 1, "joblib.dump protocol 1")
+
+
+@case
+def python2_names_mapped_for_display():
+    import collections
+    c = conn()
+    blob = pickle.dumps([list, collections.UserDict({"a": 1}), ValueError("x"), range], protocol=2)
+    expect_eq(b"c__builtin__\nlist\n" in blob and b"cUserDict\nIterableUserDict\n" in blob, True, "Python 2 names written")
+    rows = c.execute("SELECT fullkey, type, class, atom FROM joblib_tree(?) WHERE fullkey GLOB '$[[]?]'", (blob,)).fetchall()
+    expect_eq(rows, [("$[0]", "global", "builtins.list", '"__builtin__.list"'),
+                     ("$[1]", "object", "collections.UserDict", None),
+                     ("$[2]", "object", "builtins.ValueError", None),
+                     ("$[3]", "global", "builtins.range", '"__builtin__.xrange"')], "class column and raw atom")
+    expect_eq(one(c, "SELECT joblib_show(?)", blob),
+              "$: list len=4\n"
+              "\u251c\u2500\u2500 [0]: global builtins.list\n"
+              "\u251c\u2500\u2500 [1]: object collections.UserDict\n"
+              "\u2502   \u2514\u2500\u2500 .data: dict len=1\n"
+              "\u2502       \u2514\u2500\u2500 .a: int = 1\n"
+              "\u251c\u2500\u2500 [2]: object builtins.ValueError\n"
+              "\u2502   \u2514\u2500\u2500 .__args__: tuple len=1\n"
+              "\u2502       \u2514\u2500\u2500 [0]: str = 'x'\n"
+              "\u2514\u2500\u2500 [3]: global builtins.range", "joblib_show")
+    # protocol 3 and later are not mapped (Python does not either)
+    crafted = b"\x80\x03c__builtin__\nlist\n."
+    expect_eq(one(c, "SELECT class FROM joblib_tree(?)", crafted), "__builtin__.list", "protocol 3 kept")
+    # info's class of an array subclass from a Python 2 file (numpy names are not mapped)
+    path = corpus("joblib_0.10.0_pickle_py27_np17.pkl")
+    expect_eq(json.loads(one(c, "SELECT joblib_info(?)", path))["arrays"][3]["class"],
+              "numpy.matrixlib.defmatrix.matrix", "py2 matrix class")
+
+
+@case
+def datetime64_beyond_9999_as_numpy_prints():
+    c = conn()
+    a = np.array(["10000-01-01", "2020-01-01", "-0001-01-01"], dtype="M8[D]")
+    t = np.array(["10000-01-01T01:02:03.500", "12345-06-07T08:09:10.000"], dtype="M8[ms]")
+    d = {"a": a, "t": t, "s": np.datetime64("10000-01-01"), "y": np.array(["12000"], dtype="M8[Y]")}
+    blob = pickle.dumps(d, protocol=4)
+    want = {k: [str(x) for x in v] if isinstance(v, np.ndarray) else str(v) for k, v in d.items()}
+    expect_eq(want["a"], ["10000-01-01", "2020-01-01", "-001-01-01"], "numpy's own text")
+    expect_eq(json.loads(one(c, "SELECT joblib_load(?)", blob)), want, "JSON")
+    expect_eq(one(c, "SELECT joblib_load(?, '$.s')", blob), "10000-01-01", "scalar")
+    expect_eq(one(c, "SELECT joblib_show(?, '$.a')", blob),
+              "$.a: ndarray <M8[D] (3,) = ['10000-01-01', '2020-01-01', '-001-01-01']", "joblib_show")
+
+
+@case
+def cloudpickle_class_built_in_pickle():
+    c = conn()
+    for blob in (wild.cloudpickle2_point(), wild.cloudpickle3_point()):
+        expect_eq(c.execute("SELECT fullkey, type, class, atom FROM joblib_tree(?)", (blob,)).fetchall(),
+                  [("$", "object", "__main__.Point", None), ("$.x", "int", None, 1), ("$.y", "int", None, 2)],
+                  "tree")
+        expect_eq(one(c, "SELECT joblib_show(?)", blob),
+                  "$: object __main__.Point\n\u251c\u2500\u2500 .x: int = 1\n\u2514\u2500\u2500 .y: int = 2",
+                  "joblib_show")
+        expect_eq(one(c, "SELECT joblib_load(?, '$.__class__.__args__[1]')", blob), "Point", "class name argument")
+        expect_eq(one(c, "SELECT joblib_load(?, '$.__class__.__state__[0].kind')", blob), "point",
+                  "class dict reachable")
+
+
 if __name__ == "__main__":
     jltest.run()
