@@ -192,7 +192,7 @@ static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, 
         jl_buf_puts(b, ",\"file\":");
         info_file(doc, a->file, b);
     }
-    if (dt && !dt->has_object) jl_buf_printf(b, ",\"offset\":%llu", (unsigned long long)a->stream_off);
+    if (dt && !dt->has_object && a->stream_off != JL_NO_OFFSET) jl_buf_printf(b, ",\"offset\":%llu", (unsigned long long)a->stream_off);
     else jl_buf_puts(b, ",\"offset\":null");
     jl_buf cls;
     jl_buf_init(&cls, jl_ext_alloc(), b->max);

@@ -29,21 +29,35 @@
 
 enum wrapper_kind { W_NONE, W_INLINE, W_NPY, W_ZNPY };
 
-static const char *const wrapper_modules[] = { "joblib.numpy_pickle", "sklearn.externals.joblib.numpy_pickle" };
-static const struct { const char *name; enum wrapper_kind kind; } wrapper_names[] = {
-    { "NumpyArrayWrapper", W_INLINE },
-    { "NDArrayWrapper", W_NPY },
-    { "ZNDArrayWrapper", W_ZNPY },
+/* Every (module, class) under which joblib.load finds a wrapper: its
+ * unpicklers test isinstance against NumpyArrayWrapper (numpy_pickle.py)
+ * and NDArrayWrapper (numpy_pickle_compat.py, imported into numpy_pickle
+ * with ZNDArrayWrapper, its subclass), so a class pickled under either
+ * module resolves; old scikit-learn vendored the same two modules under
+ * sklearn.externals.joblib. NumpyArrayWrapper is not in the compat module. */
+static const struct {
+    const char *module;
+    const char *name;
+    enum wrapper_kind kind;
+} wrappers[] = {
+    { "joblib.numpy_pickle", "NumpyArrayWrapper", W_INLINE },
+    { "joblib.numpy_pickle", "NDArrayWrapper", W_NPY },
+    { "joblib.numpy_pickle", "ZNDArrayWrapper", W_ZNPY },
+    { "joblib.numpy_pickle_compat", "NDArrayWrapper", W_NPY },
+    { "joblib.numpy_pickle_compat", "ZNDArrayWrapper", W_ZNPY },
+    { "sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper", W_INLINE },
+    { "sklearn.externals.joblib.numpy_pickle", "NDArrayWrapper", W_NPY },
+    { "sklearn.externals.joblib.numpy_pickle", "ZNDArrayWrapper", W_ZNPY },
+    { "sklearn.externals.joblib.numpy_pickle_compat", "NDArrayWrapper", W_NPY },
+    { "sklearn.externals.joblib.numpy_pickle_compat", "ZNDArrayWrapper", W_ZNPY },
 };
 
 static enum wrapper_kind wrapper_kind_of(const jl_doc *doc, uint32_t cls) {
     if (cls == JL_NONE || doc->nodes[cls].kind != JL_GLOBAL) return W_NONE;
     const jl_global *g = jl_global_of(doc, cls);
-    for (size_t m = 0; m < sizeof wrapper_modules / sizeof *wrapper_modules; m++) {
-        if (!jl_ref_eq(doc, g->module, wrapper_modules[m])) continue;
-        for (size_t i = 0; i < sizeof wrapper_names / sizeof *wrapper_names; i++)
-            if (jl_ref_eq(doc, g->name, wrapper_names[i].name)) return wrapper_names[i].kind;
-    }
+    for (size_t i = 0; i < sizeof wrappers / sizeof *wrappers; i++)
+        if (jl_ref_eq(doc, g->module, wrappers[i].module) && jl_ref_eq(doc, g->name, wrappers[i].name))
+            return wrappers[i].kind;
     return W_NONE;
 }
 

@@ -18,6 +18,9 @@ static int parse_decimal(jl_vm *vm, const uint8_t *p, uint64_t n, int allow_l, u
     while (i < n && (p[i] == ' ')) i++;
     if (i < n && (p[i] == '-' || p[i] == '+')) neg = p[i++] == '-';
     if (i == n) return jl_vm_fail(vm, JL_E_FORMAT, "empty integer text");
+    if (n - i > JL_INT_TEXT_MAX_DIGITS)
+        return jl_vm_fail(vm, JL_E_LIMIT, "integer text of %llu digits, more than the limit of %d",
+                          (unsigned long long)(n - i), JL_INT_TEXT_MAX_DIGITS);
     uint64_t v = 0;
     int big = 0;
     for (uint64_t j = i; j < n; j++) {
@@ -29,7 +32,7 @@ static int parse_decimal(jl_vm *vm, const uint8_t *p, uint64_t n, int allow_l, u
         *out = jl_new_int(doc, neg ? (int64_t)(0 - v) : (int64_t)v, vm->err);
         return *out == JL_NONE ? -1 : JL_OK;
     }
-    /* big: the shared decimal parser (text lines are bounded by the VM) */
+    /* big: the shared decimal parser (quadratic, hence the digit bound) */
     *out = jl_new_int_decimal(doc, p + i, n - i, neg, vm->err);
     return *out == JL_NONE ? -1 : JL_OK;
 }

@@ -9,6 +9,12 @@
 
 #include "vmstate.h"
 
+/* INT and LONG text longer than this many digits is refused: decimal to
+ * binary is quadratic in the digits. CPython refuses the same ints by
+ * default (sys.int_info.default_max_str_digits, 4300), so no pickle that
+ * Python loads has more. */
+#define JL_INT_TEXT_MAX_DIGITS 4300
+
 typedef int (*jl_literal_fn)(jl_vm *vm, const uint8_t *p, uint64_t n, uint64_t off, uint32_t *out);
 
 /* INT: decimal text; "00" and "01" are False and True. */

@@ -3,8 +3,9 @@
  *
  * A short whitelist of callables (one table below) becomes natural nodes:
  * set, frozenset, complex, bytes, bytearray, _codecs.encode, OrderedDict,
- * copy_reg._reconstructor, and numpy's _reconstruct, scalar, _frombuffer
- * and dtype (numpy.core and numpy._core, Python 2 and 3 names). Every
+ * copy_reg._reconstructor, cloudpickle's _class_setstate, and numpy's
+ * _reconstruct, scalar, _frombuffer and dtype (numpy.core and
+ * numpy._core, Python 2 and 3 names). Every
  * other callable or class becomes an object node that keeps its class,
  * arguments and state as data. joblib's array wrappers are finished at
  * their BUILD by layout.c, before these rules (vm.c).
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "dtype.h"
+#include "pynames.h"
 
 /* A reduction returns 0 when it made *out, DECLINE when its arguments
  * are not of the form it knows (the call stays data, an object node), -1
@@ -77,6 +79,14 @@ static uint32_t copy_items(jl_vm *vm, jl_kind kind, uint32_t src) {
         if (jl_kids_append(doc, id, chunk, m, vm->err)) return JL_NONE;
     }
     return id;
+}
+
+/* Where bytes lie in the stream being decoded, or JL_NO_OFFSET when they
+ * were decoded (text, _codecs.encode, a protocol 0 STRING) into the
+ * doc's heap or come from another block: joblib_info's "offset" must
+ * point at the bytes as they are. */
+static uint64_t stream_off_of(const jl_vm *vm, jl_ref ref) {
+    return ref.block == vm->block ? ref.off : JL_NO_OFFSET;
 }
 
 /* ---- the known reductions -------------------------------------------------- */
@@ -269,7 +279,7 @@ static int r_np_scalar(jl_vm *vm, uint32_t args, uint32_t *out) {
     a->is_scalar = 1;
     a->data = ref;
     a->origin = JL_ORIGIN_RECONSTRUCT;
-    a->stream_off = ref.off;
+    a->stream_off = stream_off_of(vm, ref);
     doc->nodes[id].u.ext = ai;
     *out = id;
     return 0;
@@ -334,7 +344,7 @@ int jl_vm_make_array(jl_vm *vm, uint32_t node, uint32_t dt, uint32_t shape, char
             return jl_vm_fail(vm, JL_E_FORMAT, "array data has %llu bytes, its shape and dtype need %llu",
                               (unsigned long long)ref.len, (unsigned long long)nbytes);
         a->data = ref;
-        a->stream_off = ref.off;
+        a->stream_off = stream_off_of(vm, ref);
     }
     jl_node *nd = &doc->nodes[node];
     nd->kind = JL_NDARRAY;
@@ -356,6 +366,21 @@ static int r_np_frombuffer(jl_vm *vm, uint32_t args, uint32_t *out) {
                          JL_ORIGIN_FROMBUFFER))
         return -1;
     *out = id;
+    return 0;
+}
+
+/* cloudpickle's _class_setstate(cls, (class_dict, slot_state)) on a class
+ * _make_skeleton_class built: the state becomes the class object's, so
+ * the class dict is reachable from the class (and from its instances'
+ * .__class__); the call's result is the class, as in cloudpickle. */
+static int r_class_setstate(jl_vm *vm, uint32_t args, uint32_t *out) {
+    jl_doc *doc = vm->doc;
+    jl_ref module, name;
+    if (nargs(doc, args) != 2) return DECLINE;
+    uint32_t cls = arg_at(doc, args, 0);
+    if (!jl_skeleton_class(doc, cls, &module, &name) || jl_object_of(doc, cls)->state != JL_NONE) return DECLINE;
+    jl_object_of(doc, cls)->state = arg_at(doc, args, 1);
+    *out = cls;
     return 0;
 }
 
@@ -382,6 +407,10 @@ static const known_callable known[] = {
     { "copyreg", "_reconstructor", r_reconstructor },
     { "numpy.core.multiarray", "scalar", r_np_scalar },
     { "numpy._core.multiarray", "scalar", r_np_scalar },
+    { "cloudpickle.cloudpickle", "_class_setstate", r_class_setstate },
+    { "cloudpickle.cloudpickle_fast", "_class_setstate", r_class_setstate },
+    { "joblib.externals.cloudpickle.cloudpickle", "_class_setstate", r_class_setstate },
+    { "joblib.externals.cloudpickle.cloudpickle_fast", "_class_setstate", r_class_setstate },
     { "numpy.core.numeric", "_frombuffer", r_np_frombuffer },
     { "numpy._core.numeric", "_frombuffer", r_np_frombuffer },
 };
@@ -431,13 +460,54 @@ int jl_vm_newobj(jl_vm *vm, uint32_t cls, uint32_t args, uint32_t kwargs, jl_how
     return *out == JL_NONE ? (int)vm->err->code : JL_OK;
 }
 
-/* BUILD on numpy's _reconstruct result: the ndarray state
- * ([version,] shape, dtype, is_fortran, data). */
+/* An ndarray state: ([version,] shape, dtype, is_fortran, data). */
+static int is_ndarray_state(const jl_doc *doc, uint32_t state) {
+    return is_kind(doc, state, JL_TUPLE) && (nargs(doc, state) == 4 || nargs(doc, state) == 5);
+}
+
+static int build_reconstruct(jl_vm *vm, uint32_t obj, uint32_t state);
+
+/* A subclass that extends ndarray's state (old pandas Index and Series:
+ * (ndarray_state, name)) stays an object of the subclass whose state is
+ * the tuple (the array, extra state...): the array is an ordinary ndarray
+ * node, the rest is data (README "Paths, types and values"). */
+static int build_subclass_state(jl_vm *vm, uint32_t obj, uint32_t state) {
+    jl_doc *doc = vm->doc;
+    uint32_t n = nargs(doc, state);
+    uint32_t args = jl_object_of(doc, obj)->args;
+    uint32_t cls = nargs(doc, args) ? arg_at(doc, args, 0) : JL_NONE;
+    /* a new object node that _reconstruct made, to become the array */
+    uint32_t arr = generic_object(vm, jl_object_of(doc, obj)->cls, args, JL_NONE, JL_HOW_REDUCE);
+    if (arr == JL_NONE) return -1;
+    int rc = build_reconstruct(vm, arr, arg_at(doc, state, 0));
+    if (rc) return rc;
+    uint32_t st = jl_node_new(doc, JL_TUPLE, vm->err);
+    if (st == JL_NONE || jl_kids_append(doc, st, &arr, 1, vm->err)) return -1;
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = arg_at(doc, state, i);
+        if (jl_kids_append(doc, st, &x, 1, vm->err)) return -1;
+    }
+    uint32_t empty = jl_node_new(doc, JL_TUPLE, vm->err);
+    if (empty == JL_NONE) return -1;
+    jl_object *o = jl_object_of(doc, obj);
+    o->cls = cls;
+    o->args = empty;
+    o->how = JL_HOW_NEWOBJ;
+    o->state = st;
+    return 0;
+}
+
+/* BUILD on numpy's _reconstruct result: the ndarray state, or a
+ * subclass's state that starts with it. */
 static int build_reconstruct(jl_vm *vm, uint32_t obj, uint32_t state) {
     jl_doc *doc = vm->doc;
     if (!is_kind(doc, state, JL_TUPLE))
         return jl_vm_fail(vm, JL_E_FORMAT, "ndarray state is not a tuple");
     uint32_t n = nargs(doc, state), base = 0;
+    const jl_object *ro = jl_object_of(doc, obj);
+    uint32_t sub = nargs(doc, ro->args) ? arg_at(doc, ro->args, 0) : JL_NONE;
+    if (n >= 2 && n != 4 && n != 5 && is_ndarray_state(doc, arg_at(doc, state, 0)) && is_kind(doc, sub, JL_GLOBAL))
+        return build_subclass_state(vm, obj, state);
     if (n == 5) {
         int64_t version;
         if (jl_node_int64(doc, arg_at(doc, state, 0), &version) || version != 1)

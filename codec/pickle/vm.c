@@ -153,16 +153,19 @@ typedef struct arg {
     uint64_t off2;
 } arg;
 
-#define MAX_LINE 65536 /* text arguments longer than this are refused */
-
+/* A text argument (INT, FLOAT, STRING, UNICODE, GLOBAL, ...) runs to the
+ * next '\n': it is bounded by the bytes that remain and by max_alloc (a
+ * decoded line is at most a few times its length, see literal.c), not by
+ * a constant: protocol 0 writes whole strings and array bytes as one line. */
 static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
-    uint64_t rem = vm->len - vm->pos;
-    uint64_t lim = rem < MAX_LINE ? rem : MAX_LINE;
+    uint64_t rem = vm->len - vm->pos, max = vm->doc->limits.max_alloc;
+    uint64_t lim = rem < max ? rem : max;
     const uint8_t *start = vm->p + vm->pos;
-    const uint8_t *nl = memchr(start, '\n', (size_t)lim);
+    const uint8_t *nl = lim ? memchr(start, '\n', (size_t)lim) : NULL;
     if (!nl) {
-        if (rem <= MAX_LINE) return jl_vm_fail(vm, JL_E_TRUNCATED, "text argument has no end of line");
-        return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than %d bytes", MAX_LINE);
+        if (rem <= max) return jl_vm_fail(vm, JL_E_TRUNCATED, "text argument has no end of line");
+        return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than max_alloc (%llu bytes)",
+                          (unsigned long long)max);
     }
     *p = start;
     *n = (uint64_t)(nl - start);
@@ -637,6 +640,10 @@ static int op_buffer(jl_vm *vm, const arg *a) {
 
 /* ---- the loop ------------------------------------------------------------------- */
 
+/* A stream's protocol is its PROTO, or the highest protocol of the
+ * opcodes it uses (protocol 1 has no PROTO), as pickletools infers it. */
+static void note_protocol(jl_vm *vm, int proto) { vm->doc->protocol = (uint8_t)proto; }
+
 /* One opcode: a case a row of opcodes.h, its argument read by kind (a
  * constant in each case, so the read is inlined to its own checks), then
  * its handler. */
@@ -644,8 +651,10 @@ VM_INLINE int dispatch(jl_vm *vm, uint8_t code) {
     arg a;
     int rc;
     switch (code) {
-#define VM_CASE(name, byte, kind, proto, handler) \
-    case byte: return (rc = read_arg(vm, JL_ARG_##kind, &a)) ? rc : op_##handler(vm, &a);
+#define VM_CASE(name, byte, kind, proto, handler)                           \
+    case byte:                                                               \
+        if (proto > vm->doc->protocol) note_protocol(vm, proto);             \
+        return (rc = read_arg(vm, JL_ARG_##kind, &a)) ? rc : op_##handler(vm, &a);
         JL_OPCODE_LIST(VM_CASE)
 #undef VM_CASE
     }

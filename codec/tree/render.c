@@ -1,6 +1,7 @@
 /*
  * render.c - text renderings of nodes (see render.h): the JSON text of any
- * node (README "Paths, types and values") and class names. Atoms are written by
+ * node (README "Paths, types and values") and class names (as Python 3
+ * loads them, pynames.h). Atoms are written by
  * atomtext.c (numbers, strings, bytes), numpy scalars and numeric arrays
  * by arraytext.c; the paths of {"__ref__": ...} come from path.c.
  *
@@ -17,6 +18,7 @@
 #include "atomtext.h"
 #include "dtype.h"
 #include "path.h"
+#include "pynames.h"
 #include "slots.h"
 #include "text.h"
 
@@ -31,14 +33,35 @@
 
 /* ---- names -------------------------------------------------------------- */
 
+/* The name Python 3 loads (pynames.h: Python 2 names of protocol 0-2
+ * streams mapped); the JSON of a global node keeps the name as written. */
 int jl_render_global(const jl_doc *doc, uint32_t id, jl_buf *b) {
     const jl_global *g = jl_global_of(doc, id);
-    jl_buf_append(b, jl_ref_ptr(doc, g->module), g->module.len);
-    jl_buf_putc(b, '.');
+    const char *module, *name;
+    if (jl_py3_name(doc, g, &module, &name)) {
+        jl_buf_puts(b, module);
+        jl_buf_putc(b, '.');
+        if (name) return jl_buf_puts(b, name);
+    } else {
+        jl_buf_append(b, jl_ref_ptr(doc, g->module), g->module.len);
+        jl_buf_putc(b, '.');
+    }
     return jl_buf_append(b, jl_ref_ptr(doc, g->name), g->name.len);
 }
 
 static int valid_node(const jl_doc *doc, uint32_t id) { return id < doc->nnodes; }
+
+/* A class cloudpickle built in the pickle: "module.Name", or "Name". */
+static int render_skeleton_class(const jl_doc *doc, uint32_t cls, jl_buf *b) {
+    jl_ref module, name;
+    if (!jl_skeleton_class(doc, cls, &module, &name)) return 0;
+    if (module.len) {
+        jl_buf_append(b, jl_ref_ptr(doc, module), module.len);
+        jl_buf_putc(b, '.');
+    }
+    jl_buf_append(b, jl_ref_ptr(doc, name), name.len);
+    return 1;
+}
 
 int jl_render_class(const jl_doc *doc, uint32_t id, jl_buf *b) {
     if (!valid_node(doc, id)) return 0;
@@ -47,7 +70,9 @@ int jl_render_class(const jl_doc *doc, uint32_t id, jl_buf *b) {
     case JL_GLOBAL: jl_render_global(doc, id, b); return 1;
     case JL_OBJECT: {
         uint32_t cls = jl_object_of(doc, id)->cls;
-        if (!valid_node(doc, cls) || doc->nodes[cls].kind != JL_GLOBAL) return 0;
+        if (!valid_node(doc, cls)) return 0;
+        if (doc->nodes[cls].kind == JL_OBJECT) return render_skeleton_class(doc, cls, b);
+        if (doc->nodes[cls].kind != JL_GLOBAL) return 0;
         jl_render_global(doc, cls, b);
         return 1;
     }

@@ -87,7 +87,8 @@ typedef struct jl_array {
     uint8_t is_scalar;  /* 1 for JL_SCALAR records */
     uint32_t file;      /* index in doc->files for sidecars, else JL_NONE */
     jl_ref data;        /* element bytes (non-object dtypes) */
-    uint64_t stream_off;/* offset of data in its stream (main stream or sidecar) */
+    uint64_t stream_off;/* offset of data in its stream (main stream or sidecar); JL_NO_OFFSET
+                         * when the bytes were decoded (text, _codecs.encode) */
 } jl_array;
 
 typedef enum jl_how {
