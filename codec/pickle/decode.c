@@ -2,7 +2,10 @@
  * decode.c - opening a bundle (decode.h): the file is mapped, its container
  * detected by magic and, when compressed, inflated into one buffer (bounded
  * by max_decompressed; a big one is a shared block, shared.h); then the
- * pickle VM runs over the stream from byte 0.
+ * pickle VM runs over the stream from byte 0. A container cut short is
+ * inflated as far as it goes, as joblib's lazy readers do: a pickle
+ * complete within that prefix loads (doc->damaged says what was cut),
+ * one that is not fails with the truncation.
  * Uncompressed arrays stay in the mapped file: the tree refers to them.
  */
 #include "decode.h"
@@ -14,7 +17,20 @@
 #include "source.h"
 #include "vm.h"
 
-/* Makes block 0 from the input bytes, inflating when compressed. */
+/* A truncation message without its "file is truncated: " head. */
+static const char *cut_detail(const char *msg) {
+    static const char head[] = "file is truncated: ";
+    return strncmp(msg, head, sizeof head - 1) == 0 ? msg + sizeof head - 1 : msg;
+}
+
+/* The pickle ran out in a stream cut short: say where the container ends. */
+static void append_cut(jl_error *err, const char *cut) {
+    size_t l = strlen(err->message);
+    snprintf(err->message + l, sizeof err->message - l, ": %s", cut);
+}
+
+/* Makes block 0 from the input bytes, inflating when compressed; a
+ * container cut short gives the prefix it decoded (doc->cut). */
 static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owner, jl_error *err) {
     jl_compression c = jl_detect(p, n);
     doc->compression = (uint8_t)c;
@@ -26,8 +42,14 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
     }
     uint8_t *out, out_owner;
     uint64_t out_len;
-    int rc = jl_decompress_block(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
-                                 &out_owner, err);
+    int rc = jl_decompress_lazy(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
+                                &out_owner, err);
+    if (rc == JL_E_TRUNCATED && out) { /* cut short: run() decides, as joblib would */
+        snprintf(doc->damaged, sizeof doc->damaged, "%s", cut_detail(err->message));
+        doc->cut = 1;
+        jl_error_clear(err);
+        rc = JL_OK;
+    }
     if (rc) return rc;
     if (jl_block_add(doc, out, out_len, out_owner, err) == JL_NONE) {
         jl_decompressed_free(&doc->alloc, out, out_owner);
@@ -43,8 +65,12 @@ static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
     uint8_t fmt = doc->format;
     uint32_t root;
     uint64_t end;
+    if (doc->stream_len == 0 && doc->cut)
+        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET, "file is truncated: %s", doc->damaged);
     if (doc->stream_len == 0) return jl_fail(err, JL_E_TRUNCATED, 0, "empty input: not a joblib bundle or pickle");
     int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
+    if (rc && doc->cut && err->code == JL_E_TRUNCATED) /* the pickle needed bytes past the cut */
+        append_cut(err, doc->damaged);
     if (rc) return rc;
     if (fmt == JL_FMT_ZF) doc->format = JL_FMT_ZF;
     doc->root = root;
