@@ -948,7 +948,8 @@ static int check_kind(jl_compression c, jl_error *err) {
     return JL_OK;
 }
 
-/* lazy: on JL_E_TRUNCATED (not ZF), hand back what was decoded too. */
+/* lazy: on JL_E_TRUNCATED (not ZF), hand back what was decoded too, as
+ * far as joblib's readers get (container.h). */
 static int decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                       uint64_t max_out, int can_share, int lazy, uint8_t **out,
                       uint64_t *out_len, int *shared, jl_error *err) {
@@ -975,6 +976,7 @@ static int decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_
             if (!lazy || rc != JL_E_TRUNCATED || c == JL_COMP_ZF) goto fail;
             jl_error cut = *err;
             if (sink_take(&s, out, out_len, shared, err)) goto fail;
+            if (c != JL_COMP_ZLIB && c != JL_COMP_GZIP) *out_len -= *out_len % JL_LAZY_CHUNK;
             *err = cut;
             return rc;
         }

@@ -165,9 +165,9 @@ static const char *op_name(const jl_vm *vm) {
  * pickle itself gives. */
 static int fail_short(jl_vm *vm, uint64_t n) {
     return jl_fail(vm->err, JL_E_TRUNCATED, vm->op_off,
-                   "file is truncated: %s at byte %llu needs %llu bytes but only %llu remain%s",
+                   "file is truncated: %s at byte %llu needs %llu byte%s but only %llu remain%s",
                    op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)n,
-                   (unsigned long long)(vm->len - vm->pos), vm->where);
+                   n == 1 ? "" : "s", (unsigned long long)(vm->len - vm->pos), vm->where);
 }
 
 /* An argument that starts inside the current frame and runs past its end:
