@@ -173,8 +173,8 @@ static int fail_short(jl_vm *vm, uint64_t n) {
 /* An argument that starts inside the current frame and runs past its end:
  * CPython's _Unframer refuses it ("pickle exhausted before end of frame"). */
 static int fail_frame_split(jl_vm *vm) {
-    return jl_vm_fail(vm, JL_E_FORMAT, "argument runs past the end of its FRAME at byte %llu",
-                      (unsigned long long)vm->frame_end);
+    return jl_fail(vm->err, JL_E_FORMAT, vm->op_off, "%s at byte %llu runs past the end of its FRAME at byte %llu%s",
+                   op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
 }
 
 VM_INLINE int in_frame(const jl_vm *vm) { return vm->in_frame && vm->pos < vm->frame_end; }
@@ -647,8 +647,9 @@ static int op_proto(jl_vm *vm, const arg *a) {
 static int op_frame(jl_vm *vm, const arg *a) {
     uint64_t rem = vm->len - vm->pos;
     if (in_frame(vm))
-        return jl_vm_fail(vm, JL_E_FORMAT, "a new FRAME begins before the end of the current one at byte %llu",
-                          (unsigned long long)vm->frame_end);
+        return jl_fail(vm->err, JL_E_FORMAT, vm->op_off,
+                       "FRAME at byte %llu begins before the end of the current frame at byte %llu%s",
+                       (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
     if (a->u > rem) {
         if (a->u > vm->doc->limits.max_decompressed)
             return jl_vm_fail(vm, JL_E_TRUNCATED,

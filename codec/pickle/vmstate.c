@@ -48,6 +48,6 @@ int jl_global_is(const jl_doc *doc, uint32_t id, const char *module, const char 
 int jl_vm_frame_done(jl_vm *vm) {
     if (!vm->in_frame || vm->pos >= vm->frame_end) return JL_OK;
     return jl_vm_fail(vm, JL_E_FORMAT,
-                      "array data inside a FRAME that ends at byte %llu (joblib reads it from the file after the frame)",
+                      "the array's data is inside a FRAME ending at byte %llu, where joblib does not read it",
                       (unsigned long long)vm->frame_end);
 }
