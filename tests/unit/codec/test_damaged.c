@@ -43,58 +43,54 @@ static size_t framed(uint8_t *out, uint64_t claim, const char *body, size_t n) {
     return 11 + n;
 }
 
+/* One FRAME case: the claim, the body after it, and what opening gives
+ * (value 5 when it loads; the message or the damaged note). CPython's
+ * pickle._loads gives the same outcome for each. */
+static const struct frame_case {
+    uint64_t claim;
+    const char *body;
+    size_t n;
+    int rc;
+    const char *msg;
+} frame_cases[] = {
+    /* exact: intact */
+    { 3, "K\x05.", 3, JL_OK, "" },
+    /* more than remain: STOP comes first, joblib loads it */
+    { 29, "K\x05.", 3, JL_OK, "FRAME at byte 2 claims 29 bytes but only 3 remain" },
+    /* ... but the pickle still needs its bytes */
+    { 29, "K", 1, JL_E_TRUNCATED, "file is truncated: BININT1 at byte 11 needs 1 byte but only 0 remain" },
+    { 29, "K\x05", 2, JL_E_TRUNCATED, "file is truncated: the pickle ends at byte 13 without its STOP opcode" },
+    /* a claim Python could not allocate */
+    { (uint64_t)1 << 48, "K\x05.", 3, JL_E_TRUNCATED,
+      "file is truncated: FRAME claims 281474976710656 bytes (more than max_decompressed) but only 3 "
+      "remain at byte 2 (FRAME)" },
+    /* fewer: ends between opcodes, or right before an argument: the rest
+     * is read from the file */
+    { 2, "K\x05.", 3, JL_OK, "" },
+    { 0, "K\x05.", 3, JL_OK, "" },
+    { 1, "K\x05.", 3, JL_OK, "" },
+    /* fewer: ends inside an argument ("pickle exhausted before end of frame") */
+    { 2, "M\x05\x00.", 4, JL_E_FORMAT, "BININT2 at byte 11 runs past the end of its FRAME at byte 13" },
+    { 2, "I5\n.", 4, JL_E_FORMAT, "INT at byte 11 runs past the end of its FRAME at byte 13" },
+    /* a frame inside a frame ("beginning of a new frame before end of current frame") */
+    { 14, "\x95\x01\x00\x00\x00\x00\x00\x00\x00K\x05.", 12, JL_E_FORMAT,
+      "FRAME at byte 11 begins before the end of the current frame at byte 23" },
+    /* ... allowed where the outer one is used up */
+    { 9, "\x95\x02\x00\x00\x00\x00\x00\x00\x00K\x05.", 12, JL_OK, "" },
+};
+
 static void test_frame_claims(void **state) {
     (void)state;
-    uint8_t buf[64];
-    char msg[300];
-    int64_t v = 0;
-    /* exact: intact */
-    size_t n = framed(buf, 3, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, &v), JL_OK);
-    assert_int_equal(v, 5);
-    assert_string_equal(msg, "");
-    /* more than remain: STOP comes first, joblib loads it */
-    n = framed(buf, 29, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, &v), JL_OK);
-    assert_int_equal(v, 5);
-    assert_string_equal(msg, "FRAME at byte 2 claims 29 bytes but only 3 remain");
-    /* ... but the pickle still needs its bytes */
-    n = framed(buf, 29, "K", 1);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_TRUNCATED);
-    assert_string_equal(msg, "file is truncated: BININT1 at byte 11 needs 1 byte but only 0 remain");
-    n = framed(buf, 29, "K\x05", 2);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_TRUNCATED);
-    assert_string_equal(msg, "file is truncated: the pickle ends at byte 13 without its STOP opcode");
-    /* a claim Python could not allocate */
-    n = framed(buf, (uint64_t)1 << 48, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_TRUNCATED);
-    assert_string_equal(msg, "file is truncated: FRAME claims 281474976710656 bytes (more than "
-                             "max_decompressed) but only 3 remain at byte 2 (FRAME)");
-    /* fewer: ends between opcodes, the rest is read from the file */
-    n = framed(buf, 2, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, &v), JL_OK);
-    assert_int_equal(v, 5);
-    assert_string_equal(msg, "");
-    n = framed(buf, 0, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, &v), JL_OK);
-    /* an argument right after the frame's end: read from the file */
-    n = framed(buf, 1, "K\x05.", 3);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, &v), JL_OK);
-    assert_int_equal(v, 5);
-    /* fewer: ends inside an argument ("pickle exhausted before end of frame") */
-    n = framed(buf, 2, "M\x05\x00.", 4);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_FORMAT);
-    assert_string_equal(msg, "BININT2 at byte 11 runs past the end of its FRAME at byte 13");
-    n = framed(buf, 2, "I5\n.", 4);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_FORMAT);
-    assert_string_equal(msg, "INT at byte 11 runs past the end of its FRAME at byte 13");
-    /* a frame inside a frame ("beginning of a new frame before end of current frame") */
-    n = framed(buf, 14, "\x95\x01\x00\x00\x00\x00\x00\x00\x00N.", 11);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_E_FORMAT);
-    assert_string_equal(msg, "FRAME at byte 11 begins before the end of the current frame at byte 22");
-    /* ... allowed where the outer one is used up */
-    n = framed(buf, 9, "\x95\x02\x00\x00\x00\x00\x00\x00\x00N.", 11);
-    assert_int_equal(open_bytes(buf, n, msg, sizeof msg, NULL), JL_OK);
+    for (size_t i = 0; i < sizeof frame_cases / sizeof frame_cases[0]; i++) {
+        const struct frame_case *fc = &frame_cases[i];
+        uint8_t buf[64];
+        char msg[300];
+        int64_t v = 0;
+        size_t n = framed(buf, fc->claim, fc->body, fc->n);
+        int rc = open_bytes(buf, n, msg, sizeof msg, fc->rc == JL_OK ? &v : NULL);
+        if (rc != fc->rc || strcmp(msg, fc->msg) != 0 || (rc == JL_OK && v != 5))
+            fail_msg("case %zu: %d '%s', want %d '%s'", i, rc, msg, fc->rc, fc->msg);
+    }
 }
 
 static const char PICKLE[] = "\x80\x02K\x07."; /* protocol 2, 7 */
