@@ -20,6 +20,7 @@ every compressor, and joblib_info's "damaged" field.
 Run by ctest with JL_MODULE set; by hand: /usr/bin/python3 test_damaged.py
 """
 import bz2
+import functools
 import gzip
 import io
 import lzma
@@ -44,19 +45,9 @@ try:
 except ImportError:  # pragma: no cover
     lz4f = None
 
-CONN = None
 SEED = 12
-
-
-def conn():
-    global CONN
-    if CONN is None:
-        CONN = jltest.connect()
-    return CONN
-
-
-def tmp(name):
-    return jltest.TempDir.path(name)
+conn = functools.lru_cache(maxsize=None)(jltest.connect)  # one connection, made when first used
+tmp = jltest.TempDir.path
 
 
 # --- bundles ------------------------------------------------------------------
