@@ -31,6 +31,9 @@
  *   nodes        decoded values
  *   size         bytes of the main file (or BLOB) as read
  *   stream_size  bytes of the uncompressed stream
+ *   damaged      null, or what joblib reads past and this file has: a
+ *                compressed stream cut after the pickle's end, a FRAME
+ *                claiming more bytes than remain ("; " between several)
  *   files        every file that belongs to the bundle ([] for a BLOB)
  *   arrays       [{path, dtype (descr as stored: ">f8" stays big-endian),
  *                  shape, order, nbytes, offset (where the first element
@@ -220,9 +223,12 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                                                                               : "unknown",
                   jl_compression_name((jl_compression)doc->compression), (unsigned)doc->protocol,
                   (unsigned)doc->python);
-    jl_buf_printf(&b, "\"nodes\":%llu,\"size\":%llu,\"stream_size\":%llu,\"files\":[",
+    jl_buf_printf(&b, "\"nodes\":%llu,\"size\":%llu,\"stream_size\":%llu,\"damaged\":",
                   (unsigned long long)c.mark.nnodes, (unsigned long long)doc->size,
                   (unsigned long long)doc->stream_len);
+    if (doc->damaged[0]) jl_json_string(&b, doc->damaged, strlen(doc->damaged));
+    else jl_buf_puts(&b, "null");
+    jl_buf_puts(&b, ",\"files\":[");
     /* the main file first (when the codec did not list it), then the rest */
     int nf = 0;
     if (c.file && (doc->nfiles == 0 || strcmp(doc->files[0].path, c.file) != 0)) {

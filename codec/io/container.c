@@ -200,9 +200,13 @@ static void sink_free(sink *s) {
     s->p = NULL;
 }
 
-static int fail_truncated(jl_error *err, const char *name, uint64_t at) {
+/* The input ends before the stream does: `at` compressed bytes were read
+ * (the whole input) and s holds what they decoded to. */
+static int fail_truncated(jl_error *err, const char *name, uint64_t at, const sink *s) {
     return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
-                   "%s stream ends early at compressed byte %llu", name, ULL(at));
+                   "file is truncated: the %s stream stops after %llu compressed bytes, "
+                   "before its end (%llu bytes decompressed)",
+                   name, ULL(at), ULL(s->len));
 }
 
 static int fail_corrupt(jl_error *err, const char *name, uint64_t at, const char *why) {
@@ -335,10 +339,15 @@ static int isal_commit(void *ctx, uint64_t produced, jl_error *err) {
 static int inflate_member(const uint8_t *in, uint64_t n, uint64_t base, int wbits, const char *name,
                           sink *s, uint64_t *used, jl_error *err) {
 #ifdef HAVE_ISAL
-    /* ISA-L inflates the same streams 2-4x faster than zlib */
-    (void)name;
-    return jl_inflate_isal(wbits == 31 ? JL_WRAP_GZIP : JL_WRAP_ZLIB, in, n, base, s->a,
-                           isal_room, isal_commit, s, used, err);
+    /* ISA-L inflates the same streams 2-4x faster than zlib; a stream cut
+     * short is inflated again by zlib, whose prefix is the one Python's
+     * reader hands the unpickler (ISA-L may stop a few bytes before). */
+    uint64_t len0 = s->len;
+    int irc = jl_inflate_isal(wbits == 31 ? JL_WRAP_GZIP : JL_WRAP_ZLIB, in, n, base, s->a,
+                              isal_room, isal_commit, s, used, err);
+    if (irc != JL_E_TRUNCATED) return irc;
+    s->len = len0;
+    jl_error_clear(err);
 #endif
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -370,7 +379,7 @@ static int inflate_member(const uint8_t *in, uint64_t n, uint64_t base, int wbit
         if (zr == Z_STREAM_END) break;
         if (zr == Z_OK) continue;
         if (zr == Z_BUF_ERROR && z.avail_in == 0 && fed == n)
-            rc = fail_truncated(err, name, base + n);
+            rc = fail_truncated(err, name, base + n, s);
         else if (zr == Z_MEM_ERROR)
             rc = fail_nomem(err, name, "decoder");
         else if (zr == Z_NEED_DICT)
@@ -484,7 +493,10 @@ static int dec_zf(const uint8_t *in, uint64_t n, uint64_t base, sink *s, uint64_
     if (!zf_header(in, n, &len, &start))
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a ZF header at compressed byte %llu",
                        ULL(base));
-    if (n < ZF_FIELD_END) return fail_truncated(err, "ZF", base + n);
+    if (n < ZF_FIELD_END)
+        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
+                       "file is truncated: the ZF header needs %d bytes but the file has %llu",
+                       ZF_FIELD_END, ULL(base + n));
     if (len == UINT64_MAX)
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
                        "ZF header announces a length beyond 64 bits");
@@ -499,6 +511,11 @@ static int dec_zf(const uint8_t *in, uint64_t n, uint64_t base, sink *s, uint64_
     s->zf = 1;
     s->first = min64(len, room > (UINT64_MAX - 64) / 1032 ? UINT64_MAX : room * 1032 + 64);
     int rc = inflate_member(in + start, n - start, base + start, 15, "zlib", s, used, err);
+    if (rc == JL_E_TRUNCATED) /* joblib inflates it whole: no prefix is of use */
+        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
+                       "file is truncated: the ZF header announces %llu bytes but its zlib "
+                       "stream stops after %llu compressed bytes, with %llu decompressed",
+                       ULL(len), ULL(base + n), ULL(s->len));
     if (rc) return rc;
     *used += start;
     if (s->len != len)
@@ -555,7 +572,7 @@ static int dec_bz2(const uint8_t *in, uint64_t n, uint64_t base, sink *s, uint64
         if (br == BZ_OK) {
             /* room left and input gone: bzip2 is waiting for more */
             if (b.avail_in == 0 && fed == n && b.avail_out > 0)
-                rc = fail_truncated(err, "bz2", base + n);
+                rc = fail_truncated(err, "bz2", base + n, s);
             if (rc) break;
             continue;
         }
@@ -664,7 +681,7 @@ static int lzma_member(const uint8_t *in, uint64_t n, uint64_t base, int alone, 
         if (r == LZMA_STREAM_END) break;
         if (r == LZMA_OK) continue;
         if (r == LZMA_BUF_ERROR && z.avail_in == 0)
-            rc = fail_truncated(err, name, base + n);
+            rc = fail_truncated(err, name, base + n, s);
         else
             rc = lzma_fail(r, &z, name, base + z.total_in, err);
         break;
@@ -796,7 +813,7 @@ static int dec_lz4(const uint8_t *in, uint64_t n, uint64_t base, sink *s, uint64
         if ((rc = sink_commit(s, dsz, err))) break;
         if (r == 0) break; /* end of frame */
         if (pos == n && dsz < room) {
-            rc = fail_truncated(err, "lz4", base + n);
+            rc = fail_truncated(err, "lz4", base + n, s);
             break;
         }
         if (ssz == 0 && dsz == 0) { /* no progress with input left: never loop forever */
@@ -931,9 +948,11 @@ static int check_kind(jl_compression c, jl_error *err) {
     return JL_OK;
 }
 
+/* lazy: on JL_E_TRUNCATED (not ZF), hand back what was decoded too, as
+ * far as joblib's readers get (container.h). */
 static int decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                      uint64_t max_out, int can_share, uint8_t **out, uint64_t *out_len,
-                      int *shared, jl_error *err) {
+                      uint64_t max_out, int can_share, int lazy, uint8_t **out,
+                      uint64_t *out_len, int *shared, jl_error *err) {
     *out = NULL;
     *out_len = 0;
     if (shared) *shared = 0;
@@ -953,7 +972,14 @@ static int decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_
     uint64_t pos = 0;
     for (;;) {
         uint64_t used = 0;
-        if ((rc = codecs[c].decode(in + pos, n - pos, pos, &s, &used, err))) goto fail;
+        if ((rc = codecs[c].decode(in + pos, n - pos, pos, &s, &used, err))) {
+            if (!lazy || rc != JL_E_TRUNCATED || c == JL_COMP_ZF) goto fail;
+            jl_error cut = *err;
+            if (sink_take(&s, out, out_len, shared, err)) goto fail;
+            if (c != JL_COMP_ZLIB && c != JL_COMP_GZIP) *out_len -= *out_len % JL_LAZY_CHUNK;
+            *err = cut;
+            return rc;
+        }
         pos += used;
         if (!codecs[c].members) break;
         while (pos < n && in[pos] == 0) pos++;
@@ -968,14 +994,23 @@ fail:
 
 int jl_decompress(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                   uint64_t max_out, uint8_t **out, uint64_t *out_len, jl_error *err) {
-    return decompress(c, in, n, a, max_out, 0, out, out_len, NULL, err);
+    return decompress(c, in, n, a, max_out, 0, 0, out, out_len, NULL, err);
 }
 
 int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                         uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
                         jl_error *err) {
     int shared = 0;
-    int rc = decompress(c, in, n, a, max_out, 1, out, out_len, &shared, err);
+    int rc = decompress(c, in, n, a, max_out, 1, 0, out, out_len, &shared, err);
+    *owner = shared ? JL_BLOCK_SHARED : JL_BLOCK_HEAP;
+    return rc;
+}
+
+int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                       uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
+                       jl_error *err) {
+    int shared = 0;
+    int rc = decompress(c, in, n, a, max_out, 1, 1, out, out_len, &shared, err);
     *owner = shared ? JL_BLOCK_SHARED : JL_BLOCK_HEAP;
     return rc;
 }

@@ -45,6 +45,22 @@ int jl_decompress_block(jl_compression c, const uint8_t *in, uint64_t n, const j
                         jl_error *err);
 void jl_decompressed_free(const jl_alloc *a, uint8_t *p, uint8_t owner);
 
+/* jl_decompress_block as joblib's readers decompress: lazily. When the
+ * input ends before the stream does (JL_E_TRUNCATED, "file is truncated:
+ * the <name> stream stops after N compressed bytes, ..."), *out still
+ * holds the bytes joblib can read before the end (possibly none; free
+ * them as above): a pickle complete within them loads in joblib.
+ *   zlib, gzip     everything decoded: joblib's BinaryZlibFile ends
+ *                  quietly where the input ends;
+ *   bz2, lzma, xz, lz4  whole JL_LAZY_CHUNKs only: joblib reads them
+ *                  through a 1 MiB io.BufferedReader whose fill raises
+ *                  EOFError on the chunk holding the cut;
+ *   ZF             nothing: joblib inflates it whole. */
+#define JL_LAZY_CHUNK ((uint64_t)1 << 20)
+int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                       uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
+                       jl_error *err);
+
 /* Compresses in[0..n) into a complete container of kind c at `level`
  * (1-9; lz4 0-16) with the exact framing joblib writes (docs/FORMAT.md 2.2).
  * ZF is written with the 19-byte length field. */

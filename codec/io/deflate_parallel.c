@@ -533,7 +533,7 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
     isal_inflate_init(st);
     st->crc_flag = wrap == JL_WRAP_GZIP ? ISAL_GZIP : wrap == JL_WRAP_ZLIB ? ISAL_ZLIB : 0;
     int rc = JL_OK;
-    uint64_t fed = 0;
+    uint64_t fed = 0, total = 0;
     for (;;) {
         if (st->avail_in == 0 && fed < n) {
             uint64_t k = n - fed < ((uint64_t)1 << 30) ? n - fed : ((uint64_t)1 << 30);
@@ -550,6 +550,7 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
         uint64_t in_before = fed - st->avail_in;
         int r = isal_inflate(st);
         uint64_t produced = win - st->avail_out;
+        total += produced;
         if ((rc = commit(ctx, produced, err))) break;
         uint64_t ahead = st->read_in_length > 0 ? (uint64_t)st->read_in_length / 8 : 0;
         uint64_t at = base + fed - st->avail_in - ahead;
@@ -570,7 +571,9 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
         /* all input given, room left, nothing more came out: the stream is cut short */
         if (st->avail_in == 0 && fed == n && st->avail_out > 0) {
             rc = jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
-                         "%s stream ends early at compressed byte %llu", name, ULL(base + n));
+                         "file is truncated: the %s stream stops after %llu compressed bytes, "
+                         "before its end (%llu bytes decompressed)",
+                         name, ULL(base + n), ULL(total));
             break;
         }
         if (produced == 0 && fed - st->avail_in == in_before && st->avail_out > 0) {

@@ -612,10 +612,11 @@ int jl_dtype_from_pickle(jl_doc *doc, uint32_t args, uint32_t state, uint32_t *o
             return bad_state(err, "itemsize/alignment are not ints");
         if (len == 9) meta = k[8];
     }
-    /* byte order */
-    if (node_text(doc, endian, &p, &n) || n != 1 || !strchr("<>|=", p[0]) || p[0] == 0)
-        return bad_state(err, "byte order is not one of '<', '>', '|', '='");
-    sp.order = (char)p[0];
+    /* byte order: numpy's __setstate__ takes any 1-character string and
+     * reads every character but '>' (and '|': "not applicable") as native */
+    if (node_text(doc, endian, &p, &n) || n != 1)
+        return bad_state(err, "byte order is not a 1-character string");
+    sp.order = strchr("<>|", p[0]) && p[0] ? (char)p[0] : '=';
     /* names: state[3], or fields[-1] for versions 0 and 1 */
     if (!is_none(doc, fields) && jl_node_at(doc, fields)->kind != JL_DICT)
         return bad_state(err, "fields is not a dict");

@@ -5,6 +5,9 @@
  * pickle VM runs over the stream from byte 0. Two dispatches come first:
  * numpy's .npy and .npz files by magic (numpy_files.h), and input that
  * cannot start a pickle, which fails naming what it looks like (sniff.h).
+ * A container cut short is inflated as far as it goes, as joblib's lazy
+ * readers do: a pickle complete within that prefix loads (doc->damaged
+ * says what was cut), one that is not fails with the truncation.
  * Uncompressed arrays stay in the mapped file: the tree refers to them.
  */
 #include "decode.h"
@@ -19,7 +22,20 @@
 #include "start.h"
 #include "vm.h"
 
-/* Makes block 0 from the input bytes, inflating when compressed. */
+/* A truncation message without its "file is truncated: " head. */
+static const char *cut_detail(const char *msg) {
+    static const char head[] = "file is truncated: ";
+    return strncmp(msg, head, sizeof head - 1) == 0 ? msg + sizeof head - 1 : msg;
+}
+
+/* The pickle ran out in a stream cut short: say where the container ends. */
+static void append_cut(jl_error *err, const char *cut) {
+    size_t l = strlen(err->message);
+    snprintf(err->message + l, sizeof err->message - l, ": %s", cut);
+}
+
+/* Makes block 0 from the input bytes, inflating when compressed; a
+ * container cut short gives the prefix it decoded (doc->cut). */
 static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owner, jl_error *err) {
     jl_compression c = jl_detect(p, n);
     doc->compression = (uint8_t)c;
@@ -31,8 +47,14 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
     }
     uint8_t *out, out_owner;
     uint64_t out_len;
-    int rc = jl_decompress_block(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
-                                 &out_owner, err);
+    int rc = jl_decompress_lazy(c, p, n, &doc->alloc, doc->limits.max_decompressed, &out, &out_len,
+                                &out_owner, err);
+    if (rc == JL_E_TRUNCATED && out) { /* cut short: run() decides, as joblib would */
+        snprintf(doc->damaged, sizeof doc->damaged, "%s", cut_detail(err->message));
+        doc->cut = 1;
+        jl_error_clear(err);
+        rc = JL_OK;
+    }
     if (rc) return rc;
     if (jl_block_add(doc, out, out_len, out_owner, err) == JL_NONE) {
         jl_decompressed_free(&doc->alloc, out, out_owner);
@@ -48,12 +70,16 @@ static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
     uint8_t fmt = doc->format;
     uint32_t root;
     uint64_t end;
+    if (doc->stream_len == 0 && doc->cut)
+        return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET, "file is truncated: %s", doc->damaged);
     if (doc->stream_len == 0) return jl_fail(err, JL_E_TRUNCATED, 0, "empty input: not a joblib bundle or pickle");
     /* numpy's own files; then anything that cannot start a pickle is named */
     const uint8_t *p = doc->blocks[0].p;
     if (jl_numpy_file_is(p, doc->stream_len)) return jl_numpy_file_decode(&dec, err);
     if (!jl_pickle_can_start(p, doc->stream_len)) return jl_sniff_fail(p, doc->stream_len, err);
     int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
+    if (rc && doc->cut && err->code == JL_E_TRUNCATED) /* the pickle needed bytes past the cut */
+        append_cut(err, doc->damaged);
     if (rc) return rc;
     if (fmt == JL_FMT_ZF) doc->format = JL_FMT_ZF;
     doc->root = root;

@@ -132,6 +132,7 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
     if (vm->dec->nesting > 1)
         return jl_vm_fail(vm, JL_E_FORMAT, "array wrapper inside an object array's payload");
     if (doc->format != JL_FMT_LEGACY) doc->format = JL_FMT_JOBLIB;
+    if ((rc = jl_vm_frame_done(vm))) return rc;
     if (doc->dtypes[dt].has_object) {
         uint64_t end;
         if ((rc = adopt_nested(vm, obj, vm->block, vm->pos, vm->where, cls, &end))) return rc;
@@ -142,9 +143,13 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
     }
     uint32_t align = state_get(doc, state, "numpy_array_alignment_bytes");
     if (align != JL_NONE && doc->nodes[align].kind != JL_NULL) {
-        if (vm->pos >= vm->len) return jl_vm_fail(vm, JL_E_TRUNCATED, "array padding is missing");
+        if (vm->pos >= vm->len)
+            return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array's padding byte is missing");
         uint8_t pad = vm->p[vm->pos];
-        if (vm->len - vm->pos - 1 < pad) return jl_vm_fail(vm, JL_E_TRUNCATED, "array padding runs past the end");
+        if (vm->len - vm->pos - 1 < pad)
+            return jl_vm_fail(vm, JL_E_TRUNCATED,
+                              "file is truncated: the array's padding needs %u bytes but only %llu remain",
+                              (unsigned)pad, (unsigned long long)(vm->len - vm->pos - 1));
         vm->pos += 1 + (uint64_t)pad;
     }
     /* the data is the next nbytes of the stream: validate, then refer to it */
@@ -161,7 +166,7 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
         return vm->err->code;
     }
     if (nbytes > vm->len - vm->pos)
-        return jl_vm_fail(vm, JL_E_TRUNCATED, "array of %llu bytes but only %llu remain",
+        return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",
                           (unsigned long long)nbytes, (unsigned long long)(vm->len - vm->pos));
     jl_ref ref = { vm->pos, nbytes, vm->block };
     uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);

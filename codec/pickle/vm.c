@@ -153,6 +153,30 @@ typedef struct arg {
     uint64_t off2;
 } arg;
 
+/* The opcode's name, for messages. */
+static const char *op_name(const jl_vm *vm) {
+    const char *name = vm->op_off < vm->len ? jl_opcodes[vm->p[vm->op_off]].name : NULL;
+    return name ? name : "opcode";
+}
+
+/* The stream ends inside an argument: the message every truncation in the
+ * pickle itself gives. */
+static int fail_short(jl_vm *vm, uint64_t n) {
+    return jl_fail(vm->err, JL_E_TRUNCATED, vm->op_off,
+                   "file is truncated: %s at byte %llu needs %llu byte%s but only %llu remain%s",
+                   op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)n,
+                   n == 1 ? "" : "s", (unsigned long long)(vm->len - vm->pos), vm->where);
+}
+
+/* An argument that starts inside the current frame and runs past its end:
+ * CPython's _Unframer refuses it ("pickle exhausted before end of frame"). */
+static int fail_frame_split(jl_vm *vm) {
+    return jl_fail(vm->err, JL_E_FORMAT, vm->op_off, "%s at byte %llu runs past the end of its FRAME at byte %llu%s",
+                   op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
+}
+
+VM_INLINE int in_frame(const jl_vm *vm) { return vm->in_frame && vm->pos < vm->frame_end; }
+
 /* A text argument (INT, FLOAT, STRING, UNICODE, GLOBAL, ...) runs to the
  * next '\n': it is bounded by the bytes that remain and by max_alloc (a
  * decoded line is at most a few times its length, see literal.c), not by
@@ -163,10 +187,16 @@ static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
     const uint8_t *start = vm->p + vm->pos;
     const uint8_t *nl = lim ? memchr(start, '\n', (size_t)lim) : NULL;
     if (!nl) {
-        if (rem <= max) return jl_vm_fail(vm, JL_E_TRUNCATED, "text argument has no end of line");
+        if (rem <= max)
+            return jl_fail(vm->err, JL_E_TRUNCATED, vm->op_off,
+                           "file is truncated: %s at byte %llu needs a line but the last %llu "
+                           "bytes have no end of line%s",
+                           op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)rem,
+                           vm->where);
         return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than max_alloc (%llu bytes)",
                           (unsigned long long)max);
     }
+    if (in_frame(vm) && (uint64_t)(nl - vm->p) >= vm->frame_end) return fail_frame_split(vm);
     *p = start;
     *n = (uint64_t)(nl - start);
     *off = vm->pos;
@@ -175,9 +205,8 @@ static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
 }
 
 VM_INLINE int read_fixed(jl_vm *vm, uint64_t n, const uint8_t **p) {
-    if (vm->len - vm->pos < n)
-        return jl_vm_fail(vm, JL_E_TRUNCATED, "needs %llu bytes, %llu remain", (unsigned long long)n,
-                          (unsigned long long)(vm->len - vm->pos));
+    if (vm->len - vm->pos < n) return fail_short(vm, n);
+    if (in_frame(vm) && n > vm->frame_end - vm->pos) return fail_frame_split(vm);
     *p = vm->p + vm->pos;
     vm->pos += n;
     return JL_OK;
@@ -613,10 +642,32 @@ static int op_proto(jl_vm *vm, const arg *a) {
     return JL_OK;
 }
 
-VM_INLINE int op_frame(jl_vm *vm, const arg *a) {
-    if (a->u > vm->len - vm->pos)
-        return jl_vm_fail(vm, JL_E_TRUNCATED, "frame of %llu bytes, %llu remain", (unsigned long long)a->u,
-                          (unsigned long long)(vm->len - vm->pos));
+/* FRAME, as CPython's pickle._Unframer (joblib's unpickler) reads it: the
+ * frame is what the file still has of the length it claims, so a pickle
+ * complete before the end loads even when the frame claims more (noted in
+ * doc->damaged); a frame may not begin inside another. A claim past
+ * max_decompressed fails: Python would allocate it whole. */
+static int op_frame(jl_vm *vm, const arg *a) {
+    uint64_t rem = vm->len - vm->pos;
+    if (in_frame(vm))
+        return jl_fail(vm->err, JL_E_FORMAT, vm->op_off,
+                       "FRAME at byte %llu begins before the end of the current frame at byte %llu%s",
+                       (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
+    if (a->u > rem) {
+        if (a->u > vm->doc->limits.max_decompressed)
+            return jl_vm_fail(vm, JL_E_TRUNCATED,
+                              "file is truncated: FRAME claims %llu bytes (more than max_decompressed) "
+                              "but only %llu remain",
+                              (unsigned long long)a->u, (unsigned long long)rem);
+        jl_doc *doc = vm->doc;
+        size_t l = strlen(doc->damaged);
+        snprintf(doc->damaged + l, sizeof doc->damaged - l,
+                 "%sFRAME at byte %llu claims %llu bytes but only %llu remain",
+                 l ? "; " : "", (unsigned long long)vm->op_off, (unsigned long long)a->u,
+                 (unsigned long long)rem);
+    }
+    vm->in_frame = 1;
+    vm->frame_end = vm->pos + (a->u < rem ? a->u : rem);
     return JL_OK;
 }
 
@@ -711,7 +762,8 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
         if (vm.pos >= vm.release_at) release_behind(&vm);
         vm.op_off = vm.pos;
         if (vm.pos >= vm.len) {
-            rc = jl_fail(err, JL_E_TRUNCATED, vm.pos, "pickle ends without STOP at byte %llu%s",
+            rc = jl_fail(err, JL_E_TRUNCATED, vm.pos,
+                         "file is truncated: the pickle ends at byte %llu without its STOP opcode%s",
                          (unsigned long long)vm.pos, vm.where);
             break;
         }

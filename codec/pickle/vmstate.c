@@ -1,6 +1,7 @@
 /*
  * vmstate.c - what every part of the pickle VM shares (vmstate.h): the
- * failure message naming the opcode and byte, and tests over nodes.
+ * failure message naming the opcode and byte, the FRAME check before data
+ * joblib reads from the file itself, and tests over nodes.
  */
 #include "vmstate.h"
 
@@ -42,4 +43,11 @@ int jl_global_is(const jl_doc *doc, uint32_t id, const char *module, const char 
     if (id == JL_NONE || doc->nodes[id].kind != JL_GLOBAL) return 0;
     const jl_global *g = jl_global_of(doc, id);
     return jl_ref_eq(doc, g->module, module) && jl_ref_eq(doc, g->name, name);
+}
+
+int jl_vm_frame_done(jl_vm *vm) {
+    if (!vm->in_frame || vm->pos >= vm->frame_end) return JL_OK;
+    return jl_vm_fail(vm, JL_E_FORMAT,
+                      "the array's data is inside a FRAME ending at byte %llu, where joblib does not read it",
+                      (unsigned long long)vm->frame_end);
 }

@@ -50,10 +50,19 @@ struct jl_vm {
     uint64_t released;     /* mapped streams: bytes before this were handed back (release_behind) */
     uint64_t release_at;   /* position at which to hand back more */
     jl_vm_run_fn run_nested; /* the loop, for nested pickles (set by vm.c) */
+    /* the current FRAME, read as CPython's pickle._Unframer does (vm.c):
+     * in_frame until a read finds it used up; frame_end clipped to len */
+    int in_frame;
+    uint64_t frame_end;
 };
 
 /* Fails at the current opcode with a message naming it. */
 int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) JL_PRINTF(3, 4);
+
+/* Before data joblib reads from the file itself (array data after a
+ * wrapper's BUILD): fails when the current frame still holds bytes, which
+ * Python's unpickler has already taken from the file. */
+int jl_vm_frame_done(jl_vm *vm);
 
 /* helpers over nodes */
 int jl_node_int64(const jl_doc *doc, uint32_t id, int64_t *v); /* int/bool; 0 on success */

@@ -191,6 +191,11 @@ typedef struct jl_doc {
     uint8_t python;      /* 2 or 3 */
     uint64_t size;       /* bytes of the main file as read (compressed size) */
     uint64_t stream_len; /* bytes of the uncompressed main stream */
+    /* damage joblib reads past, "" when none (joblib_info's "damaged"):
+     * a container cut after the pickle's end, a FRAME claiming more bytes
+     * than remain; parts joined by "; " */
+    char damaged[256];
+    uint8_t cut;         /* 1: the main stream is the prefix a cut container gave */
 
     /* walk.c's cache: bit x set when node x (< multi_nnodes) has more than
      * one incoming edge; dropped by jl_doc_multi_forget */

@@ -135,11 +135,11 @@ static void test_bad_input(void **state) {
     expect_error("\x80\x04\xff.", 4, JL_E_FORMAT, "unknown opcode 0xff at byte 2");
     expect_error("\x80\x02h\x05.", 4, JL_E_FORMAT, "memo index 5 is not set at byte 2 (BINGET)");
     expect_error("\x80\x02j\x00\x00\x00\x80.", 7, JL_E_FORMAT, "memo index 2147483648 is not set");
-    expect_error("\x80\x02N", 3, JL_E_TRUNCATED, "pickle ends without STOP at byte 3");
+    expect_error("\x80\x02N", 3, JL_E_TRUNCATED, "file is truncated: the pickle ends at byte 3 without its STOP opcode");
     expect_error("\x80\x02" "a.", 4, JL_E_FORMAT, "stack underflow");
     expect_error("\x80\x02" "e.", 4, JL_E_FORMAT, "no MARK");
-    expect_error("\x80\x02" "B\xff\xff\xff\x7f" "abc.", 11, JL_E_TRUNCATED, "needs 2147483647 bytes, 4 remain");
-    expect_error("\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\xff.", 12, JL_E_TRUNCATED, "needs 18446744073709551615 bytes");
+    expect_error("\x80\x02" "B\xff\xff\xff\x7f" "abc.", 11, JL_E_TRUNCATED, "file is truncated: BINBYTES at byte 2 needs 2147483647 bytes but only 4 remain");
+    expect_error("\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\xff.", 12, JL_E_TRUNCATED, "file is truncated: BINBYTES8 at byte 2 needs 18446744073709551615 bytes but only 1 remain");
     expect_error("\x80\x02" "r\x00\x00\x00\x80" "N.", 8, JL_E_FORMAT, "stack underflow");
     expect_error("\x80\x02" "Nr\x00\x00\x00\x80.", 8, JL_E_LIMIT, "memo index 2147483648 exceeds max_memo");
     expect_error("\x80\x09N.", 4, JL_E_FORMAT, "unsupported pickle protocol 9");

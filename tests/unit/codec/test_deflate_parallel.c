@@ -423,9 +423,11 @@ static void test_isal_inflate(void **state) {
             v.len = 0;
             assert_int_equal(jl_inflate_isal(wrap, z, zn - 5, 100, NULL, vec_room, vec_commit, &v, &used, &err),
                              JL_E_TRUNCATED);
-            char want[96];
-            snprintf(want, sizeof want, "%s stream ends early at compressed byte %llu",
-                     g ? "gzip" : "zlib", (unsigned long long)(zn - 5 + 100));
+            char want[160];
+            snprintf(want, sizeof want,
+                     "file is truncated: the %s stream stops after %llu compressed bytes, before its "
+                     "end (%llu bytes decompressed)",
+                     g ? "gzip" : "zlib", (unsigned long long)(zn - 5 + 100), (unsigned long long)v.len);
             assert_string_equal(err.message, want);
 
             /* a flipped trailer byte: the checksum catches it */

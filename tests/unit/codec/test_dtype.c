@@ -300,7 +300,8 @@ static void test_pickle_errors(void **state) {
     expect_pickle_error(d, "i8", T(d, 4, I(d, 3), S(d, "<"), N(d), N(d)), JL_E_FORMAT, "5 to 9 items");
     expect_pickle_error(d, "i8", T(d, 8, I(d, 7), S(d, "<"), N(d), N(d), N(d), I(d, -1), I(d, -1), I(d, 0)),
                         JL_E_UNSUPPORTED, "version 7");
-    expect_pickle_error(d, "i8", ST3(d, "!", N(d), N(d), N(d), -1, -1, 0), JL_E_FORMAT, "byte order");
+    expect_pickle_error(d, "i8", ST3(d, "<<", N(d), N(d), N(d), -1, -1, 0), JL_E_FORMAT,
+                        "byte order is not a 1-character string");
     expect_pickle_error(d, "q8", ST3(d, "<", N(d), N(d), N(d), -1, -1, 0), JL_E_ARG, "unknown dtype 'q8'");
     uint32_t meta = T(d, 2, D(d, 0), T(d, 4, BY(d, "fortnight"), I(d, 1), I(d, 1), I(d, 1)));
     expect_pickle_error(d, "M8", T(d, 9, I(d, 4), S(d, "<"), N(d), N(d), N(d), I(d, -1), I(d, -1), I(d, 0), meta),
