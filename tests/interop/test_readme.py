@@ -46,7 +46,7 @@ def run_sql(body, cwd, module):
 def main():
     show = "--show" in sys.argv
     src = os.environ.get("JL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-    module = os.path.abspath(os.environ.get("JL_MODULE", "build/joblib.so"))
+    module = os.path.abspath(os.environ.get("JL_MODULE", "build/joblib0.so"))
     module = re.sub(r"\.so$", "", module)
     with open(os.path.join(src, "README.md"), encoding="utf-8") as f:
         items = blocks(f.read())
