@@ -66,7 +66,9 @@ def check(name, got, want):
 
 venv = os.path.realpath(sys.argv[1])
 check("joblib is the package", os.path.realpath(joblib.__file__).startswith(os.path.realpath("/usr/lib/python3")) or "site-packages" in joblib.__file__, True)
-check("package version", sqlite_joblib.__version__, sys.argv[2])
+import importlib.metadata
+check("package version", (sqlite_joblib.__version__, importlib.metadata.version("sqlite-joblib")),
+      (sys.argv[2], sys.argv[2]))
 path = sqlite_joblib.loadable_path()
 check("loadable_path() in the venv", (os.path.realpath(path).startswith(venv), os.path.basename(path), os.path.isfile(path)),
       (True, "joblib0.so", True))
