@@ -2,8 +2,8 @@
  * joblib.c - the entry point of the joblib extension: registers every SQL
  * function and virtual table module on a connection.
  *
- *   sqlite3> .load ./joblib
- *   >>> conn.load_extension("./joblib")          # Python's sqlite3
+ *   sqlite3> .load ./joblib0
+ *   >>> conn.load_extension("./joblib0")         # Python's sqlite3
  *   sqlite3_joblib_init(db, &errmsg, NULL);      // static library (SQLITE_CORE)
  *   sqlite3_auto_extension((void (*)(void))sqlite3_joblib_init);
  *
@@ -52,6 +52,11 @@ static void report(char **pzErrMsg, sqlite3 *db, const char *what, const char *n
     *pzErrMsg = sqlite3_mprintf("joblib: cannot register %s %s: %s", what, name, why);
 }
 
+/* The module file is joblib0.so. sqlite3_load_extension() without an entry
+ * point derives it from the file name (sqlite3LoadExtension): the base name
+ * up to its first '.', a leading "lib" dropped, letters only, lowercased, so
+ * joblib0 -> sqlite3_joblib_init, the same as sqlite-vec's vec0 ->
+ * sqlite3_vec_init. No alias is needed. */
 #ifdef _WIN32
 __declspec(dllexport)
 #endif

@@ -1,7 +1,7 @@
 /*
  * sqlite_joblib.h - the public header of sqlite-joblib for programs that
  * link the static library (libjoblib.a) together with SQLite, instead of
- * loading the joblib.so module at run time.
+ * loading the joblib0.so module at run time.
  *
  * Register the extension on every connection a program opens:
  *

@@ -2,7 +2,7 @@
 -- Run from a directory holding seed.pkl and model.joblib (scripts/demo
 -- makes both with real joblib and scikit-learn, then runs this):
 --   python3 -c "import joblib, numpy as np; joblib.dump([('a',[1,2,3]),('b',np.arange(10))], 'seed.pkl')"
---   sqlite3 :memory: -cmd '.load path/to/joblib' < demo.sql
+--   sqlite3 :memory: -cmd '.load path/to/joblib0' < demo.sql
 -- tests/CMakeLists.txt runs it too (test demo.sql).
 
 -- The seed example at a glance.

@@ -1,7 +1,7 @@
 // example.js - sqlite-joblib from Node.js with better-sqlite3 (version 12).
 //
 //   npm install
-//   node example.js /path/to/joblib.so [bundle.pkl]
+//   node example.js /path/to/joblib0.so [bundle.pkl]
 //
 // Loads the extension into a better-sqlite3 connection, writes a bundle
 // with SQL, reads it back (as text, as a Float64Array, row by row) and,
@@ -15,7 +15,7 @@ const path = require('path');
 
 const modulePath = process.argv[2] || process.env.JL_MODULE;
 if (!modulePath) {
-  console.error('usage: node example.js /path/to/joblib.so [bundle.pkl]');
+  console.error('usage: node example.js /path/to/joblib0.so [bundle.pkl]');
   process.exit(2);
 }
 

@@ -3,7 +3,7 @@
 loaded, writing a bundle that joblib.load reads and reading one that
 joblib.dump wrote.
 
-    python3 example.py /path/to/joblib.so
+    python3 example.py /path/to/joblib0.so
 
 Needs a Python whose sqlite3 allows extensions (Debian's does) and, for
 the round trip, numpy and joblib.
@@ -18,7 +18,7 @@ import tempfile
 def main():
     module = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("JL_MODULE")
     if not module:
-        sys.exit("usage: example.py /path/to/joblib.so")
+        sys.exit("usage: example.py /path/to/joblib0.so")
     conn = sqlite3.connect(":memory:")
     conn.enable_load_extension(True)
     conn.load_extension(module)  # the entry point comes from the file name

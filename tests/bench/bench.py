@@ -6,8 +6,8 @@ Not a test: it gates nothing. `--tiny` runs everything once on tiny sizes
 (CI, ctest `bench.tiny`) to prove the harness and the SQL surface work; it
 fails only when a case errors or gives a wrong answer, never on a target.
 
-    /usr/bin/python3 tests/bench/bench.py --lib build-bench/joblib.so
-    /usr/bin/python3 tests/bench/bench.py --tiny --lib build/joblib.so --out /tmp/b.md
+    /usr/bin/python3 tests/bench/bench.py --lib build-bench/joblib0.so
+    /usr/bin/python3 tests/bench/bench.py --tiny --lib build/joblib0.so --out /tmp/b.md
     scripts/bench [--tiny]            (builds Release build-bench/ and runs this)
 
 What is measured, per case:
@@ -893,7 +893,7 @@ def loadavg():
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lib", action="append", default=[],
-                    help="NAME=PATH or PATH of joblib.so; repeat to compare builds "
+                    help="NAME=PATH or PATH of joblib0.so; repeat to compare builds "
                          "(names 'zlib' and 'isal' feed the ISA-L targets)")
     ap.add_argument("--tiny", action="store_true", help="tiny sizes, 1 run (CI smoke test)")
     ap.add_argument("--scale", type=float, default=1.0,
@@ -927,7 +927,7 @@ def main(argv):
     for spec in a.lib or [os.environ.get("JL_MODULE", "")]:
         name, _, path = spec.rpartition("=")
         if not path:
-            ap.error("give --lib PATH of joblib.so (or set JL_MODULE)")
+            ap.error("give --lib PATH of joblib0.so (or set JL_MODULE)")
         ctx.libs[name or ("default" if not ctx.libs else "lib%d" % len(ctx.libs))] = os.path.abspath(path)
     for p in ctx.libs.values():
         if not os.path.exists(p):
@@ -983,7 +983,7 @@ def main(argv):
 
 
 def reexec_with_preload():
-    """A sanitized joblib.so loads only into a process whose first library is
+    """A sanitized joblib0.so loads only into a process whose first library is
     the ASan runtime ($JL_PRELOAD, set by tests/CMakeLists.txt)."""
     rt = os.environ.get("JL_PRELOAD")
     if not rt or rt in os.environ.get("LD_PRELOAD", ""):

@@ -5,7 +5,7 @@
 #     pkg-config file, CMake package);
 #   - examples/c built with its Makefile (pkg-config) and with its
 #     CMakeLists.txt (find_package), each run and its output checked;
-#   - the installed joblib.so loaded by the sqlite3 shell.
+#   - the installed joblib0.so loaded by the sqlite3 shell.
 #
 # Environment (ctest, tests/clients/CMakeLists.txt): JL_BUILD_DIR,
 # JL_SOURCE_DIR, JL_VERSION, JL_CMAKE, JL_CC, JL_SQLITE3, JL_PRELOAD (set
@@ -65,7 +65,7 @@ check "pkg-config version" "$version" "$(pkg-config --modversion sqlite_joblib)"
 libdir=$(pkg-config --variable=libdir sqlite_joblib)
 moduledir=$(pkg-config --variable=moduledir sqlite_joblib)
 check "static library installed" "yes" "$([[ -f "$libdir/libjoblib.a" ]] && echo yes || echo no)"
-check "module installed" "yes" "$([[ -f "$moduledir/joblib.so" ]] && echo yes || echo no)"
+check "module installed" "yes" "$([[ -f "$moduledir/joblib0.so" ]] && echo yes || echo no)"
 
 # ---- examples/c, as a user builds it ---------------------------------------------------
 # A sanitizer build installs an instrumented static library: link the runtime.
@@ -108,7 +108,7 @@ fi
 if [[ -n "${JL_PRELOAD:-}" ]]; then
   export LD_PRELOAD="$JL_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
 fi
-out=$("$shell" -batch -init /dev/null :memory: -cmd ".load $moduledir/joblib" \
+out=$("$shell" -batch -init /dev/null :memory: -cmd ".load $moduledir/joblib0" \
         "SELECT json_extract(joblib_version(), '\$.version');" 2>&1)
 check "installed module loads" "$version" "$out"
 

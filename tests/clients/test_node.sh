@@ -12,7 +12,7 @@
 # registry cannot be reached).
 set -uo pipefail
 
-module=${JL_MODULE:?JL_MODULE must name joblib.so}
+module=${JL_MODULE:?JL_MODULE must name joblib0.so}
 version=${JL_VERSION:?JL_VERSION must be the project version}
 src=${JL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 example_dir="$src/examples/node"

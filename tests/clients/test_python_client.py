@@ -9,7 +9,11 @@ on the other side.
     what the SQL built (arrays by dtype, shape and bytes);
   - Python writes, SQL reads: joblib.dump of a small model-like dict, read
     by joblib_show (exact text), joblib_load and joblib_tree;
-  - examples/python/example.py runs and prints what it should.
+  - examples/python/example.py runs and prints what it should;
+  - the module does not shadow the joblib package: with joblib0.so in the
+    current directory (python -c) and beside a script (sys.path[0]),
+    `import joblib` is still Python's joblib and load_extension('./joblib0')
+    finds sqlite3_joblib_init from the file name.
 
 Environment (ctest, tests/clients/CMakeLists.txt): JL_MODULE, JL_VERSION,
 JL_SOURCE_DIR, JL_PRELOAD. Exit status 0 passed, 1 failed, 77 skipped
@@ -189,7 +193,7 @@ def test_python_to_sql(conn, tmp):
 def test_example():
     example = os.path.join(SOURCE_DIR, "examples", "python", "example.py")
     env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as cwd:  # never next to a joblib.so: `import joblib` would find it
+    with tempfile.TemporaryDirectory() as cwd:
         proc = subprocess.run([sys.executable, example, MODULE], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=300)
     check("example.py exit status", (proc.returncode, proc.stderr), (0, ""))
@@ -210,6 +214,37 @@ def test_example():
           "row 1 of weights: [3.0, 4.0, 5.0]\n" % VERSION)
 
 
+NO_SHADOW = r"""
+import os, sqlite3, sys, joblib, numpy as np
+joblib.dump({'x': np.arange(3)}, 'b.pkl')
+conn = sqlite3.connect(':memory:')
+conn.enable_load_extension(True)
+conn.load_extension('./joblib0')  # no entry point: derived from the name
+print(os.path.abspath(sys.path[0] or '.') == os.getcwd(), hasattr(joblib, 'dump'),
+      conn.execute("SELECT joblib_show('b.pkl', '$.x')").fetchone()[0])
+"""
+
+
+def test_no_shadow():
+    import shutil
+    with tempfile.TemporaryDirectory() as cwd:
+        shutil.copy(MODULE, os.path.join(cwd, "joblib0.so"))
+        check("module file name", os.path.basename(MODULE), "joblib0.so")
+        want = "True True $.x: ndarray <i8 (3,) = [0, 1, 2]\n"
+        # python -c: the current directory is sys.path[0]
+        proc = subprocess.run([sys.executable, "-c", NO_SHADOW], cwd=cwd,
+                              capture_output=True, text=True, timeout=120)
+        check("import joblib beside joblib0.so (python -c)", (proc.returncode, proc.stdout, proc.stderr),
+              (0, want, ""))
+        # a script in the module's directory: its directory is sys.path[0]
+        with open(os.path.join(cwd, "use.py"), "w") as f:
+            f.write(NO_SHADOW)
+        proc = subprocess.run([sys.executable, "use.py"], cwd=cwd,
+                              capture_output=True, text=True, timeout=120)
+        check("import joblib beside joblib0.so (script)", (proc.returncode, proc.stdout, proc.stderr),
+              (0, want, ""))
+
+
 def main():
     try:
         conn = connect()
@@ -218,7 +253,8 @@ def main():
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         for test in (lambda: test_loading(conn), lambda: test_sql_to_python(conn, tmp),
-                     lambda: test_python_to_sql(conn, tmp), test_example):
+                     lambda: test_python_to_sql(conn, tmp), test_example,
+                     test_no_shadow):
             try:
                 test()
             except Exception:  # noqa: BLE001 - report and go on

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_shell.sh - the extension in the sqlite3 shell, loaded the way the
-# README says: `.load ./joblib` from the module's directory (the shell adds
+# README says: `.load ./joblib0` from the module's directory (the shell adds
 # the .so and finds sqlite3_joblib_init from the file name).
 #
 # Checks the exact output of: joblib_version, a bundle written and read in
@@ -13,7 +13,7 @@
 # sanitizer builds). Exit status: 0 passed, 1 failed.
 set -uo pipefail
 
-module=${JL_MODULE:?JL_MODULE must name joblib.so}
+module=${JL_MODULE:?JL_MODULE must name joblib0.so}
 shell=${JL_SQLITE3:-sqlite3}
 version=${JL_VERSION:?JL_VERSION must be the project version}
 if [[ -n "${JL_PRELOAD:-}" ]]; then

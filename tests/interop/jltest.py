@@ -40,7 +40,7 @@ SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("JL_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
 BUILD_DIR = os.environ.get("JL_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
-MODULE = os.environ.get("JL_MODULE", os.path.join(BUILD_DIR, "joblib.so"))
+MODULE = os.environ.get("JL_MODULE", os.path.join(BUILD_DIR, "joblib0.so"))
 CORPUS_DIR = os.environ.get("JL_CORPUS_DIR", os.path.join(
     SOURCE_DIR, "..", "shared", "corpus", "joblib-upstream"))
 
@@ -51,7 +51,7 @@ CORPUS_DIR = os.environ.get("JL_CORPUS_DIR", os.path.join(
 def preload():
     """Re-exec this process with the ASan runtime preloaded, when needed.
 
-    A sanitized joblib.so can only be loaded into a process whose first
+    A sanitized joblib0.so can only be loaded into a process whose first
     library is the ASan runtime. Python leaks by design, so leak detection
     is off in these processes (the cmocka tests check leaks)."""
     rt = os.environ.get("JL_PRELOAD")

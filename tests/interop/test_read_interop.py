@@ -8,7 +8,7 @@ are the positions joblib's writer was at, joblib_tree's rows follow the
 object graph (tests/interop/jltest.py, model()).
 
 Run by ctest with JL_MODULE set; by hand: /usr/bin/python3 test_read_interop.py
-(uses ../../build/joblib.so).
+(uses ../../build/joblib0.so).
 """
 import os
 import sys

@@ -4,6 +4,8 @@
 The README is read in order, in one temporary directory:
   ```python   blocks run with this Python (real joblib/numpy); when the
               next block is ```text, what the block prints must equal it.
+              `import sqlite_joblib` finds python/sqlite_joblib with the
+              module under test as its joblib0.so (PYTHONPATH).
   ```sql      blocks run through the sqlite3 shell ($JL_SQLITE3) on one
               database file shared by all blocks, with the extension loaded;
               when the next block is ```text, the output must equal it.
@@ -16,6 +18,7 @@ Prints 'N passed, N failed' and exits 1 on any failure.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,9 +31,23 @@ def blocks(text):
     return [(m.group(1).strip(), m.group(2)) for m in BLOCK.finditer(text)]
 
 
-def run_python(body, cwd):
+def run_python(body, cwd, pkgdir):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = pkgdir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if env.get("JL_PRELOAD") and "sqlite_joblib" in body:  # a sanitized joblib0.so
+        env["LD_PRELOAD"] = env["JL_PRELOAD"]
+        env["ASAN_OPTIONS"] = "detect_leaks=0"
     return subprocess.run([os.environ.get("JL_PYTHON", "/usr/bin/python3"), "-P", "-c", body],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+                          cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def stage_package(src, module, into):
+    """python/sqlite_joblib with the module under test as its joblib0.so."""
+    pkg = os.path.join(into, "sqlite_joblib")
+    os.mkdir(pkg)
+    shutil.copy(os.path.join(src, "python", "sqlite_joblib", "__init__.py"), pkg)
+    os.symlink(module, os.path.join(pkg, "joblib0.so"))
+    return into
 
 
 def run_sql(body, cwd, module):
@@ -46,12 +63,14 @@ def run_sql(body, cwd, module):
 def main():
     show = "--show" in sys.argv
     src = os.environ.get("JL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-    module = os.path.abspath(os.environ.get("JL_MODULE", "build/joblib.so"))
+    module = os.path.abspath(os.environ.get("JL_MODULE", "build/joblib0.so"))
+    sofile = module if module.endswith(".so") else module + ".so"
     module = re.sub(r"\.so$", "", module)
     with open(os.path.join(src, "README.md"), encoding="utf-8") as f:
         items = blocks(f.read())
     passed = failed = 0
-    with tempfile.TemporaryDirectory() as cwd:
+    with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryDirectory() as pkgroot:
+        pkgdir = stage_package(src, sofile, pkgroot)
         for i, (info, body) in enumerate(items):
             words = info.split()
             if not words or words[0] not in ("python", "sql") or "no-run" in words:
@@ -59,7 +78,7 @@ def main():
             expected = None
             if i + 1 < len(items) and items[i + 1][0].split()[:1] == ["text"]:
                 expected = items[i + 1][1]
-            r = run_python(body, cwd) if words[0] == "python" else run_sql(body, cwd, module)
+            r = run_python(body, cwd, pkgdir) if words[0] == "python" else run_sql(body, cwd, module)
             first = body.strip().splitlines()[0] if body.strip() else ""
             if "error" in words:
                 ok = bool(r.stderr.strip())

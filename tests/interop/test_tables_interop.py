@@ -16,7 +16,7 @@
     reads only what it needs.
 
 Exit 77 when pandas is missing. Run by ctest with JL_MODULE set; by hand:
-/usr/bin/python3 test_tables_interop.py (uses ../../build/joblib.so).
+/usr/bin/python3 test_tables_interop.py (uses ../../build/joblib0.so).
 """
 import os
 import sys

@@ -10,7 +10,7 @@ shared references; where SQL can say the object directly, the bytes are also
 compared with what joblib.dump itself writes.
 
 Run by ctest with JL_MODULE set; by hand: /usr/bin/python3 test_write_interop.py
-(uses ../../build/joblib.so).
+(uses ../../build/joblib0.so).
 """
 import os
 import sys

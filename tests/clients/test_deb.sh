@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# test_deb.sh - the Debian package: `cpack -G DEB` of this build tree into a
+# temporary directory, then, without installing it system-wide:
+#   - its name, control fields (Package, Version, Depends on the compression
+#     libraries) and file list (`dpkg-deb --contents`): module, static
+#     library, header, pkg-config file, CMake package;
+#   - `apt-get install --simulate ./sqlite-joblib_*.deb` resolves (when
+#     apt-get exists);
+#   - `dpkg-deb -x` into a temporary directory: the sqlite3 shell loads
+#     <tmp>/usr/lib/sqlite_joblib/joblib0 by path and, with that directory
+#     on LD_LIBRARY_PATH, `.load joblib0` by name; the extracted pkg-config
+#     file points into the extracted tree.
+#
+# Environment (ctest): JL_BUILD_DIR, JL_VERSION, JL_SQLITE3, JL_CMAKE,
+# JL_PRELOAD. Exit status: 0 passed, 1 failed, 77 skipped (no cpack or
+# dpkg-deb).
+set -uo pipefail
+
+build=${JL_BUILD_DIR:?JL_BUILD_DIR must be the build tree}
+version=${JL_VERSION:?JL_VERSION must be the project version}
+shell=${JL_SQLITE3:-sqlite3}
+cpack=$(dirname "${JL_CMAKE:-cmake}")/cpack
+[[ -x $cpack ]] || cpack=$(command -v cpack || true)
+
+for tool in "$cpack" dpkg-deb dpkg; do
+  if [[ -z $tool ]] || ! command -v "$tool" >/dev/null 2>&1; then
+    echo "skip: ${tool:-cpack} is not installed"
+    exit 77
+  fi
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+check() {
+  if [[ "$2" == "$3" ]]; then
+    echo "ok   $1"
+  else
+    echo "FAIL $1"
+    diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/     /'
+    failed=1
+  fi
+}
+
+# ---- cpack ---------------------------------------------------------------------------
+if ! (cd "$build" && "$cpack" -G DEB -B "$tmp/out" >"$tmp/cpack.log" 2>&1); then
+  echo "FAIL cpack -G DEB"
+  cat "$tmp/cpack.log"
+  exit 1
+fi
+arch=$(dpkg --print-architecture)
+deb="$tmp/out/sqlite-joblib_${version}_${arch}.deb"
+if [[ ! -f $deb ]]; then
+  echo "FAIL no $deb"
+  ls "$tmp/out"
+  exit 1
+fi
+echo "ok   cpack -G DEB: $(basename "$deb")"
+
+check "Package" "sqlite-joblib" "$(dpkg-deb -f "$deb" Package)"
+check "Version" "$version" "$(dpkg-deb -f "$deb" Version)"
+depends=$(dpkg-deb -f "$deb" Depends)
+case "$depends" in
+  *zlib1g*) echo "ok   Depends names zlib1g ($depends)" ;;
+  *) echo "FAIL Depends: $depends"; failed=1 ;;
+esac
+check "file list" "./usr/include/sqlite_joblib.h
+./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfig.cmake
+./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfigVersion.cmake
+./usr/lib/libjoblib.a
+./usr/lib/pkgconfig/sqlite_joblib.pc
+./usr/lib/sqlite_joblib/joblib0.so" "$(dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ {print $NF}' | sort)"
+
+if command -v apt-get >/dev/null 2>&1; then
+  if out=$(apt-get install --simulate "$deb" 2>&1); then
+    case "$out" in
+      *"Inst sqlite-joblib ($version"*) echo "ok   apt-get install --simulate" ;;
+      *) echo "FAIL apt-get install --simulate"; printf '%s\n' "$out" | tail -5; failed=1 ;;
+    esac
+  else
+    echo "FAIL apt-get install --simulate"
+    printf '%s\n' "$out" | tail -10
+    failed=1
+  fi
+fi
+
+# ---- the extracted tree ------------------------------------------------------------
+root="$tmp/root"
+dpkg-deb -x "$deb" "$root"
+if [[ -n "${JL_PRELOAD:-}" ]]; then
+  export LD_PRELOAD="$JL_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+fi
+sql="SELECT json_extract(joblib_version(), '\$.version');"
+check "shell: .load <tree>/usr/lib/sqlite_joblib/joblib0" "$version" \
+  "$("$shell" -batch -init /dev/null :memory: -cmd ".load $root/usr/lib/sqlite_joblib/joblib0" "$sql" 2>&1)"
+check "shell: .load joblib0 by name (LD_LIBRARY_PATH)" "$version" \
+  "$(cd "$tmp" && LD_LIBRARY_PATH="$root/usr/lib/sqlite_joblib" "$shell" -batch -init /dev/null :memory: \
+       -cmd ".load joblib0" "$sql" 2>&1)"
+if command -v pkg-config >/dev/null 2>&1; then
+  check "pkg-config moduledir in the tree" "$root/usr/lib/sqlite_joblib" \
+    "$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --variable=moduledir sqlite_joblib | xargs realpath -m)"
+fi
+exit $failed
