@@ -166,7 +166,7 @@ static void test_errors(void **state) {
     open_fails(q, n + 5, JL_E_FORMAT, "object array payload is a int, not an array at byte 0");
     /* a pickle without STOP */
     char msg[80];
-    snprintf(msg, sizeof msg, "pickle ends without STOP at byte %zu", n + 4);
+    snprintf(msg, sizeof msg, "file is truncated: the pickle ends at byte %zu without its STOP opcode", n + 4);
     open_fails(q, n + 4, JL_E_TRUNCATED, msg);
     free(q);
     free(p);
