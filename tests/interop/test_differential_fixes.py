@@ -14,9 +14,13 @@ from jltest import case, connect, expect, expect_eq, one, sql_error
 
 jltest.preload()
 
+import warnings  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 import joblib  # noqa: E402
+
+warnings.simplefilter("ignore")
 
 _conn = None
 
@@ -100,6 +104,116 @@ def error_messages_escape_bad_bytes():
         expect(False, "CREATE on a missing file succeeded")
     except sqlite3.OperationalError as e:
         expect(str(e).startswith("joblib: cannot open '/no/f"), repr(str(e)))
+
+
+# ---- defect 6: every fullkey selects its own row
+
+SEED = int(os.environ.get("JL_SEED", "12"))
+
+
+def random_key(rng, depth=0):
+    """A random hashable key, drawn to make look-alike keys likely."""
+    floats = [0.1, 0.5, 1.0, 1.5, -0.0, 0.0, 2.5e-8, 1e300, float('inf'), float('-inf'),
+              float('nan'), 3.0, 16777217.0]
+    texts = ['a', 'a b', 'q"\\', '\ud83d\ude00', '\U0001f600', '\ud83d', '\ude00x', 'é', '2020-01-01',
+             '0.1', '1', 'null', '__args__', '', 'x\ny', '\u2028']
+    c = rng.randrange(15)
+    if c == 0:
+        return rng.choice([0, 1, -1, 2, 3, 2 ** 63, -2 ** 63 - 1, 10 ** 30, 16777217])
+    if c == 1:
+        return rng.choice(floats)
+    if c == 2:
+        return rng.choice([True, False, None])
+    if c in (3, 4):
+        return rng.choice(texts)
+    if c == 5:
+        return rng.choice([b'', b'a', b'\xff', b'2020-01-01'])
+    if c == 6 and depth < 3:
+        return tuple(random_key(rng, depth + 1) for _ in range(rng.randrange(4)))
+    if c == 7 and depth < 3:
+        return frozenset(random_key(rng, depth + 1) for _ in range(rng.randrange(3)))
+    if c in (8, 9, 10):
+        f = rng.choice([np.float16, np.float32, np.float64, np.int8, np.int64, np.uint64, np.bool_])
+        v = rng.choice(floats if f in (np.float16, np.float32, np.float64) else [0, 1, 3, 127])
+        return f(v)
+    if c == 11:
+        return rng.choice([np.datetime64('2020-01-01'), np.datetime64('2020-01-01T00:00:00'),
+                           np.datetime64('NaT'), np.timedelta64(3, 's'), np.timedelta64(1)])
+    if c == 12:
+        return rng.choice([np.str_('a'), np.str_('2020-01-01'), np.bytes_(b'a'), np.complex128(1 + 2j)])
+    if c == 13:
+        return rng.choice([1 + 2j, complex(0.1, 0), 1j])
+    return rng.choice(texts) + str(rng.randrange(3))
+
+
+def random_dict(rng, counter, depth=0):
+    d = {}
+    for _ in range(rng.randrange(1, 14)):
+        k = random_key(rng)
+        counter[0] += 1
+        if depth < 2 and rng.random() < 0.15:
+            d[k] = random_dict(rng, counter, depth + 1)
+        else:
+            d[k] = counter[0]
+    return d
+
+
+class Thing:
+    """Dumped only: an object whose state dict holds random keys."""
+    def __init__(self, state):
+        self.state = state
+
+    def __reduce__(self):
+        return (Thing, (None,), self.state)
+
+
+@case
+def fullkeys_select_their_own_rows():
+    rng = random.Random(SEED)
+    counter = [0]
+    obj = [random_dict(rng, counter) for _ in range(50)]
+    obj += [Thing(random_dict(rng, counter)) for _ in range(8)]
+    path = tmp("keys", "k.pkl")
+    joblib.dump(obj, path)
+    c = conn()
+    rows = c.execute("SELECT id, fullkey, type, atom FROM joblib_tree(?)", (path,)).fetchall()
+    expect(len(rows) > 400, "rows: %d" % len(rows))
+    bad = 0
+    type_at = {fk: t for _, fk, t, _ in rows}
+    refs = dict(c.execute("SELECT fullkey, value FROM joblib_tree(?) WHERE type = 'ref'", (path,)).fetchall())
+    for rid, fullkey, typ, atom in rows:
+        got = c.execute("SELECT type, atom, fullkey FROM joblib_tree(?, ?) WHERE id = 0",
+                        (path, fullkey)).fetchall()
+        if typ == 'ref':  # a shared value: the path reaches the node its first occurrence shows
+            typ = type_at[refs[fullkey]]
+        if got != [(typ, atom, fullkey)]:
+            bad += 1
+            if bad <= 10:
+                expect(False, "seed %d row %d %s (%s %r) selects %r" % (SEED, rid, fullkey, typ, atom, got))
+        if atom is not None:
+            v = one(c, "SELECT joblib_load(?, ?)", path, fullkey)
+            if v != atom:
+                bad += 1
+                expect(bad > 10, "joblib_load %s: %r, want %r" % (fullkey, v, atom))
+    expect_eq(bad, 0, "fullkeys selecting another row (seed %d)" % SEED)
+
+
+@case
+def fullkeys_of_look_alike_keys():
+    d = {0.1: 1, np.float32(0.1): 2, np.datetime64('2020-01-01'): 3, '2020-01-01': 4,
+         (0.1,): 5, (np.float16(0.1),): 6, '\ud83d\ude00': 7, '\U0001f600': 8, 1 + 2j: 9,
+         (1 + 2j,): 10, np.int64(7): 11}
+    path = tmp("keys", "l.pkl")
+    joblib.dump(d, path)
+    c = conn()
+    got = c.execute("SELECT fullkey, atom FROM joblib_tree(?) WHERE id > 0", (path,)).fetchall()
+    expect_eq(got, [('$[0.1]', 1), ('$[#-10]', 2), ('$[#-9]', 3), ('$."2020-01-01"', 4),
+                    ('$[[0.1]]', 5), ('$[#-6]', 6), ('$[#-5]', 7), ('$."\U0001f600"', 8),
+                    ('$[#-3]', 9), ('$[#-2]', 10), ('$[7]', 11)], "fullkeys")
+    # a literal selects the key of Python's own type before a numpy scalar
+    expect_eq(one(c, "SELECT joblib_load(?, '$[0.1]')", path), 1, "$[0.1]")
+    expect_eq(one(c, "SELECT joblib_load(?, '$[\"2020-01-01\"]')", path), 4, '$["2020-01-01"]')
+    expect_eq(one(c, "SELECT joblib_load(?, '$[7]')", path), 11, "$[7] (numpy.int64 key)")
 
 
 if __name__ == "__main__":
