@@ -270,5 +270,60 @@ def joblib_dumps_py(obj):
         return f.read()
 
 
+# ---- item 11: the README's settled rules
+
+@case
+def compress_zero_and_level_zero_as_joblib():
+    c = conn()
+    for name, arg, pyarg in [("z.pkl.gz", 0, 0), ("l.pkl.gz", "gzip:0", ('gzip', 0)),
+                             ("l.pkl", "gzip:0", ('gzip', 0)), ("b.pkl.bz2", 0, 0), ("n.pkl.gz", None, None)]:
+        ours, theirs = tmp("cz", "ours-" + name), tmp("cz", "theirs-" + name)
+        if arg is None:
+            one(c, "SELECT joblib_dump(1, ?)", ours)
+            joblib.dump(1, theirs)
+        else:
+            one(c, "SELECT joblib_dump(1, ?, ?)", ours, arg)
+            joblib.dump(1, theirs, compress=pyarg)
+        with open(ours, "rb") as f, open(theirs, "rb") as g:
+            a, b = f.read(), g.read()
+        expect_eq(a[:3], b[:3], "%s compress=%r: magic bytes" % (name, arg))
+        expect_eq(joblib.load(ours), 1, "%s: joblib.load" % name)
+
+
+@case
+def scalar_sql_values():
+    path = tmp("vals", "v.pkl")
+    joblib.dump({'td': np.timedelta64(3, 's'), 'tdnat': np.timedelta64('NaT'), 'dtnat': np.datetime64('NaT'),
+                 'void': np.void(b'a\x00'), 'b': np.bytes_(b'ab\xff'), 'nan': np.float32('nan'),
+                 'S': np.array([b'ab', b'\xff\x00', b'"\n'], dtype='S2')}, path)
+    c = conn()
+    got = dict((k, (t, v)) for k, t, v in c.execute(
+        "SELECT key, typeof(value), value FROM joblib_each(?)", (path,)).fetchall())
+    expect_eq(got['td'], ('integer', 3), "timedelta64(3, 's')")
+    expect_eq(got['tdnat'], ('null', None), "timedelta64 NaT")
+    expect_eq(got['dtnat'], ('null', None), "datetime64 NaT")
+    expect_eq(got['void'], ('blob', b'a\x00'), "void")
+    expect_eq(got['b'], ('blob', b'ab\xff'), "bytes_")
+    expect_eq(got['nan'], ('null', None), "float32 NaN")
+    text = one(c, "SELECT joblib_load(?, '$')", path)
+    js = json.loads(text)
+    expect_eq(js['S'], ['ab', '\xff', '"\n'], "S elements as latin-1 text")
+    expect_eq([s.encode('latin-1') for s in js['S']], [b'ab', b'\xff', b'"\n'], "read back byte for byte")
+    expect_eq(js['b'], 'ab\xff', "bytes_ scalar in JSON")
+
+
+@case
+def group_array_of_nulls_is_object_array_of_none():
+    c = conn()
+    blob = one(c, "SELECT joblib_dumps(joblib_group_array(x)) FROM (SELECT NULL AS x UNION ALL SELECT NULL)")
+    path = tmp("nulls", "n.pkl")
+    with open(path, "wb") as f:
+        f.write(blob)
+    got = joblib.load(path)
+    want = np.array([None, None])
+    expect_eq(str(got.dtype), str(want.dtype), "dtype")
+    expect_eq(got.tolist(), want.tolist(), "values")
+
+
 if __name__ == "__main__":
     jltest.run()
