@@ -213,17 +213,15 @@ int jl_py_dict_merge(const jl_doc *doc, uint32_t *kv, uint64_t n, uint64_t *out_
         unsigned budget = BUDGET;
         uint64_t h = hash(doc, key, 0, &budget), at = UINT64_MAX;
         if (h == UNIQUE) h = mix(0x5eed0000000000ull ^ key); /* equal only to itself: the same node */
-        {
-            uint64_t s = h & (cap - 1);
-            for (; slot[s]; s = (s + 1) & (cap - 1)) {
-                uint64_t j = slot[s] - 1;
-                if (hashes[j] == h && jl_py_key_eq(doc, kv[2 * j], key)) {
-                    at = j;
-                    break;
-                }
+        uint64_t s = h & (cap - 1);
+        for (; slot[s]; s = (s + 1) & (cap - 1)) {
+            uint64_t j = slot[s] - 1;
+            if (hashes[j] == h && jl_py_key_eq(doc, kv[2 * j], key)) {
+                at = j;
+                break;
             }
-            if (at == UINT64_MAX) slot[s] = kept + 1;
         }
+        if (at == UINT64_MAX) slot[s] = kept + 1;
         if (at != UINT64_MAX) {
             kv[2 * at + 1] = val; /* the first key stays, the last value wins */
             continue;
