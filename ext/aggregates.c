@@ -44,6 +44,7 @@
 #include "dtype.h"
 #include "element.h"
 #include "hashable.h"
+#include "pyeq.h"
 #include "jsonin.h"
 
 typedef enum { AGG_ARRAY = 1, AGG_LIST, AGG_DICT } agg_kind;
@@ -349,8 +350,13 @@ static uint32_t new_array(jl_doc *doc, uint32_t dt, const uint64_t *dims, unsign
 
 /* The list node of the collected values. */
 static uint32_t values_list(agg *a, jl_kind kind, jl_error *err) {
+    uint64_t n = a->nids, pairs;
+    if (kind == JL_DICT) { /* keys Python finds equal: one entry, the last value */
+        if (jl_py_dict_merge(a->doc, a->ids, n, &pairs, err)) return JL_NONE;
+        n = 2 * pairs;
+    }
     uint32_t id = jl_node_new(a->doc, kind, err);
-    if (id == JL_NONE || jl_kids_append(a->doc, id, a->ids, a->nids, err) != JL_OK) return JL_NONE;
+    if (id == JL_NONE || jl_kids_append(a->doc, id, a->ids, n, err) != JL_OK) return JL_NONE;
     return id;
 }
 

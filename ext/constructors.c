@@ -37,6 +37,7 @@
 #include "array_build.h"
 #include "dtype.h"
 #include "hashable.h"
+#include "pyeq.h"
 #include "jsonin.h"
 
 static const uint8_t empty_bytes[1];
@@ -237,8 +238,16 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
             goto done;
         }
     }
+    uint64_t nids = (uint64_t)argc, pairs;
+    if (kind == JL_DICT) { /* joblib_dict(1, 'x', 1.0, 'y') is {1: 'y'}, as in Python */
+        if (jl_py_dict_merge(doc, ids, nids, &pairs, &err)) {
+            sqlite3_result_error_nomem(ctx);
+            goto done;
+        }
+        nids = 2 * pairs;
+    }
     if ((id = jl_node_new(doc, kind, &err)) == JL_NONE ||
-        jl_kids_append(doc, id, ids, (uint64_t)argc, &err) != JL_OK) {
+        jl_kids_append(doc, id, ids, nids, &err) != JL_OK) {
         jl_ext_result_error(ctx, &err, NULL, NULL);
         goto done;
     }

@@ -218,7 +218,7 @@ static int set_error(each_cursor *c, const jl_error *err, const char *path) {
 static int set_errorf(each_cursor *c, const char *msg) {
     sqlite3_vtab *vt = c->base.pVtab;
     sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = sqlite3_mprintf("joblib: %s", msg);
+    vt->zErrMsg = jl_ext_msg_utf8(sqlite3_mprintf("joblib: %s", msg));
     return vt->zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 

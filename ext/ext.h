@@ -107,6 +107,14 @@ extern const jl_sql_func jl_show_funcs[];
 
 /* ---- errors ------------------------------------------------------------- */
 
+/* Every message ext gives SQLite passes here: m (from sqlite3_mprintf,
+ * taken) with each byte that is not part of well-formed UTF-8 written as
+ * \xHH (a file name, a path or a codec message quoting input bytes), so
+ * that clients decoding messages as UTF-8 (Python's sqlite3) get the
+ * error, not a decoding failure. Returns m itself when it is UTF-8; NULL
+ * on OOM or when m is NULL. */
+char *jl_ext_msg_utf8(char *m);
+
 /* The one message for a codec error: "joblib: <message> (file 'f', byte N,
  * path '$.p')" with each part present only when known (file NULL for a
  * BLOB src, offset JL_NO_OFFSET, path NULL). Returned from sqlite3_mprintf

@@ -69,6 +69,26 @@ void jl_ext_unref(void *p) {
 
 /* ---- errors --------------------------------------------------------------- */
 
+char *jl_ext_msg_utf8(char *m) {
+    if (!m) return NULL;
+    const uint8_t *p = (const uint8_t *)m;
+    uint64_t n = strlen(m), k = 0;
+    uint32_t cp;
+    unsigned l;
+    while (k < n && (l = jl_utf8_next(p + k, n - k, JL_UTF8_STRICT, &cp)) != 0) k += l;
+    if (k == n) return m; /* the common case: already UTF-8 */
+    sqlite3_str *s = sqlite3_str_new(NULL);
+    sqlite3_str_append(s, m, (int)k);
+    while (k < n) {
+        l = jl_utf8_next(p + k, n - k, JL_UTF8_STRICT, &cp);
+        if (l) sqlite3_str_append(s, (const char *)p + k, (int)l);
+        else sqlite3_str_appendf(s, "\\x%02X", (unsigned)p[k]);
+        k += l ? l : 1;
+    }
+    sqlite3_free(m);
+    return sqlite3_str_finish(s);
+}
+
 /* 1 when msg contains "byte <off>" as a whole number. */
 static int says_offset(const char *msg, uint64_t off) {
     char at[40];
@@ -101,7 +121,7 @@ char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
         sep = ", ";
     }
     if (say_file || say_off || say_path) sqlite3_str_appendchar(s, 1, ')');
-    return sqlite3_str_finish(s);
+    return jl_ext_msg_utf8(sqlite3_str_finish(s));
 }
 
 void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
@@ -124,7 +144,7 @@ void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
     va_start(ap, fmt);
     char *body = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
-    char *m = body ? sqlite3_mprintf("joblib: %s", body) : NULL;
+    char *m = body ? jl_ext_msg_utf8(sqlite3_mprintf("joblib: %s", body)) : NULL;
     sqlite3_free(body);
     if (!m) {
         sqlite3_result_error_nomem(ctx);

@@ -247,16 +247,35 @@ static int s_bytes(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_error 
     return JL_OK;
 }
 
+/* numpy.timedelta64: its count of units (the unit is in the dtype); NaT NULL. */
+static int s_timedelta(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    int64_t v;
+    if (n != 8) return -1;
+    memcpy(&v, p, 8);
+    if (v == INT64_MIN) {
+        sqlite3_result_null(ctx);
+        return JL_OK;
+    }
+    return s_int(ctx, p, n, err);
+}
+
+/* numpy.void (no fields): its bytes, as they are. */
+static int s_void(sqlite3_context *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err;
+    result_doc_blob(ctx, p, n);
+    return JL_OK;
+}
+
 static const struct {
     char kind;
     scalar_fn fn;
 } scalar_kinds[] = {
     { 'b', s_bool }, { 'i', s_int }, { 'u', s_uint }, { 'f', s_float },
-    { 'U', s_unicode }, { 'S', s_bytes },
+    { 'U', s_unicode }, { 'S', s_bytes }, { 'm', s_timedelta }, { 'V', s_void },
 };
 
-/* datetime64/timedelta64 scalars: the JSON rendering is a string (or null
- * for NaT); give the plain text. Anything else stays JSON. */
+/* datetime64 scalars: the JSON rendering is a string (or null for NaT);
+ * give the plain text. Anything else stays JSON. */
 static int result_json_unquoted(sqlite3_context *ctx, const jl_doc *doc, uint32_t id,
                                 jl_error *err) {
     jl_buf b;
@@ -284,7 +303,7 @@ static int r_scalar(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *er
     const jl_array *a = jl_array_of(doc, id);
     if (a->dtype >= doc->ndtypes) return jl_ext_result_json(ctx, doc, id, err);
     const jl_dtype *dt = &doc->dtypes[a->dtype];
-    if (dt->kind == 'M' || dt->kind == 'm') return result_json_unquoted(ctx, doc, id, err);
+    if (dt->kind == 'M') return result_json_unquoted(ctx, doc, id, err);
     scalar_fn fn = NULL;
     for (size_t i = 0; i < sizeof scalar_kinds / sizeof scalar_kinds[0]; i++)
         if (scalar_kinds[i].kind == dt->kind && dt->nfields == 0 && dt->sub_ndim == 0)

@@ -146,20 +146,8 @@ static char *dequote(const char *s, int *n, int *blob, int *bad) {
 
 /* ---- messages --------------------------------------------------------------------- */
 
-/* jl_ext_errmsg as strict UTF-8: messages quote names from the bundle,
- * and their fixed-size buffers may cut a character. */
-static char *errmsg_utf8(const jl_error *err, const char *file, const char *path) {
-    char *m = jl_ext_errmsg(err, file, path);
-    jl_buf b;
-    jl_buf_init(&b, jl_ext_alloc(), 0);
-    int rc = m ? jl_table_utf8_clean(&b, m, strlen(m)) : JL_E_NOMEM;
-    sqlite3_free(m);
-    if (rc != JL_OK) {
-        jl_buf_free(&b);
-        return NULL;
-    }
-    return jl_buf_take(&b, NULL); /* jl_ext_alloc: sqlite3_free frees it */
-}
+/* Messages quote names from the bundle, and their fixed-size buffers may
+ * cut a character: jl_ext_errmsg escapes what is not UTF-8. */
 
 /* The CREATE TABLE statement for sqlite3_declare_vtab. */
 static char *schema_of(const jl_table *t) {
@@ -198,8 +186,8 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     jl_error_clear(&err);
     *out = NULL;
     if (argc < 4 || argc > 5) {
-        *pzErr = sqlite3_mprintf("joblib: CREATE VIRTUAL TABLE %s USING joblib(src [, path]) takes 1 or 2 "
-                                 "arguments, not %d", argc > 2 ? argv[2] : "t", argc - 3);
+        *pzErr = jl_ext_msg_utf8(sqlite3_mprintf("joblib: CREATE VIRTUAL TABLE %s USING joblib(src [, path]) "
+                                                 "takes 1 or 2 arguments, not %d", argc > 2 ? argv[2] : "t", argc - 3));
         return SQLITE_ERROR;
     }
     src = dequote(argv[3], &srcn, &blob, &bad);
@@ -214,7 +202,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
         goto done;
     }
     if (path && (pblob || pathn == 0 || path[0] != '$')) {
-        *pzErr = sqlite3_mprintf("joblib: path must be a path starting with '$', not %s", argv[4]);
+        *pzErr = jl_ext_msg_utf8(sqlite3_mprintf("joblib: path must be a path starting with '$', not %s", argv[4]));
         goto done;
     }
     t = sqlite3_malloc64(sizeof *t);
@@ -271,7 +259,7 @@ codec_error:
     if (err.code == JL_E_NOMEM) {
         rc = SQLITE_NOMEM;
     } else {
-        char *msg = errmsg_utf8(&err, blob ? NULL : src, path);
+        char *msg = jl_ext_errmsg(&err, blob ? NULL : src, path);
         if (!msg) {
             rc = SQLITE_NOMEM;
         } else if (create) {
@@ -560,7 +548,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
 error:
     if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
     {
-        char *m = errmsg_utf8(&err, NULL, NULL);
+        char *m = jl_ext_errmsg(&err, NULL, NULL);
         sqlite3_free(t->base.zErrMsg);
         t->base.zErrMsg = m ? sqlite3_mprintf("%s (row %llu, column '%s')", m, (unsigned long long)row, col->name)
                             : NULL;

@@ -47,24 +47,26 @@ static const magic magics[] = {
 };
 
 /* 1 when p[0..n) is printable UTF-8 text (tabs and line ends allowed);
- * a sequence cut by the end of the sample is fine. */
-static int is_text(const uint8_t *p, uint64_t n) {
+ * when `cut` (the sample stops before the file does), a sequence cut by
+ * the end of the sample is fine. */
+static int is_text(const uint8_t *p, uint64_t n, int cut) {
     for (uint64_t i = 0; i < n;) {
         uint8_t c = p[i];
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') return 0;
         if (c == 0x7F) return 0;
         uint32_t cp;
         unsigned k = jl_utf8_next(p + i, n - i, JL_UTF8_SURROGATES, &cp);
-        if (!k) return n - i < 4 && c >= 0xC0; /* cut at the end of the sample */
+        if (!k) return cut && n - i < 4 && c >= 0xC0; /* cut at the end of the sample */
         i += k;
     }
     return 1;
 }
 
 static const char *sniff_text(const uint8_t *p, uint64_t n) {
-    if (n > SNIFF_TEXT_BYTES) n = SNIFF_TEXT_BYTES;
+    int cut = n > SNIFF_TEXT_BYTES;
+    if (cut) n = SNIFF_TEXT_BYTES;
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3, n -= 3; /* BOM */
-    if (n == 0 || !is_text(p, n)) return NULL;
+    if (n == 0 || !is_text(p, n, cut)) return NULL;
     uint64_t i = 0;
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
     if (i == n) return "text";

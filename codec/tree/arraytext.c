@@ -210,6 +210,22 @@ static void put_long_double(jl_buf *b, const uint8_t *p, uint64_t size) {
     } else jl_buf_puts(b, "null");
 }
 
+/* An `S` element as a JSON string of one code point per byte (latin-1:
+ * ASCII as itself, bytes 0x80-0xFF as \u0080-\u00ff), trailing NULs cut
+ * as numpy does: one text for every byte string, read back byte for byte. */
+static int put_latin1(jl_buf *b, const uint8_t *p, uint64_t n) {
+    jl_buf_putc(b, '"');
+    uint64_t run = 0;
+    for (uint64_t k = 0; k < n; k++) {
+        if (p[k] < 0x80) continue;
+        jl_json_escape(b, p + run, k - run, JL_JSON_SHORT);
+        jl_buf_printf(b, "\\u%04x", (unsigned)p[k]);
+        run = k + 1;
+    }
+    jl_json_escape(b, p + run, n - run, JL_JSON_SHORT);
+    return jl_buf_putc(b, '"');
+}
+
 /* One element of dtype dt (native byte order) at p. */
 static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, unsigned level) {
     const jl_doc *doc = c->doc;
@@ -303,8 +319,7 @@ static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, uns
     case 'S': {
         uint64_t n = size;
         while (n > 0 && p[n - 1] == 0) n--;
-        if (jl_is_ascii(p, n)) return jl_json_string(b, p, n);
-        return jl_render_base64(b, p, n);
+        return put_latin1(b, p, n);
     }
     case 'U':
         put_unicode(c, p, size);

@@ -8,6 +8,7 @@
  * children are that run. Nothing recurses.
  */
 #include "jsonin.h"
+#include "pyeq.h"
 #include "text.h"
 
 #include <stdlib.h>
@@ -176,9 +177,15 @@ static int open_frame(jp *j, char type) {
 
 static int close_frame(jp *j) {
     frame *f = &j->frames[--j->nframes];
+    uint64_t n = j->nvals - f->vstart;
+    if (f->type == '{') { /* {"a": 1, "a": 2} is {'a': 2} in Python */
+        uint64_t pairs;
+        if (jl_py_dict_merge(j->doc, j->vals + f->vstart, n, &pairs, j->err)) return j->err->code;
+        n = 2 * pairs;
+    }
     uint32_t id = jl_node_new(j->doc, f->type == '[' ? JL_LIST : JL_DICT, j->err);
     if (id == JL_NONE) return j->err->code;
-    int rc = jl_kids_append(j->doc, id, j->vals + f->vstart, j->nvals - f->vstart, j->err);
+    int rc = jl_kids_append(j->doc, id, j->vals + f->vstart, n, j->err);
     if (rc) return rc;
     j->nvals = f->vstart;
     j->pos++;

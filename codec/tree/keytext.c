@@ -15,10 +15,33 @@
 
 #define JL_PATH_MAX_KEY_DEPTH 32u     /* tuple keys nested deeper have no literal */
 
-/* A str key as a JSON string; JL_E_ARG for a non-ASCII Python 2 str. */
+/* 1 when the JSON string of s[0..n) reads back as other text: bytes that
+ * are not WTF-8 (written as \ufffd), or a high surrogate followed by a low
+ * one (two code points "\ud83d\ude00" that a JSON reader joins into one,
+ * the key of another str). */
+static int str_reads_back_other(const uint8_t *s, uint64_t n) {
+    uint32_t cp, prev = 0;
+    for (uint64_t k = 0; k < n;) {
+        if (s[k] < 0x80) {
+            k++;
+            prev = 0;
+            continue;
+        }
+        unsigned l = jl_utf8_next(s + k, n - k, JL_UTF8_SURROGATES, &cp);
+        if (!l) return 1;
+        if (prev >= 0xD800 && prev <= 0xDBFF && cp >= 0xDC00 && cp <= 0xDFFF) return 1;
+        prev = cp;
+        k += l;
+    }
+    return 0;
+}
+
+/* A str key as a JSON string; JL_E_ARG for a non-ASCII Python 2 str and
+ * for text whose JSON string reads back as another str. */
 int jl_key_str_literal(const jl_doc *doc, const jl_node *k, jl_buf *b) {
     const uint8_t *s = doc->blocks[k->block].p + k->u.off;
     if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
+    if (str_reads_back_other(s, k->len)) return JL_E_ARG;
     return jl_json_string(b, s, k->len);
 }
 

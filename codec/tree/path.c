@@ -15,7 +15,13 @@
  *
  * Keys match by exact type: [1] selects the int key 1, not True nor 1.0
  * (Python would treat them as one key; a real dict never holds both).
- * numpy scalar keys match the literal of their JSON value. A Python 2 str
+ * numpy scalar keys match the literal of their JSON value, but only when
+ * no key of Python's own types matches it (find_entry: [0.1] selects 0.1
+ * before numpy.float32(0.1)). A fullkey step is a literal only when that
+ * literal selects exactly its entry: keytext.c refuses literals that read
+ * back as another key (surrogate pairs), and a key holding a numpy scalar
+ * keeps its literal only after matching it (jl_path_step_entry); every
+ * other entry is written [#-K]. A Python 2 str
  * key matches a str step when it is ASCII (py2 attribute names); a
  * non-ASCII one is bytes of unknown encoding that could equal a unicode key
  * under some reading, so it is addressed by position ([#-K]) only. When a
@@ -252,6 +258,7 @@ typedef struct mctx {
     litset K;     /* scratch: a scalar key's JSON value as literals */
     jl_buf tmp;   /* scratch: rendered keys */
     int rc;       /* first error (out of memory) */
+    int strict;   /* 1: numpy scalar keys match nothing (the first pass) */
     jl_error *err;
 } mctx;
 
@@ -305,7 +312,7 @@ static int key_match(mctx *m, uint32_t key, uint64_t li) {
     if (key >= doc->nnodes) return 0;
     const jl_node *k = &doc->nodes[key];
     const lit *l = &m->L->v[li];
-    if (k->kind == JL_SCALAR) return scalar_match(m, key, li);
+    if (k->kind == JL_SCALAR) return !m->strict && scalar_match(m, key, li);
     switch (l->t) {
     case L_NULL: return k->kind == JL_NULL;
     case L_TRUE:
@@ -425,14 +432,13 @@ static uint64_t count_of(const jl_doc *doc, uint32_t cur) {
     return 0;
 }
 
-static int select_literal(jl_doc *doc, uint32_t cur, litset *L, uint32_t *out, jl_error *err) {
-    const jl_node *nd = &doc->nodes[cur];
-    const lit *l = &L->v[0];
-    *out = JL_NONE;
-    if ((jl_is_container(nd->kind) && nd->kind != JL_DICT) || nd->kind == JL_NDARRAY)
-        return l->t == L_INT && l->small && l->i >= 0 ? select_pos(doc, cur, (uint64_t)l->i, out, err) : JL_OK;
-    uint32_t d = nd->kind == JL_DICT ? cur : nd->kind == JL_OBJECT ? state_dict(doc, cur) : JL_NONE;
-    if (d == JL_NONE) return JL_OK;
+/* The entry of dict d that literal L selects, or UINT64_MAX: the last key
+ * matching it without numpy scalars (keys of Python's own types, as the
+ * literal writes them), else the last key matching it with them (a
+ * scalar matches the literal of its JSON value). So a key of Python's own
+ * types is never hidden by a numpy scalar key that renders alike
+ * (0.1 and numpy.float32(0.1), '2020-01-01' and a datetime64). */
+static int find_entry(const jl_doc *doc, uint32_t d, litset *L, uint64_t *pair, jl_error *err) {
     mctx m;
     memset(&m, 0, sizeof m);
     m.doc = doc;
@@ -441,14 +447,32 @@ static int select_literal(jl_doc *doc, uint32_t cur, litset *L, uint32_t *out, j
     litset_init(&m.K, &doc->alloc);
     jl_buf_init(&m.tmp, &doc->alloc, 0);
     const uint32_t *k = jl_kids_of(doc, d);
-    for (uint64_t i = doc->nodes[d].len / 2; i-- > 0 && !m.rc;)
-        if (key_match(&m, k[2 * i], 0)) {
-            *out = k[2 * i + 1];
-            break;
-        }
+    *pair = UINT64_MAX;
+    for (int pass = 0; pass < 2 && *pair == UINT64_MAX && !m.rc; pass++) {
+        m.strict = pass == 0;
+        for (uint64_t i = doc->nodes[d].len / 2; i-- > 0 && !m.rc;)
+            if (key_match(&m, k[2 * i], 0)) {
+                *pair = i;
+                break;
+            }
+    }
     litset_free(&m.K);
     jl_buf_free(&m.tmp);
     return m.rc ? jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory matching a dict key") : JL_OK;
+}
+
+static int select_literal(jl_doc *doc, uint32_t cur, litset *L, uint32_t *out, jl_error *err) {
+    const jl_node *nd = &doc->nodes[cur];
+    const lit *l = &L->v[0];
+    *out = JL_NONE;
+    if ((jl_is_container(nd->kind) && nd->kind != JL_DICT) || nd->kind == JL_NDARRAY)
+        return l->t == L_INT && l->small && l->i >= 0 ? select_pos(doc, cur, (uint64_t)l->i, out, err) : JL_OK;
+    uint32_t d = nd->kind == JL_DICT ? cur : nd->kind == JL_OBJECT ? state_dict(doc, cur) : JL_NONE;
+    if (d == JL_NONE) return JL_OK;
+    uint64_t pair;
+    int rc = find_entry(doc, d, L, &pair, err);
+    if (!rc && pair != UINT64_MAX) *out = jl_kids_of(doc, d)[2 * pair + 1];
+    return rc;
 }
 
 int jl_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n, uint32_t *out, jl_error *err) {
@@ -533,20 +557,23 @@ static int is_ident(const uint8_t *s, uint64_t n) {
     return 1;
 }
 
-/* ".name" or ."text" for a str key node (JL_E_ARG: none, nothing appended). */
-static int put_str_step(const jl_doc *doc, const jl_node *k, jl_buf *b, int bare_ok) {
-    const uint8_t *s = doc->blocks[k->block].p + k->u.off;
-    if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
-    jl_buf_putc(b, '.');
-    if (bare_ok && is_ident(s, k->len)) return jl_buf_append(b, s, k->len);
-    return jl_key_str_literal(doc, k, b);
-}
-
 static void buf_trunc(jl_buf *b, uint64_t len) {
     if (b->p && len <= b->len) {
         b->len = len;
         b->p[len] = 0;
     }
+}
+
+/* ".name" or ."text" for a str key node (JL_E_ARG: none, nothing appended). */
+static int put_str_step(const jl_doc *doc, const jl_node *k, jl_buf *b, int bare_ok) {
+    const uint8_t *s = doc->blocks[k->block].p + k->u.off;
+    if ((k->flags & JL_F_PY2) && !jl_is_ascii(s, k->len)) return JL_E_ARG;
+    uint64_t start = b->len;
+    jl_buf_putc(b, '.');
+    if (bare_ok && is_ident(s, k->len)) return jl_buf_append(b, s, k->len);
+    int rc = jl_key_str_literal(doc, k, b);
+    if (rc == JL_E_ARG) buf_trunc(b, start);
+    return rc;
 }
 
 int jl_path_step_key(const jl_doc *doc, uint32_t key, jl_buf *b) {
@@ -620,11 +647,54 @@ static int shadowed(const jl_doc *doc, uint32_t dict, uint64_t pair) {
     return 0;
 }
 
+/* 1 when key node `key` is or holds (in tuples) a numpy scalar. */
+static int holds_scalar(const jl_doc *doc, uint32_t key, unsigned depth) {
+    if (key >= doc->nnodes) return 0;
+    const jl_node *k = &doc->nodes[key];
+    if (k->kind == JL_SCALAR) return 1;
+    if (k->kind != JL_TUPLE) return 0;
+    if (depth > JL_PATH_MAX_LITERAL_DEPTH) return 1;
+    for (uint32_t j = 0; j < k->len; j++)
+        if (holds_scalar(doc, jl_kids_of(doc, key)[j], depth + 1)) return 1;
+    return 0;
+}
+
+/* 1 when the literal lit[0..n) selects entry `pair` of dict d, as
+ * jl_path_resolve would; -1 out of memory. */
+static int literal_selects(const jl_doc *doc, uint32_t d, const char *text, uint64_t n, uint64_t pair) {
+    pp p = { text, (size_t)n, 0, NULL };
+    litset L;
+    litset_init(&L, &doc->alloc);
+    uint64_t got = UINT64_MAX;
+    int ok = 0;
+    if (!parse_literal(&p, &L, 0) && p.i == p.n) {
+        if (find_entry(doc, d, &L, &got, NULL)) ok = -1;
+        else ok = got == pair;
+    } else if (L.text.failed) ok = -1;
+    litset_free(&L);
+    return ok;
+}
+
 int jl_path_step_entry(const jl_doc *doc, uint32_t dict, uint64_t pair, jl_buf *b) {
     const jl_node *d = &doc->nodes[dict];
-    uint64_t npairs = d->len / 2;
-    int rc = pair < npairs && !shadowed(doc, dict, pair) ? jl_path_step_key(doc, jl_kids_of(doc, dict)[2 * pair], b)
-                                                         : JL_E_ARG;
+    uint64_t npairs = d->len / 2, start = b->len;
+    int rc = JL_E_ARG;
+    if (pair < npairs && !shadowed(doc, dict, pair)) {
+        uint32_t key = jl_kids_of(doc, dict)[2 * pair];
+        /* a key holding a numpy scalar matches literals by its JSON value,
+         * like other keys may: its literal is kept only when, matched as a
+         * path, it selects this very entry (dicts small enough to check) */
+        int scalar = holds_scalar(doc, key, 0);
+        if (!scalar || npairs <= JL_PATH_DUP_SCAN) rc = jl_path_step_key(doc, key, b);
+        if (!rc && scalar) {
+            int ok = literal_selects(doc, dict, b->p + start + 1, b->len - start - 2, pair);
+            if (ok < 0) return JL_E_NOMEM;
+            if (!ok) {
+                buf_trunc(b, start);
+                rc = JL_E_ARG;
+            }
+        }
+    }
     if (rc == JL_E_ARG) return jl_buf_printf(b, "[#-%llu]", (unsigned long long)(npairs - pair));
     return rc;
 }

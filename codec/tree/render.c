@@ -181,9 +181,16 @@ static int push(rctx *c, uint32_t id, uint8_t type) {
          * rendered value}, the way joblib_tree shows it as a ref row */
         uint64_t j = 0;
         while (j < c->n && c->st[j].node != id) j++;
-        jl_buf_puts(c->b, "{\"" JL_SLOT_NAME_REF "\":\"");
-        frame_path_upto(c, c->b, j);
-        jl_buf_puts(c->b, "\"}");
+        jl_buf path;
+        jl_buf_init(&path, c->b->alloc, 0);
+        frame_path_upto(c, &path, j);
+        int rc = path.failed ? JL_E_NOMEM : JL_OK;
+        jl_buf_puts(c->b, "{\"" JL_SLOT_NAME_REF "\":");
+        /* the path holds quoted keys (."a b", ["x"]): a JSON string of it */
+        if (!rc) jl_json_string(c->b, path.p, path.len);
+        jl_buf_putc(c->b, '}');
+        jl_buf_free(&path);
+        if (rc) return jl_fail(c->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory rendering JSON");
         return CYCLE_RENDERED;
     }
     if (c->n == c->cap && jl_grow(c->b->alloc, (void **)&c->st, &c->cap, c->n + 1, sizeof(rframe), 0))

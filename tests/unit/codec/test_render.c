@@ -264,8 +264,10 @@ static void test_arrays(void **state) {
     double cv[2] = { 1.0, -0.5 };
     expect_json(doc, array(doc, dtype(doc, 'c', 16), 1, d1, cv, 16), "[[1.0,-0.5]]");
 
-    /* strings: S strips NULs, non-ASCII S is base64; U is UCS-4 */
-    expect_json(doc, array(doc, dtype(doc, 'S', 3), 1, d2, "ab\0\xff\0\0", 6), "[\"ab\",\"/w==\"]");
+    /* strings: S strips trailing NULs and is latin-1 text (one code point
+     * per byte, issue 12: was base64 when not ASCII); U is UCS-4 */
+    expect_json(doc, array(doc, dtype(doc, 'S', 3), 1, d2, "ab\0\xff\0\0", 6), "[\"ab\",\"\\u00ff\"]");
+    expect_json(doc, array(doc, dtype(doc, 'S', 3), 1, d2, "\"\n\x80\x01\0\x7f", 6), "[\"\\\"\\n\\u0080\",\"\\u0001\\u0000\x7f\"]");
     uint32_t uv[4] = { 'h', 0xE9, 0, 0 };
     uint32_t uv2[4] = { 0x1F600, 'x', 0xD800, 0 };
     uint32_t ucs[8];
