@@ -526,12 +526,23 @@ int jl_table_cell_source(const jl_doc *doc, const jl_tcol *c, uint64_t row, uint
     *src = row;
     if (c->how == JL_TCOL_ARRAY) {
         const jl_dtype *d = &doc->dtypes[c->dtype];
-        if ((d->kind == 'M' || d->kind == 'm') && d->itemsize == 8 && d->byteorder != '>') {
-            jl_ref at = jl_table_cell_ref(doc, c, row);
-            return read_int(jl_ref_ptr(doc, at), 8, 'i') != INT64_MIN;
+        if (d->byteorder == '>' || d->nfields || d->sub_ndim) return 1;
+        const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, row));
+        if ((d->kind == 'M' || d->kind == 'm') && d->itemsize == 8) return read_int(q, 8, 'i') != INT64_MIN;
+        if (d->kind == 'f' && d->itemsize == 8) {
+            double v;
+            memcpy(&v, q, 8);
+            return v == v;
+        }
+        if (d->kind == 'f' && d->itemsize == 4) {
+            float v;
+            memcpy(&v, q, 4);
+            return v == v;
         }
     } else if (c->how == JL_TCOL_ITEMS && (c->flags & JL_TCOL_F_NA)) {
-        return !is_na_object(doc, jl_table_cell_node(doc, NULL, c, row));
+        uint32_t id = jl_table_cell_node(doc, NULL, c, row);
+        const jl_node *n = &doc->nodes[id];
+        return n->kind != JL_NULL && !(n->kind == JL_FLOAT && n->u.f != n->u.f) && !is_na_object(doc, id);
     }
     return 1;
 }
