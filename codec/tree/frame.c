@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dtype.h"
 #include "render.h"
 
 /* Values nest (a Categorical's categories are an Index holding an array):
@@ -104,6 +105,39 @@ static void class_text(const jl_doc *doc, uint32_t v, char *out, size_t cap) {
     jl_buf_free(&buf);
 }
 
+/* ---- pandas dtype names ------------------------------------------------------------------ */
+
+/* numpy's name of dtype dt: "int64", "float32", "bool", "datetime64[ns]". */
+static void numpy_name(const jl_doc *doc, uint32_t dt, char *out, size_t cap) {
+    char cls[64];
+    const char *n = jl_dtype_scalar_class(doc, dt, cls, sizeof cls);
+    if (strncmp(n, "numpy.", 6) == 0) n += 6;
+    const jl_dtype *d = &doc->dtypes[dt];
+    if (strcmp(n, "bool_") == 0) n = "bool";
+    if (strcmp(n, "object_") == 0) n = "object";
+    if ((d->kind == 'M' || d->kind == 'm') && d->unit[0])
+        snprintf(out, cap, "%s[%.8s]", n, d->unit);
+    else
+        snprintf(out, cap, "%s", n);
+}
+
+/* The tz text of a DatetimeTZDtype: a zone name ("Europe/Paris"), "UTC",
+ * or "tz" when the zone is some other object. */
+static void tz_name(const jl_doc *doc, uint32_t dtype, char *out, size_t cap) {
+    uint32_t tz = state_get(doc, dtype, "tz");
+    uint32_t g = class_of(doc, tz);
+    uint32_t zone = arg_of(doc, tz, 0);
+    const uint8_t *p;
+    if (zone != JL_NONE && doc->nodes[zone].kind == JL_STR && doc->nodes[zone].len < cap) {
+        p = jl_ref_ptr(doc, jl_node_ref(doc, zone));
+        snprintf(out, cap, "%.*s", (int)doc->nodes[zone].len, (const char *)p);
+    } else if (global_is(doc, g, NULL, "_UTC") || global_is(doc, tz, NULL, "utc") || global_is(doc, g, NULL, "_utc")) {
+        snprintf(out, cap, "UTC");
+    } else {
+        snprintf(out, cap, "tz");
+    }
+}
+
 /* ---- values -------------------------------------------------------------------------- */
 
 static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uint64_t *n, int depth);
@@ -181,6 +215,7 @@ static int ndarray_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, ui
         c->off = j * len; /* object items are in C order */
         c->flags |= JL_TCOL_F_NA;
         c->decl = jl_table_items_decl(doc, a->items, 1, c->off, len);
+        snprintf(c->pdtype, sizeof c->pdtype, "object");
         return JL_OK;
     }
     uint64_t size = d->itemsize, need = 0;
@@ -192,6 +227,7 @@ static int ndarray_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, ui
     c->stride = a->order == 'F' ? k * size : size;
     c->off = a->order == 'F' ? j * size : j * len * size;
     c->decl = jl_table_dtype_decl(doc, a->dtype);
+    numpy_name(doc, a->dtype, c->pdtype, sizeof c->pdtype);
     if (d->kind == 'm' && size == 8 && d->byteorder != '>') {
         c->flags |= JL_TCOL_F_INT64;
         c->decl = "INTEGER";
@@ -227,10 +263,17 @@ static int backed_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         uint64_t len = doc->dims[a->dims_at];
         if (*n == UINT64_MAX) *n = len;
         else if (len != *n) return bad(b, "%llu values where the index has %llu", U(len), U(*n));
+        snprintf(c->pdtype, sizeof c->pdtype, "category");
         return set_codes(b, c, data, len, ncat);
     }
     int rc = values_col(b, c, data, j, k, n, depth + 1);
-    if (rc == JL_OK && pandas_class(doc, class_of(doc, dtype), "DatetimeTZDtype")) c->flags |= JL_TCOL_F_UTC;
+    if (rc == JL_OK && pandas_class(doc, class_of(doc, dtype), "DatetimeTZDtype")) {
+        char tz[32];
+        tz_name(doc, dtype, tz, sizeof tz);
+        c->flags |= JL_TCOL_F_UTC;
+        snprintf(c->pdtype, sizeof c->pdtype, "datetime64[ns, %s]", tz);
+    }
+    if (rc == JL_OK && pandas_class(doc, cls, "StringArray")) snprintf(c->pdtype, sizeof c->pdtype, "string");
     return rc;
 }
 
@@ -248,6 +291,14 @@ static int masked_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         return bad(b, "the mask is not a 1-D bool array of %llu values", U(*n));
     c->flags |= JL_TCOL_F_MASK;
     c->mask = m->data;
+    /* pandas' names of the masked dtypes: Int64, UInt8, Float64, boolean */
+    if (c->pdtype[0] == 'b') snprintf(c->pdtype, sizeof c->pdtype, "boolean");
+    else if (c->pdtype[0] == 'u') {
+        char bits[8];
+        snprintf(bits, sizeof bits, "%s", c->pdtype + 4);
+        snprintf(c->pdtype, sizeof c->pdtype, "UInt%s", bits);
+    }
+    else if (c->pdtype[0]) c->pdtype[0] = (char)(c->pdtype[0] - 'a' + 'A');
     return JL_OK;
 }
 
@@ -283,6 +334,7 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         const jl_array *a = int_array(doc, codes, UINT64_MAX);
         if (!a) return bad(b, "category codes are not a 1-D int array");
         if (*n == UINT64_MAX) *n = doc->dims[a->dims_at];
+        snprintf(c->pdtype, sizeof c->pdtype, "category");
         return set_codes(b, c, codes, *n, ncat);
     }
     uint32_t inner = JL_NONE;
@@ -295,8 +347,10 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         uint32_t d = index_dict(doc, v);
         uint32_t tz = d != JL_NONE ? jl_dict_get(doc, d, "tz", 2) : JL_NONE;
         if (rc == JL_OK && (pandas_class(doc, class_of(doc, dt), "DatetimeTZDtype") ||
-                            (tz != JL_NONE && doc->nodes[tz].kind != JL_NULL)))
+                            (tz != JL_NONE && doc->nodes[tz].kind != JL_NULL))) {
             c->flags |= JL_TCOL_F_UTC;
+            snprintf(c->pdtype, sizeof c->pdtype, "datetime64[ns, tz]");
+        }
         return rc;
     }
     char what[128];
@@ -375,6 +429,7 @@ static int axis_of(fb *b, uint32_t idx, axis *ax, int depth) {
             (s2 != JL_NONE && doc->nodes[s2].kind != JL_NULL && int_of(doc, s2, &step)) || step == 0)
             return bad(b, "a RangeIndex without int start, stop and step");
         c->how = JL_TCOL_RANGE;
+        snprintf(c->pdtype, sizeof c->pdtype, "int64");
         c->start = start;
         c->step = step;
         c->decl = "INTEGER";

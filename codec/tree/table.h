@@ -63,6 +63,8 @@ typedef struct jl_tcol {
     jl_ref codes;      /* F_CODES: the codes (row i at codes.off + i * itemsize) */
     uint32_t codes_dtype; /* F_CODES: their dtype (a signed int) */
     int64_t start, step;  /* RANGE */
+    char pdtype[48];   /* frames: the pandas dtype ("int64", "Int64", "category",
+                        * "datetime64[ns, UTC]"); "" elsewhere */
 } jl_tcol;
 
 /* The columns of a table-shaped node. */

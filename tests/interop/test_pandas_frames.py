@@ -347,6 +347,42 @@ def test_bad_frames():
 
 
 @case
+def test_info_frames():
+    import json
+    c = conn()
+    df = kinds_frame()
+    f = tmp("info.pkl")
+    df.to_pickle(f)
+    info = json.loads(c.execute("SELECT joblib_info(?)", (f,)).fetchone()[0])
+    fr = info["frames"]
+    expect_eq(len(fr), 1, "one frame")
+    expect_eq(fr[0]["path"], "$", "path")
+    expect_eq(fr[0]["kind"], "DataFrame", "kind")
+    expect_eq(fr[0]["shape"], list(df.shape), "shape")
+    expect_eq([x["name"] for x in fr[0]["columns"]], list(df.columns), "column names")
+    expect_eq([x["dtype"] for x in fr[0]["columns"]], [str(d) for d in df.dtypes], "pandas dtypes")
+    expect_eq(fr[0]["index"], [{"name": "index", "dtype": "int64", "type": "INTEGER"}], "index")
+    t = attach(f)
+    expect_eq([x["type"] for x in fr[0]["columns"]], [decls(t)[n] for n in df.columns], "declared types")
+    s = pd.Series(pd.array([1, None], dtype="UInt16"), name="u", index=pd.Index(["a", "b"], name="k"))
+    g = tmp("info2.pkl")
+    joblib.dump({"s": s, "bad": "x", "df": pd.DataFrame({"a": [1]})}, g)
+    fr = json.loads(c.execute("SELECT joblib_info(?)", (g,)).fetchone()[0])["frames"]
+    expect_eq(fr[0], {"path": "$.s", "kind": "Series", "shape": [2, 1],
+                      "index": [{"name": "k", "dtype": "object", "type": "TEXT"}],
+                      "columns": [{"name": "u", "dtype": "UInt16", "type": "INTEGER"}]}, "a series")
+    expect_eq((fr[1]["path"], fr[1]["shape"]), ("$.df", [1, 1]), "second frame")
+    df = pd.DataFrame({"a": [1, 2]})
+    data = pickle.dumps(df, protocol=4).replace(b"_unpickle_block", b"_unpickle_bloke")
+    info = json.loads(c.execute("SELECT joblib_info(?)", (data,)).fetchone()[0])
+    expect_eq(info["frames"], [{"path": "$", "kind": "DataFrame",
+                                "error": "frame: block 0 is pandas._libs.internals._unpickle_bloke, "
+                                         "not a pandas block"}], "a bad frame")
+    info = json.loads(c.execute("SELECT joblib_info(?)", (pickle.dumps([1], protocol=4),)).fetchone()[0])
+    expect("frames" not in info, "no frames key without frames")
+
+
+@case
 def test_frame_in_a_bundle():
     df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     f = tmp("nested.pkl")
