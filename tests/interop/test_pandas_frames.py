@@ -383,6 +383,31 @@ def test_info_frames():
 
 
 @case
+def test_show():
+    c = conn()
+    f = tmp("show.pkl")
+    pd.DataFrame({"a": np.arange(12), "b": ["x"] * 12}, index=pd.RangeIndex(0, 24, 2, name="r")).to_pickle(f)
+    text = c.execute("SELECT joblib_show(?)", (f,)).fetchone()[0].split("\n")
+    expect_eq(text[:5], ["DataFrame: 12 rows \u00d7 2 columns", "index: r int64", "columns: a int64, b object",
+                         "r   a   b", "0   0   x"], "summary head")
+    expect_eq(text[8:11], ["8   4   x", "\u2026 2 more rows", "14  7   x"], "rows elided in the middle")
+    expect_eq(text[15], "$: object pandas.core.frame.DataFrame", "then the tree")
+    expect_eq(len(text), 21, "one level of parts")
+    deep = c.execute("SELECT joblib_show(?, '$', 2)", (f,)).fetchone()[0].split("\n")
+    expect(len(deep) > 21, "a depth argument shows more of the parts")
+    s = tmp("show_empty.pkl")
+    pd.DataFrame().to_pickle(s)
+    text = c.execute("SELECT joblib_show(?)", (s,)).fetchone()[0].split("\n")
+    expect_eq(text[:4], ["DataFrame: 0 rows \u00d7 0 columns", "index: index object", "columns:", "index"],
+              "an empty frame")
+    df = pd.DataFrame({"a": [1, 2]})
+    data = pickle.dumps(df, protocol=4).replace(b"_unpickle_block", b"_unpickle_bloke")
+    text = c.execute("SELECT joblib_show(?)", (data,)).fetchone()[0].split("\n")
+    expect_eq(text[0], "DataFrame: not readable as a table: frame: block 0 is "
+              "pandas._libs.internals._unpickle_bloke, not a pandas block", "a bad frame")
+
+
+@case
 def test_frame_in_a_bundle():
     df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     f = tmp("nested.pkl")

@@ -14,6 +14,7 @@
 
 #include "decode.h"
 #include "frame.h"
+#include "frameshow.h"
 #include "testutil.h"
 
 static uint8_t *seed(const char *name, uint64_t *len) {
@@ -84,6 +85,18 @@ static void test_frame_seed(void **state) {
                               "3|w|3|z||2020-01-03T00:00:00.000000000Z|3|2000000000\n");
     free(text);
     jl_table_plan_free(&plan);
+    jl_buf b;
+    jl_buf_init(&b, jl_alloc_default(), 0);
+    assert_int_equal(jl_frame_show(doc, doc->root, 1, &b, &err), JL_OK);
+    jl_buf_putc(&b, 0);
+    assert_string_equal(b.p, "DataFrame: 3 rows \xC3\x97 6 columns\n"
+                             "index: k int64, l object\n"
+                             "columns: a int64, s object, c category, t datetime64[ns, UTC], m Int64, td timedelta64[ns]\n"
+                             "k  l  a  s  c     t                               m  td\n"
+                             "1  u  1  x  p     2020-01-01T00:00:00.000000000Z  1  1000000000\n"
+                             "\xE2\x80\xA6 1 more rows\n"
+                             "3  w  3  z  NULL  2020-01-03T00:00:00.000000000Z  3  2000000000\n");
+    jl_buf_free(&b);
     jl_doc_free(doc);
     free(p);
 }
@@ -121,6 +134,12 @@ static void try_bytes(const uint8_t *q, uint64_t n) {
         if (rc == JL_OK) free(cells(doc, &plan));
         else assert_true(err.message[0] != 0);
         jl_table_plan_free(&plan);
+        if (jl_frame_kind(doc, doc->root)) {
+            jl_buf b;
+            jl_buf_init(&b, jl_alloc_default(), 0);
+            assert_int_equal(jl_frame_show(doc, doc->root, 2, &b, &err), JL_OK);
+            jl_buf_free(&b);
+        }
     }
     jl_doc_free(doc);
 }
