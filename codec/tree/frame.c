@@ -239,6 +239,7 @@ static int ndarray_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, ui
  * their count. */
 static int categories_col(fb *b, jl_tcol *c, uint32_t dtype, uint64_t *ncat, int depth) {
     uint32_t cats = state_get(b->doc, dtype, "categories");
+    if (cats == JL_NONE && doc_index_data(b->doc, dtype) != JL_NONE) cats = dtype; /* pandas < 0.21 */
     if (cats == JL_NONE) return bad(b, "a categorical dtype without categories");
     uint32_t data = doc_index_data(b->doc, cats);
     if (data == JL_NONE) data = cats;
@@ -328,7 +329,9 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     if (kind == JL_OBJECT && state_get(doc, v, "_mask") != JL_NONE) return masked_col(b, c, v, j, k, n, depth);
     if (kind == JL_OBJECT && state_get(doc, v, "_codes") != JL_NONE) { /* older Categorical */
         uint64_t ncat;
-        int rc = categories_col(b, c, state_get(doc, v, "_dtype"), &ncat, depth);
+        uint32_t dt = state_get(doc, v, "_dtype");
+        if (dt == JL_NONE) dt = state_get(doc, v, "_categories"); /* pandas < 0.21: the Index itself */
+        int rc = categories_col(b, c, dt, &ncat, depth);
         if (rc) return rc;
         uint32_t codes = state_get(doc, v, "_codes");
         const jl_array *a = int_array(doc, codes, UINT64_MAX);

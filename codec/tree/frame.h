@@ -23,8 +23,9 @@
  * object); pandas' NDArrayBacked arrays (DatetimeArray with or without a
  * tz, TimedeltaArray, Categorical, StringArray, PandasArray); masked arrays
  * (IntegerArray, FloatingArray, BooleanArray: data + mask); objects whose
- * state dict holds `_data` / `_ndarray` (older pickles) or `_codes` +
- * `_dtype` (older Categoricals); an Index (older DatetimeTZ blocks).
+ * state dict holds `_data` / `_ndarray` (older pickles) or `_codes` with
+ * `_dtype` or (pandas < 0.21) `_categories` (older Categoricals); an Index
+ * (the DatetimeIndex of a tz-aware block before pandas 0.24).
  *
  * Indexes: _new_Index(cls, dict) with RangeIndex (start, stop, step),
  * MultiIndex (levels, codes, names: one column per level) or any other

@@ -14,7 +14,10 @@ and compared cell by cell with pandas.read_pickle of the same file.
     xz) and of joblib.dump (zlib, gzip, bz2, lzma, xz, lz4);
   - declared types from dtypes; names as frame.h defines them;
   - bad frames (crafted from real ones) are `joblib:` errors naming what
-    is wrong.
+    is wrong;
+  - pandas 0.2x's pickle shapes, written by old_pandas_pickles.py (and
+    read back by pandas 1.5.3 itself as a check of the stand-ins);
+  - joblib_info's frames and joblib_show's summary.
 
 Expected values follow README "A DataFrame saved with joblib": NaN, NaT,
 NA, None -> NULL; bool -> 0/1; datetimes ISO-8601 text with 9 digits of
@@ -28,6 +31,7 @@ import jltest
 jltest.preload()
 
 import math  # noqa: E402
+import os  # noqa: E402
 import pickle  # noqa: E402
 
 try:
@@ -405,6 +409,19 @@ def test_show():
     text = c.execute("SELECT joblib_show(?)", (data,)).fetchone()[0].split("\n")
     expect_eq(text[0], "DataFrame: not readable as a table: frame: block 0 is "
               "pandas._libs.internals._unpickle_bloke, not a pandas block", "a bad frame")
+
+
+@case
+def test_old_pandas_shapes():
+    """pandas 0.2x's pickles (old_pandas_pickles.py): the manager's BUILD
+    state, `_data`, DatetimeIndex values, old Categoricals, MultiIndex
+    labels; what the table holds equals the generator's expectation and
+    what pandas 1.5.3 itself reads from the same file."""
+    import old_pandas_pickles
+    for path, want in old_pandas_pickles.write(jltest.TempDir.path()).items():
+        got = table_of(attach(path))
+        expect_eq(got, (want[0], want[1]), "%s: as written" % os.path.basename(path))
+        expect_eq(got, expected(pd.read_pickle(path)), "%s: as pandas reads it" % os.path.basename(path))
 
 
 @case
