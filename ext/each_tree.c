@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "ndarray.h"
+#include "framepath.h"
 #include "path.h"
 #include "render.h"
 #include "walk.h"
@@ -311,7 +312,7 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
     uint32_t node = JL_NONE;
     if (c->doc->root == JL_NONE) return SQLITE_OK;
-    if (jl_path_resolve(c->doc, c->doc->root, path, plen, &node, &err) != JL_OK)
+    if (jl_frame_path_resolve(c->doc, c->doc->root, path, plen, &node, &err) != JL_OK)
         return set_error(c, &err, path);
     if (node == JL_NONE) return SQLITE_OK; /* selects nothing: no rows */
     if (jl_walk_start(c->doc, node, path, t->tree, &c->walk, &err) != JL_OK) {

@@ -63,6 +63,7 @@
 #include "dtype.h"
 #include "frame.h"
 #include "ndarray.h"
+#include "framepath.h"
 #include "path.h"
 #include "render.h"
 #include "walk.h"
@@ -106,7 +107,7 @@ static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
         sqlite3_result_null(c->ctx);
         return JL_NONE;
     }
-    if (jl_path_resolve(c->doc, c->doc->root, path, n, &id, &err) != JL_OK) {
+    if (jl_frame_path_resolve(c->doc, c->doc->root, path, n, &id, &err) != JL_OK) {
         jl_ext_result_error(c->ctx, &err, c->file, path);
         return JL_NONE;
     }

@@ -48,6 +48,7 @@
 #include "container.h"
 #include "frame.h"
 #include "frameshow.h"
+#include "framepath.h"
 #include "path.h"
 
 #ifndef JL_VERSION
@@ -100,7 +101,7 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     uint32_t id = JL_NONE;
     if (c.doc->root == JL_NONE) {
         sqlite3_result_null(ctx);
-    } else if (jl_path_resolve(c.doc, c.doc->root, path, n, &id, &err) != JL_OK) {
+    } else if (jl_frame_path_resolve(c.doc, c.doc->root, path, n, &id, &err) != JL_OK) {
         jl_ext_result_error(ctx, &err, c.file, path);
     } else if (id == JL_NONE) {
         sqlite3_result_null(ctx);

@@ -74,6 +74,7 @@
 
 #include "array_build.h"
 #include "decode.h"
+#include "framepath.h"
 #include "path.h"
 #include "frame.h"
 #include "table.h"
@@ -248,7 +249,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
         goto codec_error;
     }
     if (path) {
-        if (jl_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &err) != JL_OK) goto codec_error;
+        if (jl_frame_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &err) != JL_OK) goto codec_error;
         if (node == JL_NONE) {
             jl_fail(&err, JL_E_PATH, JL_NO_OFFSET, "the path selects nothing");
             goto codec_error;
