@@ -143,6 +143,24 @@ static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *s, size_t 
     return out;
 }
 
+int jl_frame_columns(jl_doc *doc, uint32_t frame, uint32_t *out, jl_error *err) {
+    jl_table_plan p;
+    jl_error_clear(err);
+    *out = JL_NONE;
+    int rc = jl_frame_plan_make(doc, frame, &doc->alloc, &p, NULL, err);
+    uint32_t d = rc == JL_OK ? jl_node_new(doc, JL_DICT, err) : JL_NONE;
+    for (uint32_t j = 0; d != JL_NONE && j < p.ncols; j++) {
+        uint32_t kv[2];
+        kv[0] = jl_new_bytes(doc, JL_STR, p.cols[j].name, strlen(p.cols[j].name), err);
+        kv[1] = kv[0] == JL_NONE ? JL_NONE : column_list(doc, &p, j, j + 1, err);
+        if (kv[1] == JL_NONE || jl_kids_append(doc, d, kv, 2, err)) d = JL_NONE;
+    }
+    jl_table_plan_free(&p);
+    if (d == JL_NONE) return err->code ? (int)err->code : jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+    *out = d;
+    return JL_OK;
+}
+
 int jl_frame_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n, uint32_t *out, jl_error *err) {
     jl_error_clear(err);
     int rc = jl_path_resolve(doc, root, path, n, out, err);

@@ -460,6 +460,12 @@ def test_paths():
               (2.5, "p"), "labels with | and index levels by name")
     rows = c.execute("SELECT key, value, type FROM joblib_each(?, '$.k1')", (g,)).fetchall()
     expect_eq(rows, [(0, 1, "int"), (1, 2, "int")], "joblib_each over a column")
+    rows = c.execute("SELECT key, type, fullkey, joblib_load(?, fullkey) = value FROM joblib_each(?)",
+                     (g, g)).fetchall()
+    expect_eq(rows, [("k1", "list", "$.k1", 1), ("k2", "list", "$.k2", 1), ("x|a", "list", '$."x|a"', 1)],
+              "joblib_each over a frame lists its columns, fullkeys select them")
+    expect_eq(c.execute("SELECT fullkey FROM joblib_tree(?) LIMIT 2", (g,)).fetchall(), [("$",), ("$._mgr",)],
+              "joblib_tree walks the pickled parts")
     data = pickle.dumps(pd.DataFrame({"a": [1]}), protocol=4).replace(b"_unpickle_block", b"_unpickle_bloke")
     msg = jltest.sql_error(c, "SELECT joblib_load(?, '$.a')", data)
     expect_eq(msg, "joblib: frame: block 0 is pandas._libs.internals._unpickle_bloke, not a pandas block "
