@@ -12,30 +12,6 @@
 
 #define MAX_STEPS 256 /* steps looked at for a frame; longer paths resolve as usual */
 
-/* The end of the step that starts at path[i] (a '.' or '['). */
-static size_t step_end(const char *path, size_t n, size_t i) {
-    if (path[i] == '.') {
-        i++;
-        if (i < n && path[i] == '"') {
-            for (i++; i < n && path[i] != '"'; i++)
-                if (path[i] == '\\') i++;
-            return i < n ? i + 1 : n;
-        }
-        while (i < n && path[i] != '.' && path[i] != '[') i++;
-        return i;
-    }
-    unsigned depth = 0;
-    for (; i < n; i++) {
-        char c = path[i];
-        if (c == '"') {
-            for (i++; i < n && path[i] != '"'; i++)
-                if (path[i] == '\\') i++;
-        } else if (c == '[') depth++;
-        else if (c == ']' && --depth == 0) return i + 1;
-    }
-    return n;
-}
-
 /* The label of a name step path[i..e): ".name" or ."text" without
  * escapes; 0 when the step is not one. */
 static int step_label(const char *path, size_t i, size_t e, const char **s, size_t *len) {
@@ -168,7 +144,7 @@ int jl_frame_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n
     /* nothing: look for a frame followed by a label step */
     size_t i = 1;
     for (unsigned k = 0; i < n && k < MAX_STEPS; k++) {
-        size_t e = step_end(path, n, i);
+        size_t e = jl_path_step_end(path, n, i);
         const char *s;
         size_t len;
         uint32_t frame = JL_NONE;

@@ -30,6 +30,7 @@ import sys
 import jltest
 jltest.preload()
 
+import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import pickle  # noqa: E402
@@ -45,19 +46,9 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 
 from jltest import case, expect, expect_eq  # noqa: E402
 
-CONN = None
 NTABLE = [0]
-
-
-def conn():
-    global CONN
-    if CONN is None:
-        CONN = jltest.connect()
-    return CONN
-
-
-def tmp(name):
-    return jltest.TempDir.path(name)
+conn = jltest.shared_conn
+tmp = jltest.TempDir.path
 
 
 # ---------------------------------------------------------------------------
@@ -201,6 +192,14 @@ def kinds_frame():
         "mB": pd.array([True, None, False, True, None], dtype="boolean"),
         "mS": pd.array(["p", None, "r", "s", pd.NA], dtype="string"),
     })
+
+
+def kinds_file(name):
+    """kinds_frame() and the file to_pickle wrote it to."""
+    df = kinds_frame()
+    f = tmp(name)
+    df.to_pickle(f)
+    return df, f
 
 
 @case
@@ -352,11 +351,8 @@ def test_bad_frames():
 
 @case
 def test_info_frames():
-    import json
     c = conn()
-    df = kinds_frame()
-    f = tmp("info.pkl")
-    df.to_pickle(f)
+    df, f = kinds_file("info.pkl")
     info = json.loads(c.execute("SELECT joblib_info(?)", (f,)).fetchone()[0])
     fr = info["frames"]
     expect_eq(len(fr), 1, "one frame")
@@ -426,11 +422,8 @@ def test_old_pandas_shapes():
 
 @case
 def test_paths():
-    import json
     c = conn()
-    df = kinds_frame()
-    f = tmp("paths.pkl")
-    df.to_pickle(f)
+    df, f = kinds_file("paths.pkl")
     names, rows = expected(df)
 
     def load(path):

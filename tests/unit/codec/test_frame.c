@@ -59,17 +59,25 @@ static jl_doc *open_seed(const uint8_t *p, uint64_t n) {
     return doc;
 }
 
+/* The seed `name` opened (its bytes in *p), a frame of `kind`, planned. */
+static jl_doc *planned(const char *name, int kind, uint8_t **p, jl_table_plan *plan, uint32_t *nindex) {
+    uint64_t n;
+    jl_error err;
+    *p = seed(name, &n);
+    jl_doc *doc = open_seed(*p, n);
+    assert_non_null(doc);
+    assert_int_equal(jl_frame_kind(doc, doc->root), kind);
+    assert_int_equal(jl_frame_plan_make(doc, doc->root, jl_alloc_default(), plan, nindex, &err), JL_OK);
+    return doc;
+}
+
 static void test_frame_seed(void **state) {
     (void)state;
-    uint64_t n;
-    uint8_t *p = seed("frame.pkl", &n);
-    jl_doc *doc = open_seed(p, n);
-    assert_non_null(doc);
-    assert_int_equal(jl_frame_kind(doc, doc->root), 1);
+    uint8_t *p;
     jl_table_plan plan;
     jl_error err;
     uint32_t nindex = 0;
-    assert_int_equal(jl_frame_plan_make(doc, doc->root, jl_alloc_default(), &plan, &nindex, &err), JL_OK);
+    jl_doc *doc = planned("frame.pkl", 1, &p, &plan, &nindex);
     assert_int_equal(nindex, 2);
     assert_int_equal(plan.nrows, 3);
     const char *names[] = { "k", "l", "a", "s", "c", "t", "m", "td" };
@@ -103,14 +111,9 @@ static void test_frame_seed(void **state) {
 
 static void test_series_seed(void **state) {
     (void)state;
-    uint64_t n;
-    uint8_t *p = seed("series.pkl", &n);
-    jl_doc *doc = open_seed(p, n);
-    assert_non_null(doc);
-    assert_int_equal(jl_frame_kind(doc, doc->root), 2);
+    uint8_t *p;
     jl_table_plan plan;
-    jl_error err;
-    assert_int_equal(jl_frame_plan_make(doc, doc->root, jl_alloc_default(), &plan, NULL, &err), JL_OK);
+    jl_doc *doc = planned("series.pkl", 2, &p, &plan, NULL);
     assert_int_equal(plan.ncols, 2);
     assert_string_equal(plan.cols[0].name, "index");
     assert_string_equal(plan.cols[1].name, "v");
