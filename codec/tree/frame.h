@@ -14,6 +14,10 @@
  *     {"0.14.1": {"axes", "blocks"}})   since 0.14.1): blocks are dicts of
  *                                       values and mgr_locs
  *
+ * pandas 2.x pickles blocks and managers as 1.x does (its
+ * _libs/internals.pyx: _unpickle_block, BlockManager.__reduce__); only 1.5.3
+ * files and 0.2x shapes (tests/interop/old_pandas_pickles.py) are tested.
+ *
  * axes are [columns, index] for a frame, [index] for a series. mgr_locs is
  * a slice(start, stop, step) or an int array of column positions; a block's
  * values hold one row per position (shape (k, n), C or F order; 1-D for
