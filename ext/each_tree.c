@@ -43,6 +43,9 @@
  * Each compound node is expanded once: a later occurrence (shared
  * reference, cycle) is a 'ref' row whose value is the fullkey of the first.
  * A root path that selects nothing gives no rows; a NULL src gives no rows.
+ * joblib_each over a pickled pandas DataFrame or Series lists its columns
+ * (codec/tree/framepath.h, jl_frame_columns): key the column's name,
+ * value its cells as JSON, fullkey the label path that selects it.
  *
  * Risk: the table reads a file when src is TEXT, so it is not marked
  * SQLITE_VTAB_INNOCUOUS: with PRAGMA trusted_schema=OFF an untrusted
@@ -56,6 +59,8 @@
 #include <string.h>
 
 #include "ndarray.h"
+#include "frame.h"
+#include "framepath.h"
 #include "path.h"
 #include "render.h"
 #include "walk.h"
@@ -311,9 +316,12 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
     uint32_t node = JL_NONE;
     if (c->doc->root == JL_NONE) return SQLITE_OK;
-    if (jl_path_resolve(c->doc, c->doc->root, path, plen, &node, &err) != JL_OK)
+    if (jl_frame_path_resolve(c->doc, c->doc->root, path, plen, &node, &err) != JL_OK)
         return set_error(c, &err, path);
     if (node == JL_NONE) return SQLITE_OK; /* selects nothing: no rows */
+    /* joblib_each over a pandas frame lists its columns (joblib_tree walks its parts) */
+    if (!t->tree && jl_frame_kind(c->doc, node) && jl_frame_columns(c->doc, node, &node, &err) != JL_OK)
+        return set_error(c, &err, path);
     if (jl_walk_start(c->doc, node, path, t->tree, &c->walk, &err) != JL_OK) {
         c->walk = NULL;
         return set_error(c, &err, path);

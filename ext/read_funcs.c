@@ -41,6 +41,13 @@
  *                  arrays), file (sidecar arrays; offset is then in that
  *                  file's stream), class (subclasses such as numpy.matrix)}]
  *                one entry per array, in tree order, shared arrays once.
+ *   frames       only when the bundle holds pandas DataFrames or Series:
+ *                [{path, kind ("DataFrame" / "Series"), shape [rows,
+ *                  columns], index and columns: [{name (as the joblib
+ *                  table names it), dtype (pandas' name: "int64",
+ *                  "Int64", "category", "datetime64[ns, UTC]"), type
+ *                  (the declared SQL type)}]}], or {path, kind, error}
+ *                for a frame that cannot be read as a table.
  *
  * Limits (joblib_config names; defaults in codec/core/base.h):
  *   max_decompressed  bytes a decompressor may produce   (16 GiB)
@@ -57,7 +64,9 @@
 
 #include "container.h"
 #include "dtype.h"
+#include "frame.h"
 #include "ndarray.h"
+#include "framepath.h"
 #include "path.h"
 #include "render.h"
 #include "walk.h"
@@ -101,7 +110,7 @@ static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
         sqlite3_result_null(c->ctx);
         return JL_NONE;
     }
-    if (jl_path_resolve(c->doc, c->doc->root, path, n, &id, &err) != JL_OK) {
+    if (jl_frame_path_resolve(c->doc, c->doc->root, path, n, &id, &err) != JL_OK) {
         jl_ext_result_error(c->ctx, &err, c->file, path);
         return JL_NONE;
     }
@@ -207,6 +216,44 @@ static int info_array(jl_doc *doc, uint32_t id, const char *fullkey, jl_buf *b, 
     return jl_buf_putc(b, '}');
 }
 
+/* Appends one entry of "frames" for frame node `id` at `fullkey`: its
+ * shape, index and columns (names as the joblib table names them, pandas
+ * dtypes), or the reason it cannot be read as a table. */
+static int info_frame(jl_doc *doc, uint32_t id, int kind, const char *fullkey, jl_buf *b) {
+    jl_table_plan p;
+    jl_error err;
+    jl_error_clear(&err);
+    uint32_t nindex = 0;
+    jl_buf_puts(b, "{\"path\":");
+    jl_json_string(b, fullkey, strlen(fullkey));
+    jl_buf_printf(b, ",\"kind\":\"%s\"", kind == 1 ? "DataFrame" : "Series");
+    int rc = jl_frame_plan_make(doc, id, jl_ext_alloc(), &p, &nindex, &err);
+    if (rc == JL_E_NOMEM) {
+        jl_table_plan_free(&p);
+        return rc;
+    }
+    if (rc != JL_OK) {
+        jl_buf_puts(b, ",\"error\":");
+        jl_json_string(b, err.message, strlen(err.message));
+    } else {
+        jl_buf_printf(b, ",\"shape\":[%llu,%llu],\"index\":[", (unsigned long long)p.nrows,
+                      (unsigned long long)(p.ncols - nindex));
+        for (uint32_t j = 0; j < p.ncols; j++) {
+            if (j == nindex) jl_buf_puts(b, "],\"columns\":[");
+            else if (j) jl_buf_putc(b, ',');
+            jl_buf_puts(b, "{\"name\":");
+            jl_json_string(b, p.cols[j].name, strlen(p.cols[j].name));
+            jl_buf_puts(b, ",\"dtype\":");
+            jl_json_string(b, p.cols[j].pdtype, strlen(p.cols[j].pdtype));
+            jl_buf_printf(b, ",\"type\":\"%s\"}", p.cols[j].decl);
+        }
+        if (nindex == p.ncols) jl_buf_puts(b, "],\"columns\":[");
+        jl_buf_putc(b, ']');
+    }
+    jl_table_plan_free(&p);
+    return jl_buf_putc(b, '}');
+}
+
 static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     jl_ext_call c;
@@ -241,12 +288,23 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     jl_buf_puts(&b, "],\"arrays\":[");
 
-    int na = 0;
+    int na = 0, nfr = 0;
+    jl_buf fr; /* the "frames" entries, appended after "arrays" */
+    jl_buf_init(&fr, jl_ext_alloc(), b.max);
     if (doc->root != JL_NONE) {
         jl_walk_row row;
         int rc;
         if (jl_walk_start(doc, doc->root, "$", 1, &w, &err) != JL_OK) goto fail;
         while ((rc = jl_walk_next(w, &row, &err)) == 1) {
+            int fk = row.is_ref ? 0 : jl_frame_kind(doc, row.node);
+            if (fk) {
+                if (jl_walk_strings(w, &row, &err) != JL_OK) goto fail;
+                if (nfr++) jl_buf_putc(&fr, ',');
+                if (info_frame(doc, row.node, fk, row.fullkey, &fr) == JL_E_NOMEM) {
+                    jl_fail(&err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+                    goto fail;
+                }
+            }
             if (row.is_ref || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
             if (jl_walk_strings(w, &row, &err) != JL_OK) goto fail;
             if (na++) jl_buf_putc(&b, ',');
@@ -256,10 +314,19 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
         if (rc < 0) goto fail;
     }
-    jl_buf_puts(&b, "]}");
+    jl_buf_puts(&b, "]");
+    if (nfr) {
+        jl_buf_puts(&b, ",\"frames\":[");
+        if (fr.failed) b.failed = fr.failed;
+        else jl_buf_append(&b, fr.p, fr.len);
+        jl_buf_putc(&b, ']');
+    }
+    jl_buf_free(&fr);
+    jl_buf_putc(&b, '}');
     jl_ext_result_buf(ctx, &b, 1);
     goto done;
 fail:
+    jl_buf_free(&fr);
     jl_buf_free(&b);
     jl_ext_result_error(ctx, &err, c.file, NULL);
 done:

@@ -7,7 +7,10 @@
  *       a short preview of its value. A path that selects nothing gives
  *       NULL. `depth` (an INTEGER >= 0) limits how many levels below the
  *       node are shown: 0 is the node's own line; omitted, all levels.
- *       NULL for any argument gives NULL.
+ *       NULL for any argument gives NULL. A pickled pandas DataFrame or
+ *       Series is first summed up (codec/tree/frameshow.h: shape, index,
+ *       columns with dtypes, the first and last 5 rows), then its own
+ *       parts follow one level deep unless `depth` is given.
  *
  *   joblib_version()
  *       JSON: {"version": "0.1.0", "sqlite": "3.40.1",
@@ -43,6 +46,9 @@
 
 #include "show.h"
 #include "container.h"
+#include "frame.h"
+#include "frameshow.h"
+#include "framepath.h"
 #include "path.h"
 
 #ifndef JL_VERSION
@@ -95,7 +101,7 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     uint32_t id = JL_NONE;
     if (c.doc->root == JL_NONE) {
         sqlite3_result_null(ctx);
-    } else if (jl_path_resolve(c.doc, c.doc->root, path, n, &id, &err) != JL_OK) {
+    } else if (jl_frame_path_resolve(c.doc, c.doc->root, path, n, &id, &err) != JL_OK) {
         jl_ext_result_error(ctx, &err, c.file, path);
     } else if (id == JL_NONE) {
         sqlite3_result_null(ctx);
@@ -104,9 +110,14 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
         /* the root line shows the path as the user wrote it */
         char *root_path = sqlite3_mprintf("%.*s", (int)n, path);
+        /* a pandas frame: its summary first, then its own parts (one
+         * level unless a depth is given) */
+        int frame = jl_frame_kind(c.doc, id) != 0;
+        if (frame && argc < 3) o.depth = 1;
         if (!root_path) {
             sqlite3_result_error_nomem(ctx);
-        } else if (jl_show(c.doc, id, root_path, &o, &b, &err) != JL_OK) {
+        } else if ((frame && jl_frame_show(c.doc, id, 5, &b, &err) != JL_OK) ||
+                   jl_show(c.doc, id, root_path, &o, &b, &err) != JL_OK) {
             jl_buf_free(&b);
             jl_ext_result_error(ctx, &err, c.file, argc > 1 ? root_path : NULL);
         } else {

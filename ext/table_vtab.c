@@ -16,6 +16,8 @@
  *                                                          (a missing key is NULL)
  *   a list (or tuple) of tuples or lists                   records: c0 .. cN, as
  *                                                          wide as the longest
+ *   a pandas DataFrame or Series                           the index, then the
+ *                                                          columns (frame.h)
  *
  * Example:
  *
@@ -56,8 +58,9 @@
  * is gone or no longer table-shaped by then, the database still opens and
  * every scan of the table fails with the reason (DROP TABLE still works).
  * A node that is not table-shaped, or columns of unequal length,
- * is an error at CREATE time that says which. Not table-shaped here: a
- * pickled pandas.DataFrame object (dump df.to_dict('list') instead),
+ * is an error at CREATE time that says which. A pickled pandas DataFrame
+ * or Series is a table too: its index then its columns, as
+ * codec/tree/frame.h describes. Not table-shaped here:
  * structured arrays with object fields, arrays of 3 or more dimensions
  * (a path to a 2-D slice works: joblib(src, '$.cube[0]')). Risk: the module reads the
  * file its arguments name, like joblib_load (neither DIRECTONLY nor
@@ -71,7 +74,9 @@
 
 #include "array_build.h"
 #include "decode.h"
+#include "framepath.h"
 #include "path.h"
+#include "frame.h"
 #include "table.h"
 
 /* ---- the table ---------------------------------------------------------------- */
@@ -232,13 +237,13 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
         goto codec_error;
     }
     if (path) {
-        if (jl_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &err) != JL_OK) goto codec_error;
+        if (jl_frame_path_resolve(t->doc, t->doc->root, path, (size_t)pathn, &node, &err) != JL_OK) goto codec_error;
         if (node == JL_NONE) {
             jl_fail(&err, JL_E_PATH, JL_NO_OFFSET, "the path selects nothing");
             goto codec_error;
         }
     }
-    rc = jl_table_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, &err);
+    rc = jl_frame_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, NULL, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);
     if (!schema) {
@@ -527,13 +532,38 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     uint64_t row = c->row;
     jl_error err;
     jl_error_clear(&err);
+    uint64_t src;
+    if (!jl_table_cell_source(doc, col, row, &src)) {
+        sqlite3_result_null(ctx);
+        return SQLITE_OK;
+    }
+    if (col->how == JL_TCOL_RANGE) {
+        sqlite3_result_int64(ctx, (sqlite3_int64)((uint64_t)col->start + src * (uint64_t)col->step));
+        return SQLITE_OK;
+    }
+    if (col->flags & JL_TCOL_F_UTC) {
+        jl_buf b;
+        jl_buf_init(&b, jl_ext_alloc(), 0);
+        if (jl_table_cell_text(doc, &t->plan, col, src, &b, &err) != JL_OK) {
+            jl_buf_free(&b);
+            goto error;
+        }
+        jl_ext_result_buf(ctx, &b, 0);
+        return SQLITE_OK;
+    }
     if (col->how == JL_TCOL_ARRAY) {
-        jl_ref at = jl_table_cell_ref(doc, col, row);
+        jl_ref at = jl_table_cell_ref(doc, col, src);
+        if (col->flags & JL_TCOL_F_INT64) {
+            int64_t v;
+            memcpy(&v, jl_ref_ptr(doc, at), 8);
+            sqlite3_result_int64(ctx, v);
+            return SQLITE_OK;
+        }
         if (fast_number(ctx, &doc->dtypes[col->dtype], jl_ref_ptr(doc, at))) return SQLITE_OK;
         if (slow_cell(ctx, doc, col->dtype, at, &err) == JL_OK) return SQLITE_OK;
         goto error;
     }
-    uint32_t cell = jl_table_cell_node(doc, &t->plan, col, row);
+    uint32_t cell = jl_table_cell_node(doc, &t->plan, col, src);
     if (cell == JL_NONE) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;

@@ -338,6 +338,8 @@ static int render_elem(const jl_arraytext *c, uint32_t dt, const uint8_t *p, uns
     }
 }
 
+int jl_render_datetime(jl_buf *b, int64_t v, const jl_dtype *dt) { return put_datetime(b, v, dt); }
+
 /* A numeric (non-object) array or a scalar, rendered in one go. */
 int jl_render_array_leaf(const jl_arraytext *c, uint32_t id) {
     const jl_doc *doc = c->doc;

@@ -26,6 +26,11 @@ typedef struct jl_arraytext {
  * error of jl_render_array_nomem. */
 int jl_render_array_json(const jl_doc *doc, uint32_t id, jl_buf *b, jl_error *err);
 
+/* The JSON text of datetime64 value v of dtype dt: a quoted ISO-8601
+ * string ("2020-01-01T00:00:00.000000000" for ns), null for NaT, the
+ * count as a number when the date cannot be written. */
+int jl_render_datetime(jl_buf *b, int64_t v, const jl_dtype *dt);
+
 /* The same through c (the scalar or array's data read in one go). */
 int jl_render_array_leaf(const jl_arraytext *c, uint32_t id);
 /* An array with no elements of shape dims[0..nd): nested empty lists up to

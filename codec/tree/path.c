@@ -787,32 +787,38 @@ int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *
     return jl_path_step_entry(doc, d, i, b);
 }
 
+size_t jl_path_step_end(const char *path, size_t n, size_t i) {
+    if (i >= n) return n;
+    if (path[i] == '.') {
+        i++;
+        if (i < n && path[i] == '"') {
+            for (i++; i < n && path[i] != '"'; i++)
+                if (path[i] == '\\') i++;
+            i++;
+        } else
+            while (i < n && path[i] != '.' && path[i] != '[') i++;
+    } else if (path[i] == '[') {
+        unsigned depth = 0;
+        for (; i < n; i++) {
+            char c = path[i];
+            if (c == '"') {
+                for (i++; i < n && path[i] != '"'; i++)
+                    if (path[i] == '\\') i++;
+            } else if (c == '[') depth++;
+            else if (c == ']' && --depth == 0) {
+                i++;
+                break;
+            }
+        }
+    } else i++;
+    return i < n ? i : n;
+}
+
 size_t jl_path_parent_len(const char *path, size_t n) {
     size_t i = 1, last = 1;
     while (i < n) {
         last = i;
-        if (path[i] == '.') {
-            i++;
-            if (i < n && path[i] == '"') {
-                for (i++; i < n && path[i] != '"'; i++)
-                    if (path[i] == '\\') i++;
-                i++;
-            } else
-                while (i < n && path[i] != '.' && path[i] != '[') i++;
-        } else if (path[i] == '[') {
-            unsigned depth = 0;
-            for (; i < n; i++) {
-                char c = path[i];
-                if (c == '"') {
-                    for (i++; i < n && path[i] != '"'; i++)
-                        if (path[i] == '\\') i++;
-                } else if (c == '[') depth++;
-                else if (c == ']' && --depth == 0) {
-                    i++;
-                    break;
-                }
-            }
-        } else i++;
+        i = jl_path_step_end(path, n, i);
     }
     return n <= 1 ? 1 : last;
 }

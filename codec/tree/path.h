@@ -54,6 +54,10 @@ int jl_object_next_child(const jl_doc *doc, uint32_t obj, uint64_t *cursor, uint
  * keys that collide with the reserved names above are written quoted). */
 int jl_path_step_object(const jl_doc *doc, uint32_t obj, uint64_t slot, jl_buf *b);
 
+/* The end of the step that starts at path[i] (its '.' or '['): the index
+ * just past it, at most n. */
+size_t jl_path_step_end(const char *path, size_t n, size_t i);
+
 /* Length of the parent path of a well-formed path: the path without its
  * last step ("$.a[2]" -> 3, i.e. "$.a"); 1 for "$". */
 size_t jl_path_parent_len(const char *path, size_t n);

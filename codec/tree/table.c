@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arraytext.h"
+#include "atomtext.h"
 #include "jsonin.h"
 #include "render.h"
 
@@ -134,6 +136,25 @@ static jl_tcol *add_col(builder *b, const char *name, size_t n) {
     c->decl = "";
     c->key = c->node = c->dtype = JL_NONE;
     return c;
+}
+
+static int is_na_object(const jl_doc *doc, uint32_t id);
+
+jl_tcol *jl_table_add_col(jl_table_plan *p, const char *name, size_t n, jl_error *err) {
+    builder b = { p, NULL, err };
+    return add_col(&b, name, n);
+}
+
+const char *jl_table_dtype_decl(const jl_doc *doc, uint32_t dt) { return decl_words[dtype_vkind(doc, dt)]; }
+
+const char *jl_table_items_decl(const jl_doc *doc, uint32_t list, uint64_t stride, uint64_t off, uint64_t nrows) {
+    const uint32_t *k = jl_kids_of(doc, list);
+    int v = V_NONE;
+    for (uint64_t i = 0; i < nrows && v != V_OTHER; i++) {
+        uint32_t id = k[i * stride + off];
+        if (!is_na_object(doc, id)) v = merge_vkind(v, node_vkind(doc, id));
+    }
+    return decl_words[v];
 }
 
 /* The column name of a dict key: a str's text, else the key's JSON text. */
@@ -465,6 +486,67 @@ void jl_table_plan_free(jl_table_plan *p) {
     p->nrows = 0;
 }
 
+/* pandas' missing-value singletons, kept as object nodes by the decoder */
+static const char *const na_classes[][2] = {
+    { "pandas._libs.missing", "NA" },
+    { "pandas._libs.missing", "NAType" },
+    { "pandas._libs.tslibs.nattype", "NaT" },
+    { "pandas._libs.tslibs.nattype", "NaTType" },
+    { "pandas._libs.tslibs.nattype", "__nat_unpickle" },
+};
+
+static int is_na_object(const jl_doc *doc, uint32_t id) {
+    uint32_t cls = doc->nodes[id].kind == JL_OBJECT ? jl_object_of(doc, id)->cls
+                   : doc->nodes[id].kind == JL_GLOBAL ? id : JL_NONE;
+    if (cls == JL_NONE || doc->nodes[cls].kind != JL_GLOBAL) return 0;
+    const jl_global *g = jl_global_of(doc, cls);
+    for (size_t i = 0; i < sizeof na_classes / sizeof na_classes[0]; i++)
+        if (jl_ref_eq(doc, g->module, na_classes[i][0]) && jl_ref_eq(doc, g->name, na_classes[i][1])) return 1;
+    return 0;
+}
+
+/* A signed or unsigned integer element of `size` bytes at p (native order). */
+static int64_t read_int(const uint8_t *p, uint64_t size, char kind) {
+    switch (size) {
+    case 1: return kind == 'u' ? (int64_t)p[0] : (int64_t)(int8_t)p[0];
+    case 2: { int16_t v; uint16_t u; memcpy(&v, p, 2); memcpy(&u, p, 2); return kind == 'u' ? u : v; }
+    case 4: { int32_t v; uint32_t u; memcpy(&v, p, 4); memcpy(&u, p, 4); return kind == 'u' ? (int64_t)u : v; }
+    default: { int64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+int jl_table_cell_source(const jl_doc *doc, const jl_tcol *c, uint64_t row, uint64_t *src) {
+    if ((c->flags & JL_TCOL_F_MASK) && jl_ref_ptr(doc, c->mask)[row]) return 0;
+    if (c->flags & JL_TCOL_F_CODES) {
+        const jl_dtype *d = &doc->dtypes[c->codes_dtype];
+        int64_t code = read_int(jl_ref_ptr(doc, c->codes) + row * d->itemsize, d->itemsize, d->kind);
+        if (code < 0) return 0;
+        row = (uint64_t)code;
+    }
+    *src = row;
+    if (c->how == JL_TCOL_ARRAY) {
+        const jl_dtype *d = &doc->dtypes[c->dtype];
+        if (d->byteorder == '>' || d->nfields || d->sub_ndim) return 1;
+        const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, row));
+        if ((d->kind == 'M' || d->kind == 'm') && d->itemsize == 8) return read_int(q, 8, 'i') != INT64_MIN;
+        if (d->kind == 'f' && d->itemsize == 8) {
+            double v;
+            memcpy(&v, q, 8);
+            return v == v;
+        }
+        if (d->kind == 'f' && d->itemsize == 4) {
+            float v;
+            memcpy(&v, q, 4);
+            return v == v;
+        }
+    } else if (c->how == JL_TCOL_ITEMS && (c->flags & JL_TCOL_F_NA)) {
+        uint32_t id = jl_table_cell_node(doc, NULL, c, row);
+        const jl_node *n = &doc->nodes[id];
+        return n->kind != JL_NULL && !(n->kind == JL_FLOAT && n->u.f != n->u.f) && !is_na_object(doc, id);
+    }
+    return 1;
+}
+
 jl_ref jl_table_cell_ref(const jl_doc *doc, const jl_tcol *c, uint64_t row) {
     jl_ref at = { c->data.off + row * c->stride + c->off, doc->dtypes[c->dtype].itemsize, c->data.block };
     return at;
@@ -480,4 +562,59 @@ uint32_t jl_table_cell_node(const jl_doc *doc, const jl_table_plan *p, const jl_
     }
     default: return JL_NONE;
     }
+}
+
+int jl_table_cell_text(const jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, uint64_t src, jl_buf *b,
+                       jl_error *err) {
+    if (c->how == JL_TCOL_RANGE) {
+        jl_render_i64(b, (int64_t)((uint64_t)c->start + src * (uint64_t)c->step));
+    } else if (c->how == JL_TCOL_ARRAY) {
+        const jl_dtype *d = &doc->dtypes[c->dtype];
+        const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, src));
+        int plain = d->byteorder != '>' && !d->nfields && !d->sub_ndim;
+        if (plain && (d->kind == 'i' || d->kind == 'u') && d->itemsize <= 8) {
+            int64_t v = read_int(q, d->itemsize, d->kind);
+            if (d->kind == 'u' && d->itemsize == 8) jl_render_u64(b, (uint64_t)v, 0);
+            else jl_render_i64(b, v);
+        } else if (plain && d->kind == 'b') {
+            jl_buf_puts(b, q[0] ? "True" : "False");
+        } else if (plain && d->kind == 'f' && (d->itemsize == 4 || d->itemsize == 8)) {
+            double v;
+            if (d->itemsize == 4) {
+                float f;
+                memcpy(&f, q, 4);
+                v = f;
+            } else
+                memcpy(&v, q, 8);
+            jl_render_float(b, v, (int)d->itemsize);
+        } else if (plain && d->kind == 'M' && d->itemsize == 8) {
+            jl_buf t;
+            jl_buf_init(&t, b->alloc, 0);
+            jl_render_datetime(&t, read_int(q, 8, 'i'), d);
+            if (!t.failed && t.len >= 2 && t.p[0] == '"') jl_buf_append(b, t.p + 1, t.len - 2);
+            else if (!t.failed) jl_buf_append(b, t.p, t.len);
+            if (c->flags & JL_TCOL_F_UTC) jl_buf_putc(b, 'Z');
+            if (t.failed) b->failed = t.failed;
+            jl_buf_free(&t);
+        } else if (plain && d->kind == 'm' && d->itemsize == 8) {
+            jl_render_i64(b, read_int(q, 8, 'i'));
+        } else {
+            jl_buf_puts(b, "?");
+        }
+    } else {
+        uint32_t id = jl_table_cell_node(doc, p, c, src);
+        if (id == JL_NONE) return JL_OK;
+        const jl_node *n = &doc->nodes[id];
+        if (n->kind == JL_STR) {
+            jl_ref r = jl_node_ref(doc, id);
+            if (r.len) jl_buf_append(b, jl_ref_ptr(doc, r), r.len);
+        } else if (n->kind == JL_INT) {
+            jl_render_int(doc, id, b);
+        } else if (n->kind == JL_BOOL) {
+            jl_buf_puts(b, n->u.i ? "True" : "False");
+        } else if (jl_render_json(doc, id, b, err) != JL_OK) {
+            return err->code;
+        }
+    }
+    return b->failed ? nomem(err) : JL_OK;
 }

@@ -35,8 +35,17 @@ typedef enum jl_tcol_how {
     JL_TCOL_ARRAY = 1, /* fixed-size elements: bytes at data + i * stride + off */
     JL_TCOL_ITEMS,     /* kid (i * stride + off) of list node `node` (lists, object arrays) */
     JL_TCOL_RECDICT,   /* value of key `key` in dict record i (NULL when missing) */
-    JL_TCOL_RECSEQ     /* kid `index` of tuple/list record i, NULL if shorter */
+    JL_TCOL_RECSEQ,    /* kid `index` of tuple/list record i, NULL if shorter */
+    JL_TCOL_RANGE      /* the int start + i * step (a pandas RangeIndex) */
 } jl_tcol_how;
+
+/* Flags of frame columns (frame.h): how a cell's source row is found and
+ * which cells are missing (SQL NULL). */
+#define JL_TCOL_F_MASK 0x01  /* `mask`: one byte per row, nonzero = missing */
+#define JL_TCOL_F_CODES 0x02 /* `codes`: the source row is codes[i] (a category code); < 0 missing */
+#define JL_TCOL_F_UTC 0x04   /* datetime64 of a tz-aware column: UTC text with a "Z" */
+#define JL_TCOL_F_INT64 0x08 /* timedelta64: the count of its unit as INTEGER */
+#define JL_TCOL_F_NA 0x10    /* object items: pandas' NA and NaT objects are missing */
 
 typedef struct jl_tcol {
     char *name;        /* unique (without ASCII case) UTF-8 name; owned by the plan */
@@ -49,6 +58,13 @@ typedef struct jl_tcol {
     uint32_t node;     /* ITEMS: the list node */
     uint32_t key;      /* RECDICT: key node */
     uint64_t index;    /* RECDICT: the key's usual pair position; RECSEQ: element index */
+    uint8_t flags;     /* JL_TCOL_F_* */
+    jl_ref mask;       /* F_MASK: the mask bytes (row i at mask.off + i) */
+    jl_ref codes;      /* F_CODES: the codes (row i at codes.off + i * itemsize) */
+    uint32_t codes_dtype; /* F_CODES: their dtype (a signed int) */
+    int64_t start, step;  /* RANGE */
+    char pdtype[48];   /* frames: the pandas dtype ("int64", "Int64", "category",
+                        * "datetime64[ns, UTC]"); "" elsewhere */
 } jl_tcol;
 
 /* The columns of a table-shaped node. */
@@ -68,6 +84,27 @@ typedef struct jl_table_plan {
  * has no columns", ... */
 int jl_table_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, jl_error *err);
 void jl_table_plan_free(jl_table_plan *p);
+
+/* Appends a column named name[0..n) to p, made unique without ASCII case
+ * (":1", ":2"), its other fields zero (decl ""); NULL with err set. */
+jl_tcol *jl_table_add_col(jl_table_plan *p, const char *name, size_t n, jl_error *err);
+/* The declared type of dtype dt's elements, and of items [off, off +
+ * stride, ...) of list node `list` (nrows of them): README's rules. */
+const char *jl_table_dtype_decl(const jl_doc *doc, uint32_t dt);
+const char *jl_table_items_decl(const jl_doc *doc, uint32_t list, uint64_t stride, uint64_t off, uint64_t nrows);
+
+/* Where row `row` of column c comes from: 0 when the cell is missing
+ * (masked, category code -1, NaT, pandas' NA), else 1 with *src the row
+ * to read (the category code for F_CODES columns, else row). */
+int jl_table_cell_source(const jl_doc *doc, const jl_tcol *c, uint64_t row, uint64_t *src);
+
+/* The text of source row `src` (from jl_table_cell_source) of column c,
+ * appended to b: a str's text, ints and floats in decimal (Python's repr),
+ * bools True/False, datetime64 ISO-8601 (with "Z" for F_UTC columns),
+ * anything else its JSON text. For labels, and for the cells of F_UTC
+ * columns. */
+int jl_table_cell_text(const jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, uint64_t src, jl_buf *b,
+                       jl_error *err);
 
 /* The bytes of row `row` of ARRAY column c. */
 jl_ref jl_table_cell_ref(const jl_doc *doc, const jl_tcol *c, uint64_t row);

@@ -5,13 +5,15 @@
  * native C-order bytes of exactly shape x itemsize, or an error with a
  * code and a message; never a crash, a leak or undefined behaviour.
  * The doc is also rendered as JSON and walked as joblib_tree does, each
- * row's fullkey resolving back to a node of the same kind.
+ * row's fullkey resolving back to a node of the same kind, and planned as
+ * a table (a pandas frame or any table shape, frame.h) and read cell by cell.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "decode.h"
 #include "doc_check.h"
+#include "frame.h"
 #include "fuzz_limits.h"
 #include "ndarray.h"
 #include "render.h"
@@ -138,6 +140,33 @@ static void walk_tree(jl_doc *doc) {
     jl_walk_free(w);
 }
 
+/* The root as a table (a pandas frame, or any table shape): every cell of
+ * the first rows located and its text or bytes read, inside the doc. */
+static void plan_root(jl_doc *doc) {
+    if (doc->root == JL_NONE) return;
+    jl_table_plan p;
+    jl_error err;
+    jl_error_clear(&err);
+    int rc = jl_frame_plan_make(doc, doc->root, &doc->alloc, &p, NULL, &err);
+    if (rc != JL_OK) JL_CHECK(err.code == (jl_code)rc && err.message[0], "plan error %d without a message", rc);
+    for (uint64_t r = 0; rc == JL_OK && r < p.nrows && r < 64; r++)
+        for (uint32_t j = 0; j < p.ncols; j++) {
+            const jl_tcol *c = &p.cols[j];
+            uint64_t src;
+            if (c->how == JL_TCOL_RECDICT || c->how == JL_TCOL_RECSEQ) continue;
+            if (!jl_table_cell_source(doc, c, r, &src)) continue;
+            if (c->how == JL_TCOL_ARRAY) {
+                jl_ref at = jl_table_cell_ref(doc, c, src);
+                JL_CHECK(at.off + at.len <= doc->blocks[at.block].len, "cell outside its block");
+            }
+            jl_buf b;
+            jl_buf_init(&b, &doc->alloc, 1 << 20);
+            jl_table_cell_text(doc, &p, c, src, &b, &err);
+            jl_buf_free(&b);
+        }
+    jl_table_plan_free(&p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jl_limits lim;
     jl_fuzz_limits(&lim);
@@ -157,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     exercise_arrays(doc);
     render_root(doc);
     walk_tree(doc);
+    plan_root(doc);
     jl_check_doc(doc);
     jl_doc_free(doc);
     return 0;

@@ -330,11 +330,11 @@ def test_attach_errors():
     msg = jltest.sql_error(c, "CREATE VIRTUAL TABLE bad USING joblib('%s')" % f)
     expect_eq(msg, "joblib: not table-shaped: column 'a' is an int, not a 1-D array or a list (file '%s')" % f,
               "not table-shaped")
-    f = tmp("frame.pkl")
-    joblib.dump(pd.DataFrame({"a": [1]}), f)
+    f = tmp("offset.pkl")
+    joblib.dump(pd.offsets.Day(2), f)
     msg = jltest.sql_error(c, "CREATE VIRTUAL TABLE bad USING joblib('%s')" % f)
-    expect(msg.startswith("joblib: not table-shaped: an object of class pandas.core.frame.DataFrame"),
-           "a pickled DataFrame: %r" % msg)
+    expect(msg.startswith("joblib: not table-shaped: an object of class pandas._libs.tslibs.offsets.Day"),
+           "a pickled pandas object that is no frame: %r" % msg)
 
 
 # ---------------------------------------------------------------------------
