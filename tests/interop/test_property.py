@@ -529,13 +529,22 @@ class KeyOf:
         self.key = key
 
 
+class InObjectArray:
+    def __init__(self, value):
+        self.value = value
+
+
 def walk_values(v, out=None, seen=None):
-    """Every object reachable from v (each container once)."""
+    """Every object reachable from v (each container once); the elements
+    of object arrays also wrapped in InObjectArray."""
     out = [] if out is None else out
     seen = set() if seen is None else seen
     stack = [v]
     while stack:
         x = stack.pop()
+        if isinstance(x, InObjectArray):
+            out.append(x)
+            x = x.value
         if isinstance(x, (list, tuple, dict, set, frozenset, np.ndarray)):
             if id(x) in seen:
                 continue
@@ -549,7 +558,7 @@ def walk_values(v, out=None, seen=None):
         elif isinstance(x, (list, tuple, set, frozenset)):
             stack.extend(x)
         elif isinstance(x, np.ndarray) and x.dtype.hasobject:
-            stack.extend(x.ravel(order="K"))
+            stack.extend(InObjectArray(y) for y in x.ravel(order="K"))
     return out
 
 
@@ -606,6 +615,12 @@ def _p0_text_len(x):
 def features(obj, stream=None, protocol=None):
     f = set()
     for x in walk_values(obj):
+        if isinstance(x, InObjectArray):
+            # joblib pickles object arrays with protocol 2 (py2 names) at any protocol
+            x = x.value
+            if isinstance(x, (type, range, slice)) or type(x).__name__ == "builtin_function_or_method":
+                f.add("py2-names")
+            continue
         if protocol is not None and protocol < 3 and \
                 (isinstance(x, (type, range, slice)) or type(x).__name__ == "builtin_function_or_method"):
             f.add("py2-names")
@@ -719,7 +734,9 @@ def key_text(k):
     if isinstance(k, bytes):
         return base64.b64encode(k).decode("ascii")
     if isinstance(k, tuple):
-        return json.dumps([render(x, "$", {}) for x in k], separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps([render(x, "$", {}) for x in k], separators=(",", ":"), ensure_ascii=False)
+        # a lone surrogate cannot be UTF-8: JSON text carries it as a \u escape
+        return re.sub("[\ud800-\udfff]", lambda m: "\\u%04x" % ord(m.group()), text)
     raise Unfixed()
 
 
@@ -890,8 +907,35 @@ class Case:
             jltest._failures.append("check_tree raised %s: %s" % (type(e).__name__, e))
         finally:
             got, jltest._failures = jltest._failures, saved
+        blind = blind_paths(obj)
         for m in got:
-            self.add("model", m)
+            if not any(re.search(re.escape(p) + r"(?=[\[. ]|$)", m) for p in blind):
+                self.add("model", m)
+
+
+def blind_paths(obj):
+    """Fixed fullkeys of shared objects first met (in pickle order) under a
+    key whose fullkey model() cannot spell (float, bytes, frozenset, ... keys):
+    there the extension rightly has a ref row model() cannot predict."""
+    first, blind = {}, []
+
+    def walk(v, fk):
+        if isinstance(v, (list, dict, set, frozenset)) or (isinstance(v, tuple) and v):
+            if id(v) in first:
+                if first[id(v)] is None and fk is not None:
+                    blind.append(fk)
+                return
+            first[id(v)] = fk
+        if isinstance(v, (list, tuple, set, frozenset)):
+            for i, x in enumerate(v):
+                walk(x, None if fk is None else "%s[%d]" % (fk, i))
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(k, None)
+                step = jltest.key_path(k)
+                walk(x, None if (fk is None or step is None) else fk + step)
+    walk(obj, "$")
+    return blind
 
 
 def sql_same(a, b):
@@ -1175,9 +1219,10 @@ class SqlGen:
         rng = self.rng
         obj = gen_read_value(rng)
         f = io.BytesIO()
-        joblib.dump(obj, f, compress=rand_compress(rng), protocol=rng.choice([2, 3, 4, 5]))
+        protocol = rng.choice([2, 3, 4, 5])
+        joblib.dump(obj, f, compress=rand_compress(rng), protocol=protocol)
         blob = f.getvalue()
-        self.feats |= features(obj)
+        self.feats |= features(obj, protocol=protocol)
         return "joblib(?)", [blob], joblib.load(io.BytesIO(blob))
 
     def value(self, depth):
@@ -1387,6 +1432,7 @@ def write_case(conn, rng, tmpdir, verbose):
                 break
         else:
             case.add("retree", "%d rows written, %d built" % (len(b), len(a)))
+    feats |= {x for x in features(want, protocol=protocol or 4) if x == "py2-names"}
     # (a set loaded by Python iterates in hash order, not in the written order)
     if not any(isinstance(x, (set, frozenset)) for x in walk_values(want_loaded)):
         case.run_model(conn, src, want, "written")
