@@ -535,30 +535,27 @@ class InObjectArray:
 
 
 def walk_values(v, out=None, seen=None):
-    """Every object reachable from v (each container once); the elements
-    of object arrays also wrapped in InObjectArray."""
+    """Every object reachable from v (each container once); those inside
+    an object array (at any depth) wrapped in InObjectArray."""
     out = [] if out is None else out
     seen = set() if seen is None else seen
-    stack = [v]
+    stack = [(v, False)]
     while stack:
-        x = stack.pop()
-        if isinstance(x, InObjectArray):
-            out.append(x)
-            x = x.value
+        x, inobj = stack.pop()
         if isinstance(x, (list, tuple, dict, set, frozenset, np.ndarray)):
             if id(x) in seen:
                 continue
             seen.add(id(x))
-        out.append(x)
+        out.append(InObjectArray(x) if inobj else x)
         if isinstance(x, dict):
             for k, y in x.items():
                 out.append(KeyOf(k))
-                stack.append(k)
-                stack.append(y)
+                stack.append((k, inobj))
+                stack.append((y, inobj))
         elif isinstance(x, (list, tuple, set, frozenset)):
-            stack.extend(x)
+            stack.extend((y, inobj) for y in x)
         elif isinstance(x, np.ndarray) and x.dtype.hasobject:
-            stack.extend(InObjectArray(y) for y in x.ravel(order="K"))
+            stack.extend((y, True) for y in x.ravel(order="K"))
     return out
 
 
@@ -620,7 +617,6 @@ def features(obj, stream=None, protocol=None):
             x = x.value
             if isinstance(x, (type, range, slice)) or type(x).__name__ == "builtin_function_or_method":
                 f.add("py2-names")
-            continue
         if protocol is not None and protocol < 3 and \
                 (isinstance(x, (type, range, slice)) or type(x).__name__ == "builtin_function_or_method"):
             f.add("py2-names")
@@ -1434,7 +1430,7 @@ def write_case(conn, rng, tmpdir, verbose):
             case.add("retree", "%d rows written, %d built" % (len(b), len(a)))
     feats |= {x for x in features(want, protocol=protocol or 4) if x == "py2-names"}
     # (a set loaded by Python iterates in hash order, not in the written order)
-    if not any(isinstance(x, (set, frozenset)) for x in walk_values(want_loaded)):
+    if not any(isinstance(getattr(x, "value", x), (set, frozenset)) for x in walk_values(want_loaded)):
         case.run_model(conn, src, want, "written")
     return desc, feats, case
 
