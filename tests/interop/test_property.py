@@ -84,6 +84,8 @@ def _json_str(k):
 
 
 def _key_path(k):
+    if isinstance(k, np.generic):
+        return None     # numpy.str_ is a str, but "Keys match by type": not .name
     if isinstance(k, str):
         if jltest.IDENT.match(k):
             return "." + k
@@ -93,6 +95,8 @@ def _key_path(k):
 
 
 def _json_key_literal(k):
+    if isinstance(k, np.generic):
+        return None
     if isinstance(k, tuple):
         parts = [_json_key_literal(x) if not isinstance(x, str) else _json_str(x) for x in k]
         return None if any(p is None for p in parts) else "[" + ",".join(parts) + "]"
@@ -750,6 +754,8 @@ def key_text(k):
 
 def path_step(k):
     """The fullkey step our paths use for key k (Unfixed when not fixed)."""
+    if isinstance(k, np.generic):
+        raise Unfixed()
     if isinstance(k, str):
         if IDENT.match(k):
             return "." + k
