@@ -228,6 +228,11 @@ KNOWN = [
           "(joblib pickles object arrays with protocol 2 inside the stream)",
           lambda f: "p01-object-array" in f,
           r"^\[info\] protocol: got 2, want [01]$"),
+    Known("datetime64-negative-year",
+          "NEW (proptest): datetime64 before year 0 as numpy's text ('-005-01-01'), not ISO-8601 "
+          "('-0005-01-01'): same family as the year-9999 issue",
+          lambda f: "dt64:negative-year" in f,
+          r"^\[(json|model|select)\]"),
     Known("builtin-class-names",
           "`__builtin__` class names",
           lambda f: "py2-names" in f,
@@ -336,8 +341,9 @@ def _datetime_ints(rng, dt, n):
         if r < 0.05:
             out.append(np.iinfo("i8").min)          # NaT
         elif r < 0.12:
-            out.append(int(rng.uniform(8100, 12000) * per) if rng.random() < 0.5
-                       else int(rng.uniform(-2000, -1) * per))
+            # years 10000-14000, or before year 0 (offsets from 1970)
+            out.append(int(rng.uniform(8030, 12030) * per) if rng.random() < 0.5
+                       else int(rng.uniform(-4000, -1971) * per))
         else:
             out.append(int(rng.uniform(-70, 130) * per))
     lim = 2 ** 63 - 1
@@ -626,7 +632,19 @@ def _dt_big_year(dt, values):
         return True
     nat = np.isnat(np.asarray(values))
     years = years[~nat] + 1970
-    return bool(((years > 9999) | (years < 0)).any())
+    return bool((years > 9999).any())
+
+
+def _dt_negative_year(dt, values):
+    """True when a datetime64 value of dt lies before year 0."""
+    if dt.kind != "M":
+        return False
+    try:
+        years = np.asarray(values).astype("M8[Y]").astype("i8")
+    except (OverflowError, ValueError):
+        return True
+    nat = np.isnat(np.asarray(values))
+    return bool((years[~nat] + 1970 < 0).any())
 
 
 def _field_has(dt, pred):
@@ -675,16 +693,22 @@ def features(obj, stream=None, protocol=None):
                 f.add("S-json")
             if dt.kind == "M" and x.size and _dt_big_year(dt, x.ravel()):
                 f.add("dt64:big-year")
+            if dt.kind == "M" and x.size and _dt_negative_year(dt, x.ravel()):
+                f.add("dt64:negative-year")
             if dt.fields is not None:
                 for n in dt.names:
                     sub = x[n]
                     if sub.dtype.base.kind == "M" and sub.size and _dt_big_year(sub.dtype.base, sub.ravel()):
                         f.add("dt64:big-year")
+                    if sub.dtype.base.kind == "M" and sub.size and _dt_negative_year(sub.dtype.base, sub.ravel()):
+                        f.add("dt64:negative-year")
         elif isinstance(x, np.generic):
             if isinstance(x, np.bytes_) or (isinstance(x, np.void) and _field_has(x.dtype, lambda d: d.kind == "S")):
                 f.add("S-json")
             if isinstance(x, np.datetime64) and _dt_big_year(x.dtype, [x]):
                 f.add("dt64:big-year")
+            if isinstance(x, np.datetime64) and _dt_negative_year(x.dtype, [x]):
+                f.add("dt64:negative-year")
     if stream is not None:
         f |= stream_features(stream)
     return f
@@ -738,7 +762,8 @@ class Unfixed(Exception):
 
 def iso(v):
     """ISO-8601 text of a datetime64 scalar (None for NaT); years outside
-    0000-9999 in ISO-8601's expanded form (a sign and at least 5 digits)."""
+    0000-9999 in ISO-8601's expanded form: a sign and at least 4 digits
+    (+12000-01-01, -0005-01-01)."""
     if np.isnat(v):
         return None
     s = np.datetime_as_string(v)
@@ -747,7 +772,7 @@ def iso(v):
     y = int(year) * (-1 if sign else 1)
     if 0 <= y <= 9999:
         return "%04d%s" % (y, rest)
-    return "%s%05d%s" % ("-" if y < 0 else "+", abs(y), rest)
+    return "%s%04d%s" % ("-" if y < 0 else "+", abs(y), rest)
 
 
 def key_text(k):
