@@ -582,9 +582,9 @@ def walk_values(v, out=None, seen=None):
     while stack:
         x, inobj = stack.pop()
         if isinstance(x, (list, tuple, dict, set, frozenset, np.ndarray)):
-            if id(x) in seen:
+            if (id(x), inobj) in seen:
                 continue
-            seen.add(id(x))
+            seen.add((id(x), inobj))
         out.append(InObjectArray(x) if inobj else x)
         if isinstance(x, dict):
             for k, y in x.items():
@@ -1400,8 +1400,8 @@ def deq(a, b, where, seen):
         ka, kb = list(a), list(b)
         if len(ka) != len(kb) or not all(same_key(x, y) for x, y in zip(ka, kb)):
             raise Diff("%s: keys %s, want %s" % (where, jltest.short(kb, 100), jltest.short(ka, 100)))
-        for k in ka:
-            deq(a[k], b[k], "%s[%r]" % (where, k), seen)
+        for (k, x), (_, y) in zip(a.items(), b.items()):   # by position: NaN keys
+            deq(x, y, "%s[%r]" % (where, k), seen)
         return
     if isinstance(a, (set, frozenset)) and a != b and len(a) == len(b):
         # NaN inside: match element by element
