@@ -1431,6 +1431,20 @@ def field_bytes(a):
     return b"".join(field_bytes(np.ascontiguousarray(a[n])) for n in a.dtype.names if n)
 
 
+TREE_NAMES = ["key", "type", "atom", "id", "parent", "fullkey", "path", "class", "dtype", "shape",
+              "nbytes", "value"]
+
+
+def diff_window(a, b, width=120):
+    """(a, b) shortened to the region around their first difference."""
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return jltest.short(a, 2 * width), jltest.short(b, 2 * width)
+    k = next((j for j in range(min(len(a), len(b))) if a[j] != b[j]), min(len(a), len(b)))
+    lo = max(0, k - width // 2)
+    return tuple(("..." if lo else "") + repr(x[lo:k + width])[1:-1] + ("..." if k + width < len(x) else "")
+                 for x in (a, b))
+
+
 def tree_rows(conn, src_sql, params):
     sql = ("SELECT key, type, atom, id, parent, fullkey, path, class, dtype, shape, nbytes, "
            "CASE WHEN typeof(value) = 'blob' THEN 'x' || hex(value) ELSE value END "
@@ -1500,7 +1514,9 @@ def write_case(conn, rng, tmpdir, verbose):
     if a != b:
         for i, (x, y) in enumerate(zip(a, b)):
             if x != y:
-                case.add("retree", "row %d: written %s, built %s" % (i, jltest.short(y, 200), jltest.short(x, 200)))
+                col = next(j for j in range(len(x)) if x[j] != y[j])
+                case.add("retree", "row %d (%s) column %s: written %s, built %s"
+                         % (i, x[5], TREE_NAMES[col], *diff_window(y[col], x[col])))
                 break
         else:
             case.add("retree", "%d rows written, %d built" % (len(b), len(a)))
