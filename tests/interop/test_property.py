@@ -815,6 +815,7 @@ def path_step(k):
 class Render:
     def __init__(self):
         self.ref_under_quoted = False
+        self.in_object_array = False
 
 
 def render(v, path, stack, st=None):
@@ -898,10 +899,20 @@ def render_array(a, path, stack, st):
     if a.dtype.fields is not None or k in "cmV" or (k == "f" and a.dtype.itemsize > 8):
         return ANY
     if a.dtype.hasobject:
+        outer = not st.in_object_array
+        if outer:
+            # joblib pickles an object array with a pickler of its own: a
+            # memo of its own, where the array is the root. What it holds
+            # from outside comes back as copies, so a cycle through it
+            # closes on the array, not on the containers around it.
+            stack = {id(a): path}
+            st.in_object_array = True
         flat = list(a.ravel(order="C"))
         idx = list(np.ndindex(*a.shape)) if a.shape else [()]
         items = [render(x, (path + "".join("[%d]" % i for i in ix)) if path is not ANY else ANY, stack, st)
                  for x, ix in zip(flat, idx)]
+        if outer:
+            st.in_object_array = False
         return jltest._reshape(items, a.shape)
     flat = list(a.ravel(order="C"))
     items = [render_scalar(x) if k != "M" else (iso(x) if not np.isnat(x) else ANY) for x in flat]
