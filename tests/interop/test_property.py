@@ -42,6 +42,10 @@ fix lands (a known entry that no longer fires is reported at the end).
 
   test_property.py [--seed N] [--count N] [--seconds S] [--case I]
                    [--direction read|write|both] [--verbose]
+                   [--strict | --without-known NAME]
+
+--strict ignores the table (every disagreement fails); --without-known NAME
+ignores one entry, to check that a fix makes its disagreements go away.
 
 ctest runs it with the defaults: a fixed seed, a small count, a few
 seconds. scripts/proptest runs it for minutes with random seeds.
@@ -1550,7 +1554,14 @@ def main(argv):
     ap.add_argument("--case", type=int, default=None, help="run only case number I (replay)")
     ap.add_argument("--direction", choices=["read", "write", "both"], default="both")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="ignore the KNOWN table: every disagreement fails")
+    ap.add_argument("--without-known", metavar="NAME", help="drop the KNOWN entry NAME "
+                    "(to check a fix: its disagreements then fail)", default=None)
     opts = ap.parse_args(argv)
+    if opts.strict:
+        del KNOWN[:]
+    if opts.without_known:
+        KNOWN[:] = [k for k in KNOWN if k.name != opts.without_known]
 
     try:
         conn = jltest.connect()
