@@ -1267,7 +1267,12 @@ class SqlGen:
         want = a
         f_order = a.ndim >= 2 and a.flags.f_contiguous and not a.flags.c_contiguous
         if not (a.flags.c_contiguous or a.flags.f_contiguous):
-            a = np.ascontiguousarray(a)
+            if a.dtype.fields is not None:
+                c = np.zeros(a.shape, a.dtype)   # records copied field by field: padding stays zero
+                c[...] = a
+                a = c
+            else:
+                a = np.ascontiguousarray(a)
             want = a
         if a.dtype.fields is not None:
             descr = json.dumps(jltest.file_descr(a.dtype))
