@@ -813,23 +813,26 @@ class Render:
     def __init__(self):
         self.ref_under_quoted = False
         self.in_object_array = False
+        self.quoted = {}
 
 
-def render(v, path, stack, st=None):
+def render(v, path, stack, st=None, q=False):
     """JSON value (Python) of v rendered at `path` (relative to the rendered
     root), `stack` mapping id -> path of the enclosing compound nodes.
-    Parts the contract leaves open are ANY."""
+    Parts the contract leaves open are ANY. q: the path has a quoted part
+    (a str key that is not an identifier, a key with a str inside)."""
     st = st or Render()
     if isinstance(v, (list, tuple, set, frozenset, dict)) or (isinstance(v, np.ndarray) and v.dtype.hasobject):
         if id(v) in stack:
             p = stack[id(v)]
+            if st.quoted.get(id(v)):
+                st.ref_under_quoted = True
             if p is ANY:
                 return ANY
-            if '."' in p:
-                st.ref_under_quoted = True
             return {"__ref__": p}
         stack = dict(stack)
         stack[id(v)] = path
+        st.quoted[id(v)] = q
     if isinstance(v, str):
         return json_text_of(v)
     if v is None or isinstance(v, bool):
@@ -841,7 +844,7 @@ def render(v, path, stack, st=None):
     if isinstance(v, (bytes, bytearray)):
         return base64.b64encode(bytes(v)).decode("ascii")
     if isinstance(v, (list, tuple, set, frozenset)):
-        return [render(x, "%s[%d]" % (path, i) if path is not ANY else ANY, stack, st)
+        return [render(x, "%s[%d]" % (path, i) if path is not ANY else ANY, stack, st, q)
                 for i, x in enumerate(v)]
     if isinstance(v, dict):
         pairs = []
@@ -854,10 +857,10 @@ def render(v, path, stack, st=None):
                 sub = path + path_step(k) if path is not ANY else ANY
             except Unfixed:
                 sub = ANY
-            pairs.append((kt, render(x, sub, stack, st)))
+            pairs.append((kt, render(x, sub, stack, st, q or needs_quote(k))))
         return Pairs(pairs)
     if isinstance(v, np.ndarray):
-        return render_array(v, path, stack, st)
+        return render_array(v, path, stack, st, q)
     if isinstance(v, np.generic):
         return render_scalar(v)
     if isinstance(v, type) or type(v).__name__ == "builtin_function_or_method":
@@ -866,6 +869,15 @@ def render(v, path, stack, st=None):
         return Pairs([("__class__", ClassName("builtins", type(v).__name__)),
                       ("__args__", [v.start, v.stop, v.step])])
     return ANY
+
+
+def needs_quote(k):
+    """A key whose fullkey step has a '"' in it."""
+    if isinstance(k, str):
+        return isinstance(k, np.generic) or not IDENT.match(k)
+    if isinstance(k, (tuple, frozenset)):
+        return any(needs_quote(x) or isinstance(x, str) for x in k)
+    return False
 
 
 def render_scalar(v):
@@ -891,7 +903,7 @@ def render_scalar(v):
     return ANY
 
 
-def render_array(a, path, stack, st):
+def render_array(a, path, stack, st, q=False):
     k = a.dtype.kind
     if a.dtype.fields is not None or k in "cmV" or (k == "f" and a.dtype.itemsize > 8):
         return ANY
@@ -906,7 +918,7 @@ def render_array(a, path, stack, st):
             st.in_object_array = True
         flat = list(a.ravel(order="C"))
         idx = list(np.ndindex(*a.shape)) if a.shape else [()]
-        items = [render(x, (path + "".join("[%d]" % i for i in ix)) if path is not ANY else ANY, stack, st)
+        items = [render(x, (path + "".join("[%d]" % i for i in ix)) if path is not ANY else ANY, stack, st, q)
                  for x, ix in zip(flat, idx)]
         if outer:
             st.in_object_array = False
