@@ -243,7 +243,7 @@ KNOWN = [
     Known("datetime64-big-year",
           "datetime64 beyond year 9999 in JSON",
           lambda f: "dt64:big-year" in f,
-          r"^\[(json|model|select)\].*'[+-]?\d{5,}"),     # a message that quotes a 5-digit year
+          r"^\[(json|model|select)\].*(got|want) '[+-]?\d{5,}[-T']"),   # a 5-digit year in got / want
     Known("S-in-json",
           "S elements in JSON",
           lambda f: "S-json" in f,
