@@ -349,7 +349,7 @@ class Any:
 
 
 ANY = Any()
-IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")  # \Z: "$" would match before a final newline
 
 
 def np():
