@@ -92,7 +92,9 @@ static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start,
     jl_doc *doc = vm->doc;
     uint64_t kids0 = doc->nkids, objects0 = doc->nobjects, arrays0 = doc->narrays;
     uint32_t root;
+    uint8_t protocol = doc->protocol; /* the file's, not the payload's (joblib uses 2 there) */
     int rc = vm->run_nested(vm->dec, block, start, where, &root, end, vm->err);
+    doc->protocol = protocol;
     if (rc) return rc;
     if (doc->nodes[root].kind != JL_NDARRAY)
         return jl_vm_fail(vm, JL_E_FORMAT, "object array payload is a %s, not an array",

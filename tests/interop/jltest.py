@@ -384,9 +384,18 @@ def native_descr(dt):
     return file_descr(dt.newbyteorder("="))
 
 
+def has_surrogate_pair(s):
+    """True when str s holds a high and a low surrogate as two code points:
+    its JSON text would read back as the one character they stand for, so
+    such a key has no literal step (README "Paths": positional [#-K])."""
+    return any("\ud800" <= a <= "\udbff" and "\udc00" <= b <= "\udfff" for a, b in zip(s, s[1:]))
+
+
 def key_path(k):
     """The path step that selects key k of a dict."""
     if isinstance(k, str):
+        if has_surrogate_pair(k):
+            return None
         if IDENT.match(k):
             return "." + k
         return "." + json.dumps(k)
@@ -405,7 +414,8 @@ def json_key_literal(k):
     if isinstance(k, int):
         return str(k)
     if isinstance(k, tuple):
-        parts = [json_key_literal(x) if not isinstance(x, str) else json.dumps(x) for x in k]
+        parts = [json_key_literal(x) if not isinstance(x, str) else
+                 (None if has_surrogate_pair(x) else json.dumps(x)) for x in k]
         if any(p is None for p in parts):
             return None
         return "[" + ",".join(parts) + "]"

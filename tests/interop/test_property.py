@@ -93,6 +93,8 @@ def _key_path(k):
     if isinstance(k, np.generic):
         return None     # numpy.str_ is a str, but "Keys match by type": not .name
     if isinstance(k, str):
+        if jltest.has_surrogate_pair(k):
+            return None     # no literal: positional [#-K] (README "Paths")
         if jltest.IDENT.match(k):
             return "." + k
         return "." + _json_str(k)
@@ -104,7 +106,8 @@ def _json_key_literal(k):
     if isinstance(k, np.generic):
         return None
     if isinstance(k, tuple):
-        parts = [_json_key_literal(x) if not isinstance(x, str) else _json_str(x) for x in k]
+        parts = [_json_key_literal(x) if not isinstance(x, str) else
+                 (None if jltest.has_surrogate_pair(x) else _json_str(x)) for x in k]
         return None if any(p is None for p in parts) else "[" + ",".join(parts) + "]"
     return _orig_json_key_literal(k)
 
@@ -206,49 +209,10 @@ DEFAULT_SECONDS = 12.0
 
 Known = collections.namedtuple("Known", "name issue applies pattern")
 
-KNOWN = [
-    Known("fullkey-odd-keys",
-          "fullkeys that select another node for numpy-scalar / float-tuple / surrogate keys",
-          lambda f: bool(f & {"key:numpy-scalar", "key:float-tuple", "key:surrogate"}),
-          r"^\[(select|model|json)\]"),
-    Known("ref-quoted-key-json",
-          "invalid JSON for __ref__ paths under quoted keys",
-          lambda f: "ref-under-quoted-key" in f,
-          r"^\[(json|model)\].*(not JSON|__ref__)"),
-    Known("written-merged-keys",
-          "written dicts with keys Python merges (1 == 1.0 == True)",
-          lambda f: "write:merged-keys" in f,
-          r"^\[(write|retree|model)\]"),
-    Known("protocol0-long-text",
-          "protocol-0 text over 64 KiB refused",
-          lambda f: "p0-long-text" in f,
-          r"longer than 65536 bytes"),
-    Known("info-protocol1",
-          "joblib_info protocol 0 for protocol-1 pickles",
-          lambda f: "protocol1" in f,
-          r"^\[info\] protocol: got 0, want 1"),
-    # found by this test, not in the issue's list (kept here so ctest stays
-    # green on today's code; "NEW" until filed)
-    Known("info-protocol-object-array",
-          "NEW (proptest): joblib_info protocol 2 for protocol-0/1 bundles holding an object array "
-          "(joblib pickles object arrays with protocol 2 inside the stream)",
-          lambda f: "p01-object-array" in f,
-          r"^\[info\] protocol: got 2, want [01]$"),
-    Known("builtin-class-names",
-          "`__builtin__` class names",
-          lambda f: "py2-names" in f,
-          r"__builtin__"),
-    # (the generator makes years past 9999 and before 0; today they agree
-    # with numpy's text, the rule main settled on in 45de5fb: deletable)
-    Known("datetime64-big-year",
-          "datetime64 beyond year 9999 in JSON",
-          lambda f: "dt64:big-year" in f,
-          r"^\[(json|model|select)\].*(got|want) '[+-]?\d{5,}[-T']"),   # a 5-digit year in got / want
-    Known("S-in-json",
-          "S elements in JSON",
-          lambda f: "S-json" in f,
-          r"^\[(json|model)\]"),
-]
+# Empty since the fixes of issue 12 landed (fullkeys of odd keys, refs
+# under quoted keys, merged written keys, protocol-0 text, protocol 1,
+# Python 2 names, S in JSON, the protocol of files holding object arrays).
+KNOWN = []
 
 
 def classify(feats, msgs):
@@ -746,10 +710,17 @@ def stream_features(data):
 
 
 def expected_protocol(ops):
-    for op, arg, _ in ops:
+    """The file's protocol: its PROTO, else the highest protocol of its
+    opcodes before a nested pickle (an object array's payload, which joblib
+    pickles with protocol 2) begins with a PROTO of its own."""
+    if ops[0][0].name == "PROTO":
+        return ops[0][1]
+    top = []
+    for op, _, _ in ops:
         if op.name == "PROTO":
-            return arg
-    return max(op.proto for op, _, _ in ops)
+            break
+        top.append(op.proto)
+    return max(top)
 
 
 # ---------------------------------------------------------------------------
@@ -796,6 +767,8 @@ def path_step(k):
     if isinstance(k, np.generic):
         raise Unfixed()
     if isinstance(k, str):
+        if jltest.has_surrogate_pair(k):
+            raise Unfixed()
         if IDENT.match(k):
             return "." + k
         return "." + _json_str(k)
@@ -841,6 +814,8 @@ def render(v, path, stack, st=None, q=False):
         return v
     if isinstance(v, float):
         return None if (math.isnan(v) or math.isinf(v)) else v
+    if isinstance(v, np.bytes_):   # a numpy scalar, though a bytes subclass
+        return bytes(v).decode("latin-1")
     if isinstance(v, (bytes, bytearray)):
         return base64.b64encode(bytes(v)).decode("ascii")
     if isinstance(v, (list, tuple, set, frozenset)):
@@ -896,8 +871,8 @@ def render_scalar(v):
         return InDtype(f, v.dtype) if v.dtype.itemsize < 8 else f
     if isinstance(v, np.str_):
         return str(v)
-    if isinstance(v, np.bytes_):
-        return base64.b64encode(bytes(v)).decode("ascii")
+    if isinstance(v, np.bytes_):   # S elements and bytes_ scalars: one code point per byte
+        return bytes(v).decode("latin-1")
     if isinstance(v, np.datetime64):
         return iso(v) if not np.isnat(v) else ANY
     return ANY
