@@ -47,11 +47,12 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT HUP # (ctest's timeout) so that cleanup runs
 failed=0
 started=$SECONDS
 
-# three ports from the pid, on loopback only
-base=$((20000 + ($$ % 15000) * 3))
+# three ports from the pid, below the ephemeral range, on loopback only
+base=$((20000 + ($$ % 4000) * 3))
 addr=([1]="127.0.0.1:$base" [2]="127.0.0.1:$((base + 1))" [3]="127.0.0.1:$((base + 2))")
 servers="${addr[1]},${addr[2]},${addr[3]}"
 
