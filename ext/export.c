@@ -2,7 +2,7 @@
  * export.c - joblib_export: a query's result as a bundle that pandas reads
  * as the table.
  *
- *   joblib_export(select_sql, dest [, compress])
+ *   joblib_export(select_sql, dest [, compress [, as]])
  *
  * runs select_sql (one read-only statement) on the same connection and
  * writes its result to the file dest as a dict of column name -> 1-D
@@ -19,6 +19,13 @@
  *   SELECT joblib_export('SELECT id, name, score FROM runs', 'runs.pkl');
  *   -- ["runs.pkl"]
  *   >>> pandas.DataFrame(joblib.load('runs.pkl'))
+ *
+ * as (NULL or absent: 'dict') chooses the file's value: 'dict' the dict
+ * above; 'dataframe' a pickled pandas.DataFrame equal to pandas.read_sql of
+ * the query (the same columns as 2-D blocks of shape (1, rows), built by
+ * frame_write.h; a column of only NULLs is an object column whatever its
+ * declared type, as read_sql gives); 'records' a list of one dict
+ * {name: value} per row (the value nodes of the columns).
  *
  * Column dtypes, decided from the values once every row is read:
  *
@@ -63,6 +70,7 @@
 #include "array_build.h"
 #include "container.h"
 #include "dtype.h"
+#include "frame_write.h"
 #include "write.h"
 #include "writer.h"
 
@@ -91,8 +99,16 @@ typedef struct col {
     uint64_t cap_ids;
 } col;
 
+/* What the file holds (the `as` argument). */
+typedef enum shape { AS_DICT = 0, AS_DATAFRAME, AS_RECORDS } shape;
+
+static const struct { const char *name; shape as; } SHAPES[] = {
+    { "dict", AS_DICT }, { "dataframe", AS_DATAFRAME }, { "records", AS_RECORDS },
+};
+
 typedef struct exporter {
     sqlite3_context *ctx;
+    shape as;
     jl_doc *doc;       /* the dict being built; owned */
     sqlite3_stmt *st;  /* owned */
     col *cols;         /* owned (sqlite3_malloc) */
@@ -249,7 +265,10 @@ static int add_value(exporter *x, int j) {
 static uint32_t new_array(exporter *x, const char *descr, uint64_t n, jl_ref data, uint32_t items) {
     uint32_t dt;
     if (jl_dtype_parse(x->doc, descr, strlen(descr), &dt, &x->err)) return JL_NONE;
-    jl_array_spec spec = { dt, &n, 1, 'C', data, items };
+    /* a DataFrame block holds its column as shape (1, n) */
+    uint64_t dims[2] = { 1, n };
+    int frame = x->as == AS_DATAFRAME;
+    jl_array_spec spec = { dt, frame ? dims : dims + 1, frame ? 2 : 1, 'C', data, items };
     return jl_array_build(x->doc, &spec, &x->err);
 }
 
@@ -258,7 +277,8 @@ static uint32_t finish_column(exporter *x, col *c) {
     jl_doc *doc = x->doc;
     uint64_t n = x->nrows;
     int all_null = !c->object && !c->saw_num;
-    if (all_null && !c->affinity && !c->object) {
+    /* pandas.read_sql gives object columns of None when no value typed them */
+    if (all_null && (!c->affinity || x->as == AS_DATAFRAME)) {
         /* nothing typed it: an object array of None */
         uint64_t cap = 0;
         if (grow(x, (void **)&c->ids, &cap, n + 1, sizeof(uint32_t), c)) return JL_NONE;
@@ -310,6 +330,55 @@ static int build_dict(exporter *x, uint32_t *root) {
     *root = dict;
     doc->root = dict;
     return JL_OK;
+}
+
+/* The DataFrame of every column (frame_write.h). */
+static int build_frame(exporter *x, uint32_t *root) {
+    jl_doc *doc = x->doc;
+    uint32_t *ids = sqlite3_malloc64(sizeof(uint32_t) * 2 * (uint64_t)x->ncols);
+    if (!ids) return nomem(&x->err);
+    uint32_t *names = ids, *values = ids + x->ncols;
+    int rc = JL_OK;
+    for (int j = 0; j < x->ncols && rc == JL_OK; j++) {
+        col *c = &x->cols[j];
+        names[j] = jl_new_bytes(doc, JL_STR, c->name, strlen(c->name), &x->err);
+        values[j] = names[j] == JL_NONE ? JL_NONE : finish_column(x, c);
+        if (values[j] == JL_NONE) rc = x->err.code ? (int)x->err.code : nomem(&x->err);
+    }
+    if (rc == JL_OK) {
+        *root = jl_frame_write_build(doc, names, values, (uint32_t)x->ncols, x->nrows, &x->err);
+        if (*root == JL_NONE) rc = x->err.code ? (int)x->err.code : nomem(&x->err);
+        else doc->root = *root;
+    }
+    sqlite3_free(ids);
+    return rc;
+}
+
+/* The list of one dict {name: value} per row. */
+static int build_records(exporter *x, uint32_t *root) {
+    jl_doc *doc = x->doc;
+    uint32_t *names = sqlite3_malloc64(sizeof(uint32_t) * (uint64_t)x->ncols);
+    if (!names) return nomem(&x->err);
+    int rc = JL_OK;
+    uint32_t list = jl_node_new(doc, JL_LIST, &x->err);
+    if (list == JL_NONE) rc = x->err.code;
+    for (int j = 0; j < x->ncols && rc == JL_OK; j++) {
+        names[j] = jl_new_bytes(doc, JL_STR, x->cols[j].name, strlen(x->cols[j].name), &x->err);
+        if (names[j] == JL_NONE) rc = x->err.code;
+    }
+    for (uint64_t r = 0; r < x->nrows && rc == JL_OK; r++) {
+        uint32_t d = jl_node_new(doc, JL_DICT, &x->err);
+        if (d == JL_NONE || jl_kids_append(doc, list, &d, 1, &x->err)) rc = x->err.code;
+        for (int j = 0; j < x->ncols && rc == JL_OK; j++) {
+            col *c = &x->cols[j];
+            uint32_t pair[2] = { names[j], c->object ? c->ids[r] : num_node(x, c, r) };
+            if (pair[1] == JL_NONE || jl_kids_append(doc, d, pair, 2, &x->err))
+                rc = x->err.code ? (int)x->err.code : nomem(&x->err);
+        }
+    }
+    sqlite3_free(names);
+    if (rc == JL_OK) doc->root = *root = list;
+    return rc;
 }
 
 /* ---- the statement ---------------------------------------------------------- */
@@ -455,6 +524,22 @@ static int write_file(exporter *x, uint32_t root, const jl_write_opts *o, const 
 
 /* ---- joblib_export ---------------------------------------------------------- */
 
+/* The `as` argument: 'dict' (also when absent or NULL), 'dataframe', 'records'. */
+static int choose_shape(sqlite3_context *ctx, sqlite3_value *v, shape *out) {
+    *out = AS_DICT;
+    if (!v || sqlite3_value_type(v) == SQLITE_NULL) return 0;
+    const char *s = sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : NULL;
+    for (size_t i = 0; s && i < sizeof SHAPES / sizeof SHAPES[0]; i++)
+        if (strcmp(s, SHAPES[i].name) == 0) {
+            *out = SHAPES[i].as;
+            return 0;
+        }
+    if (s) jl_ext_result_errorf(ctx, FNAME ": argument 4 (as) must be 'dict', 'dataframe' or 'records', not '%.40s'", s);
+    else jl_ext_result_errorf(ctx, FNAME ": argument 4 (as) must be TEXT ('dict', 'dataframe' or 'records'), not %s",
+                              jl_ext_type_name(v));
+    return -1;
+}
+
 void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_value *sqlv = argv[0], *destv = argv[1];
     if (sqlite3_value_type(sqlv) == SQLITE_NULL || sqlite3_value_type(destv) == SQLITE_NULL) {
@@ -485,6 +570,8 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_ext_result_errorf(ctx, FNAME ": dest contains a NUL character");
         return;
     }
+    shape as;
+    if (choose_shape(ctx, argc > 3 ? argv[3] : NULL, &as)) return;
     jl_write_opts opts = { 4, JL_COMP_NONE, 0 };
     if (jl_write_choose_compression(ctx, FNAME, argc > 2 ? argv[2] : NULL, dest, &opts)) return;
 
@@ -494,6 +581,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     exporter x;
     memset(&x, 0, sizeof x);
     x.ctx = ctx;
+    x.as = as;
     x.none = JL_NONE;
     jl_error_clear(&x.err);
     x.doc = jl_doc_new(jl_ext_alloc(), ext ? &ext->limits : NULL);
@@ -505,7 +593,10 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     uint32_t root = JL_NONE;
     if (prepare(&x, sql, sqln) || read_rows(&x)) goto done;
-    if (build_dict(&x, &root) != JL_OK || write_file(&x, root, &opts, path) != JL_OK) {
+    static int (*const BUILD[])(exporter *, uint32_t *) = {
+        [AS_DICT] = build_dict, [AS_DATAFRAME] = build_frame, [AS_RECORDS] = build_records,
+    };
+    if (BUILD[x.as](&x, &root) != JL_OK || write_file(&x, root, &opts, path) != JL_OK) {
         jl_ext_result_error(ctx, &x.err, path, NULL);
         goto done;
     }

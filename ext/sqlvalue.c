@@ -14,6 +14,9 @@
  *                            numpy does), datetime64/timedelta64 as the text
  *                            of their JSON rendering ('2020-01-01T00:00:00',
  *                            NULL for NaT); complex and records as JSON
+ *   well-known objects       their natural value (wellknown.h): datetimes ISO
+ *                            TEXT, timedeltas seconds, Decimal and UUID TEXT,
+ *                            NaT / pandas.NA NULL
  *   everything else          TEXT holding JSON with the JSON subtype (74),
  *                            so that json_*() take it as JSON
  *
@@ -41,6 +44,7 @@
 #include "ndarray.h"
 #include "render.h"
 #include "shared.h"
+#include "wellknown.h"
 
 /* ---- result helpers -------------------------------------------------------- */
 
@@ -461,10 +465,23 @@ static const result_fn by_kind[JL_KIND_COUNT] = {
     [JL_BYTEARRAY] = r_bytes, [JL_NDARRAY] = r_ndarray, [JL_SCALAR] = r_scalar,
 };
 
+/* A well-known value (wellknown.h): its natural SQL value. */
+static int r_wellknown(sqlite3_context *ctx, const jl_wk *v) {
+    switch (v->type) {
+    case JL_WK_TEXT: result_doc_text(ctx, v->p, v->n); break;
+    case JL_WK_INT: sqlite3_result_int64(ctx, v->i); break;
+    case JL_WK_REAL: sqlite3_result_double(ctx, v->f); break;
+    default: sqlite3_result_null(ctx); break;
+    }
+    return JL_OK;
+}
+
 int jl_ext_result_node(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err) {
     if (id >= doc->nnodes)
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "node %lu does not exist", (unsigned long)id);
     uint8_t kind = jl_node_at(doc, id)->kind;
+    jl_wk wk;
+    if ((kind == JL_OBJECT || kind == JL_GLOBAL) && jl_wellknown(doc, id, &wk)) return r_wellknown(ctx, &wk);
     result_fn fn = kind < JL_KIND_COUNT ? by_kind[kind] : NULL;
     return fn ? fn(ctx, doc, id, err) : jl_ext_result_json(ctx, doc, id, err);
 }

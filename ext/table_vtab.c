@@ -609,6 +609,7 @@ const jl_sql_func jl_table_funcs[] = {
     /* runs SQL text and writes files: never from a schema */
     { "joblib_export", 2, JL_FN_WRITER | SQLITE_RESULT_SUBTYPE, jl_fn_export, NULL, NULL },
     { "joblib_export", 3, JL_FN_WRITER | SQLITE_RESULT_SUBTYPE, jl_fn_export, NULL, NULL },
+    { "joblib_export", 4, JL_FN_WRITER | SQLITE_RESULT_SUBTYPE, jl_fn_export, NULL, NULL },
     { NULL, 0, 0, NULL, NULL, NULL },
 };
 

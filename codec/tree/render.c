@@ -3,7 +3,9 @@
  * node (README "Paths, types and values") and class names (as Python 3
  * loads them, pynames.h). Atoms are written by
  * atomtext.c (numbers, strings, bytes), numpy scalars and numeric arrays
- * by arraytext.c; the paths of {"__ref__": ...} come from path.c.
+ * by arraytext.c; the paths of {"__ref__": ...} come from path.c;
+ * well-known objects (datetimes, Decimal, UUID, NaT...) as their natural
+ * value (wellknown.c).
  *
  * The JSON renderer is iterative: an explicit stack of frames, one per open
  * container, so a 100,000-deep list costs memory, not C stack. Depth is
@@ -21,6 +23,7 @@
 #include "pynames.h"
 #include "slots.h"
 #include "text.h"
+#include "wellknown.h"
 
 #include <math.h>
 #include <string.h>
@@ -242,6 +245,9 @@ static int visit(rctx *c, uint32_t id) {
     jl_buf *b = c->b;
     if (!valid_node(doc, id)) return jl_buf_puts(b, "null");
     const jl_node *nd = &doc->nodes[id];
+    jl_wk wk;
+    if ((nd->kind == JL_OBJECT || nd->kind == JL_GLOBAL) && jl_wellknown(doc, id, &wk))
+        return jl_wellknown_json(&wk, b);
     const uint8_t *p = nd->kind >= JL_COMPLEX && nd->kind <= JL_BYTEARRAY /* byte-carrying kinds */
                            ? doc->blocks[nd->block].p + nd->u.off
                            : NULL;

@@ -264,7 +264,7 @@ static void test_flags(void **state) {
     /* runs SQL text and writes files: DIRECTONLY (0x80000), neither
      * DETERMINISTIC (0x800) nor INNOCUOUS (0x200000) */
     EXPECT("SELECT narg, flags & 0x280800 FROM pragma_function_list WHERE name = 'joblib_export' ORDER BY narg",
-           "int:2|int:524288\nint:3|int:524288");
+           "int:2|int:524288\nint:3|int:524288\nint:4|int:524288");
     EXPECT("SELECT count(*) FROM pragma_module_list WHERE name = 'joblib'", "int:1");
 }
 
