@@ -403,7 +403,8 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_value *v = argv[1];
         int64_t x = 0;
         double d;
-        switch (sqlite3_value_type(v)) {
+        int t = sqlite3_value_type(v);
+        switch (t) {
         case SQLITE_NULL:
             sqlite3_result_null(ctx);
             return;
@@ -418,8 +419,17 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             x = 0;
         }
         if (x < 1) {
+            /* a number is named by its value (-1, 2.5), anything else by its type */
+            char *what = t == SQLITE_INTEGER ? sqlite3_mprintf("%lld", (long long)sqlite3_value_int64(v))
+                         : t == SQLITE_FLOAT ? sqlite3_mprintf("%!.15g", sqlite3_value_double(v))
+                                             : sqlite3_mprintf("%s", jl_ext_type_name(v));
+            if (!what) {
+                sqlite3_result_error_nomem(ctx);
+                return;
+            }
             jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "
-                                      "integer, not %s", jl_ext_type_name(v));
+                                      "integer, not %s", what);
+            sqlite3_free(what);
             return;
         }
         *config_slot(e, i) = (uint64_t)x;

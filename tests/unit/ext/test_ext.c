@@ -707,8 +707,13 @@ static void test_config(void **state) {
     EXPECT("SELECT joblib_load(?1, '$[0][0]')", seed4, "text:a");
     EXPECT_ERROR0("SELECT joblib_config('nope')", "error:joblib: joblib_config(): argument 1 (name)",
                   "'nope'");
+    /* a bad number is named by its value, anything else by its type */
     EXPECT_ERROR0("SELECT joblib_config('max_nodes', 0)",
-                  "error:joblib: joblib_config(): argument 2 (value)", NULL);
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not 0", NULL);
+    EXPECT_ERROR0("SELECT joblib_config('max_nodes', -1)",
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not -1", NULL);
+    EXPECT_ERROR0("SELECT joblib_config('max_nodes', 2.5)",
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not 2.5", NULL);
     EXPECT_ERROR0("SELECT joblib_config('max_nodes', 'x')",
                   "error:joblib: joblib_config(): argument 2 (value)", "TEXT");
     EXPECT0("SELECT joblib_config(NULL), joblib_config('max_nodes', NULL)", "null|null");
