@@ -3,6 +3,9 @@
  *
  *   joblib_load(src [, path])   the node at path (default '$') as its SQL
  *                               value; NULL when the path selects nothing
+ *   joblib_json(src [, path])   the node at path as JSON text, arrays as
+ *                               nested lists of numbers (NaN and
+ *                               +-inf as null); NULL when nothing is there
  *   joblib_info(src)            JSON describing the bundle, without
  *                               converting array data
  *   joblib_extract(src, path)   the node at path as a new bundle BLOB
@@ -136,6 +139,34 @@ static void fn_load(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_error_clear(&err);
         if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
             jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    }
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_json ------------------------------------------------------------ */
+
+static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *path;
+    size_t n;
+    jl_ext_call c;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (!path_arg(ctx, argc, argv, 1, "joblib_json", &path, &n)) return;
+    if (!jl_ext_begin(ctx, argv, 0, "joblib_json", &c)) return;
+    uint32_t id = resolve(&c, path, n);
+    if (id != JL_NONE) {
+        jl_error err;
+        jl_error_clear(&err);
+        jl_buf b;
+        jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
+        if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
+            jl_buf_free(&b);
+            jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+        } else {
+            jl_ext_result_buf(ctx, &b, 1);
+        }
     }
     jl_ext_end(&c);
 }
@@ -450,6 +481,8 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 const jl_sql_func jl_read_funcs[] = {
     { "joblib_load", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
     { "joblib_load", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
+    { "joblib_json", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
+    { "joblib_json", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
     { "joblib_info", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_info, NULL, NULL },
     { "joblib_extract", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_extract, NULL, NULL },
     { "joblib_config", 0, JL_FN_CONFIG | SQLITE_RESULT_SUBTYPE, fn_config, NULL, NULL },

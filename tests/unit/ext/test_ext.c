@@ -299,9 +299,11 @@ static void test_flags(void **state) {
     (void)state;
     /* file readers: neither DETERMINISTIC (0x800), DIRECTONLY (0x80000) nor INNOCUOUS (0x200000) */
     EXPECT0("SELECT name, narg, flags & 0x280800 FROM pragma_function_list "
-            "WHERE name IN ('joblib_load','joblib_info','joblib_extract') ORDER BY name, narg",
+            "WHERE name IN ('joblib_load','joblib_info','joblib_extract','joblib_json') ORDER BY name, narg",
             "text:joblib_extract|int:2|int:0\n"
             "text:joblib_info|int:1|int:0\n"
+            "text:joblib_json|int:1|int:0\n"
+            "text:joblib_json|int:2|int:0\n"
             "text:joblib_load|int:1|int:0\n"
             "text:joblib_load|int:2|int:0");
     /* joblib_config changes connection state: DIRECTONLY only */
