@@ -121,25 +121,34 @@ static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
     return id;
 }
 
+/* The common start of joblib_load and joblib_json: opens src (argv[0])
+ * and resolves the optional path (argv[1]). Returns the node with c begun
+ * (the caller ends it), or JL_NONE with the result set and c ended. */
+static uint32_t node_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, const char *fname,
+                         jl_ext_call *c, const char **path) {
+    size_t n;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return JL_NONE;
+    }
+    if (!path_arg(ctx, argc, argv, 1, fname, path, &n)) return JL_NONE;
+    if (!jl_ext_begin(ctx, argv, 0, fname, c)) return JL_NONE;
+    uint32_t id = resolve(c, *path, n);
+    if (id == JL_NONE) jl_ext_end(c);
+    return id;
+}
+
 /* ---- joblib_load ------------------------------------------------------------ */
 
 static void fn_load(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *path;
-    size_t n;
     jl_ext_call c;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    if (!path_arg(ctx, argc, argv, 1, "joblib_load", &path, &n)) return;
-    if (!jl_ext_begin(ctx, argv, 0, "joblib_load", &c)) return;
-    uint32_t id = resolve(&c, path, n);
-    if (id != JL_NONE) {
-        jl_error err;
-        jl_error_clear(&err);
-        if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
-            jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
-    }
+    uint32_t id = node_arg(ctx, argc, argv, "joblib_load", &c, &path);
+    if (id == JL_NONE) return;
+    jl_error err;
+    jl_error_clear(&err);
+    if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
+        jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
     jl_ext_end(&c);
 }
 
@@ -147,26 +156,18 @@ static void fn_load(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *path;
-    size_t n;
     jl_ext_call c;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    if (!path_arg(ctx, argc, argv, 1, "joblib_json", &path, &n)) return;
-    if (!jl_ext_begin(ctx, argv, 0, "joblib_json", &c)) return;
-    uint32_t id = resolve(&c, path, n);
-    if (id != JL_NONE) {
-        jl_error err;
-        jl_error_clear(&err);
-        jl_buf b;
-        jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
-        if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
-            jl_buf_free(&b);
-            jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
-        } else {
-            jl_ext_result_buf(ctx, &b, 1);
-        }
+    uint32_t id = node_arg(ctx, argc, argv, "joblib_json", &c, &path);
+    if (id == JL_NONE) return;
+    jl_error err;
+    jl_error_clear(&err);
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
+    if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
+        jl_buf_free(&b);
+        jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    } else {
+        jl_ext_result_buf(ctx, &b, 1);
     }
     jl_ext_end(&c);
 }
