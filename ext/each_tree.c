@@ -56,6 +56,7 @@
  */
 #include "ext.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ndarray.h"
@@ -86,6 +87,14 @@
 /* idxNum bits */
 #define IDX_SRC 1
 #define IDX_ROOT 2
+#define IDX_KEY 4 /* joblib_each: a key = ? / key IN (...) look-up, the last argv */
+#define IDX_ID 8  /* joblib_each: an id = ? look-up, the last argv */
+#define IDX_IN 16 /* the look-up is an IN list, all values at once (sqlite3_vtab_in) */
+
+/* Planner estimates: a scan of unknown size, a direct child look-up. */
+#define SCAN_ROWS 1000
+#define SCAN_COST 1000.0
+#define LOOKUP_COST 10.0
 
 typedef struct each_vtab {
     sqlite3_vtab base;
@@ -102,6 +111,9 @@ typedef struct each_cursor {
     jl_doc_mark mark;    /* doc as opened: what a walk appended is undone per xFilter */
     jl_walk *walk;       /* owned, jl_walk_free */
     jl_walk_row row;     /* current row (its strings belong to walk) */
+    uint32_t row_root;   /* the node the walk started at */
+    uint64_t *pos;       /* key IN (...): the children's positions, ascending (owned) */
+    int npos, ipos;      /* how many; the next one to seek */
     int eof;
 } each_cursor;
 
@@ -139,14 +151,28 @@ static int each_disconnect(sqlite3_vtab *vt) {
 
 /* Uses equality constraints on src and root (argvIndex 1 and 2, omitted
  * from re-checking). SQLITE_CONSTRAINT when such a constraint exists but is
- * not usable in this plan (the planner then tries another join order). */
+ * not usable in this plan (the planner then tries another join order).
+ *
+ * joblib_each also takes key = ? / key IN (...) (or else id = ?) as a
+ * direct child look-up (argvIndex after src/root): one row instead of a
+ * scan, so a join on key runs from the cheaper side. Those constraints are
+ * not omitted: the look-up may return a row SQLite's own comparison (with
+ * column affinities) then rejects, never miss one it would keep. */
 static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
-    (void)vt;
+    each_vtab *t = (each_vtab *)vt;
     int at[2] = { -1, -1 }; /* constraint index for src, root */
+    int look = -1, look_bit = 0;
     int unusable = 0;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn < COL_SRC || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+        if (c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+        if (c->iColumn == COL_KEY || c->iColumn == COL_ID) {
+            if (t->tree || !c->usable) continue;
+            if (c->iColumn == COL_KEY && look_bit != IDX_KEY) look = i, look_bit = IDX_KEY;
+            else if (c->iColumn == COL_ID && !look_bit) look = i, look_bit = IDX_ID;
+            continue;
+        }
+        if (c->iColumn < COL_SRC) continue;
         int which = c->iColumn - COL_SRC;
         if (!c->usable) unusable |= 1 << which;
         else if (at[which] < 0) at[which] = i;
@@ -159,16 +185,29 @@ static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
         info->estimatedCost = 1e99;
         return SQLITE_OK;
     }
-    info->aConstraintUsage[at[0]].argvIndex = 1;
+    int argc = 1;
+    info->aConstraintUsage[at[0]].argvIndex = argc++;
     info->aConstraintUsage[at[0]].omit = 1;
     info->idxNum = IDX_SRC;
     if (at[1] >= 0) {
-        info->aConstraintUsage[at[1]].argvIndex = 2;
+        info->aConstraintUsage[at[1]].argvIndex = argc++;
         info->aConstraintUsage[at[1]].omit = 1;
         info->idxNum |= IDX_ROOT;
     }
-    info->estimatedCost = 1.0;
-    info->estimatedRows = 100;
+    if (look >= 0) {
+        info->aConstraintUsage[look].argvIndex = argc++;
+        info->idxNum |= look_bit;
+        /* a whole IN list at once: its rows come in walk order */
+        if (sqlite3_vtab_in(info, look, 1)) info->idxNum |= IDX_IN;
+        /* EXPLAIN QUERY PLAN shows it: "INDEX 7:key" */
+        info->idxStr = look_bit == IDX_KEY ? "key" : "id";
+        info->estimatedCost = LOOKUP_COST;
+        info->estimatedRows = 1;
+        info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+        return SQLITE_OK;
+    }
+    info->estimatedCost = SCAN_COST;
+    info->estimatedRows = SCAN_ROWS;
     return SQLITE_OK;
 }
 
@@ -192,6 +231,7 @@ static void cursor_reset(each_cursor *c) {
     sqlite3_value_free(c->root);
     c->root = NULL;
     memset(&c->row, 0, sizeof c->row);
+    c->npos = c->ipos = 0;
     c->eof = 1;
 }
 
@@ -206,6 +246,7 @@ static int each_close(sqlite3_vtab_cursor *cur) {
     each_cursor *c = (each_cursor *)cur;
     cursor_reset(c);
     cursor_drop_doc(c);
+    sqlite3_free(c->pos);
     sqlite3_free(c);
     return SQLITE_OK;
 }
@@ -249,11 +290,139 @@ static int each_next(sqlite3_vtab_cursor *cur) {
         return SQLITE_OK;
     }
     int rc = jl_walk_next(c->walk, &c->row, &err);
+    while (rc == 0 && c->ipos < c->npos) {
+        jl_walk_seek(c->walk, c->pos[c->ipos++]);
+        rc = jl_walk_next(c->walk, &c->row, &err);
+    }
     if (rc < 0) {
         c->eof = 1;
         return set_error(c, &err, NULL);
     }
     c->eof = rc == 0;
+    return SQLITE_OK;
+}
+
+/* The integer a look-up value can equal (INTEGER, an integral REAL, or
+ * TEXT that reads as one): 1 and *out, else 0. */
+static int lookup_int(sqlite3_value *v, sqlite3_int64 *out) {
+    double d;
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+        *out = sqlite3_value_int64(v);
+        return 1;
+    case SQLITE_FLOAT:
+        d = sqlite3_value_double(v);
+        break;
+    case SQLITE_TEXT: {
+        /* parsed here: sqlite3_value_numeric_type would convert SQLite's own register */
+        const char *s = (const char *)sqlite3_value_text(v);
+        char *end = NULL;
+        if (!s) return 0;
+        d = strtod(s, &end);
+        if (end == s) return 0;
+        while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+        if (*end) return 0;
+        break;
+    }
+    default:
+        return 0;
+    }
+    if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(sqlite3_int64)d) return 0;
+    *out = (sqlite3_int64)d;
+    return 1;
+}
+
+/* The position of the dict entry whose key a look-up value can equal:
+ * 1 and *pos for exactly one candidate, 0 for none, -1 when the dict has
+ * keys this does not compare (or several candidates): scan then. str keys
+ * match the value's text, int keys its integer (column affinity may turn
+ * one into the other; SQLite re-checks the rows). */
+static int dict_lookup(const jl_doc *doc, uint32_t dict, sqlite3_value *v, uint64_t *pos) {
+    const jl_node *dn = &doc->nodes[dict];
+    const uint32_t *k = dn->len ? jl_kids_of(doc, dict) : NULL;
+    sqlite3_int64 iv = 0;
+    int has_int = lookup_int(v, &iv);
+    const char *tv = sqlite3_value_type(v) == SQLITE_BLOB ? NULL : (const char *)sqlite3_value_text(v);
+    size_t tn = tv ? (size_t)sqlite3_value_bytes(v) : 0;
+    int found = 0;
+    for (uint64_t e = 0; e < dn->len / 2; e++) {
+        const jl_node *kn = &doc->nodes[k[2 * e]];
+        int hit;
+        if (kn->kind == JL_STR) {
+            hit = tv && kn->len == tn && memcmp(doc->blocks[kn->block].p + kn->u.off, tv, tn) == 0;
+        } else if (kn->kind == JL_INT && !(kn->flags & JL_F_BIG)) {
+            hit = has_int && kn->u.i == iv;
+        } else {
+            return -1;
+        }
+        if (hit) {
+            if (found) return -1;
+            found = 1;
+            *pos = e;
+        }
+    }
+    return found;
+}
+
+/* The position among the root's children that a key (or id) look-up value
+ * names: 1 and *pos, 0 when it names none, -1 when it cannot tell (scan). */
+static int lookup_pos(each_cursor *c, int idxNum, sqlite3_value *v, uint64_t *pos) {
+    int64_t n = jl_walk_positional(c->walk);
+    if (n < 0) return -1;
+    if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
+    sqlite3_int64 iv;
+    if (idxNum & IDX_ID) {
+        if (!lookup_int(v, &iv) || iv < 1) return 0;
+        *pos = (uint64_t)iv - 1;
+        return 1;
+    }
+    if (c->doc->nodes[c->row_root].kind == JL_DICT) return dict_lookup(c->doc, c->row_root, v, pos);
+    if (!lookup_int(v, &iv) || iv < 0) return 0;
+    *pos = (uint64_t)iv;
+    return 1;
+}
+
+static int cmp_pos(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Narrows the cursor's new walk to the children a key or id look-up names:
+ * one value, or (IDX_IN) all the values of an IN list, in walk order. */
+static int apply_lookup(each_cursor *c, int idxNum, sqlite3_value *v) {
+    uint64_t pos = 0;
+    if (!(idxNum & IDX_IN)) {
+        int r = lookup_pos(c, idxNum, v, &pos);
+        if (r >= 0) jl_walk_seek(c->walk, r ? pos : UINT64_MAX);
+        return SQLITE_OK;
+    }
+    sqlite3_value *x = NULL;
+    int n = 0, cap = 0;
+    int rc = sqlite3_vtab_in_first(v, &x);
+    for (; rc == SQLITE_OK && x; rc = sqlite3_vtab_in_next(v, &x)) {
+        int r = lookup_pos(c, idxNum, x, &pos);
+        if (r < 0) { /* scan: SQLite checks the IN list itself */
+            c->npos = 0;
+            return SQLITE_OK;
+        }
+        if (!r) continue;
+        if (n == cap) {
+            int ncap = cap ? 2 * cap : 16;
+            uint64_t *p = sqlite3_realloc64(c->pos, (sqlite3_uint64)ncap * sizeof *p);
+            if (!p) return SQLITE_NOMEM;
+            c->pos = p;
+            cap = ncap;
+        }
+        c->pos[n++] = pos;
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_DONE) return rc;
+    if (n > 1) qsort(c->pos, (size_t)n, sizeof *c->pos, cmp_pos);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (!u || c->pos[u - 1] != c->pos[i]) c->pos[u++] = c->pos[i];
+    c->npos = u;
+    c->ipos = 1;
+    jl_walk_seek(c->walk, u ? c->pos[0] : UINT64_MAX);
     return SQLITE_OK;
 }
 
@@ -325,6 +494,11 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if (jl_walk_start(c->doc, node, path, t->tree, &c->walk, &err) != JL_OK) {
         c->walk = NULL;
         return set_error(c, &err, path);
+    }
+    c->row_root = node;
+    if ((idxNum & (IDX_KEY | IDX_ID)) && argc > 0) {
+        int rc = apply_lookup(c, idxNum, argv[argc - 1]);
+        if (rc != SQLITE_OK) return rc;
     }
     return each_next(cur);
 }

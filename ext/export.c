@@ -4,7 +4,8 @@
  *
  *   joblib_export(select_sql, dest [, compress [, as]])
  *
- * runs select_sql (one read-only statement) on the same connection and
+ * runs select_sql (one read-only statement, or a bare table name `t` /
+ * `schema.t` for SELECT * FROM t) on the same connection and
  * writes its result to the file dest as a dict of column name -> 1-D
  * ndarray, in the order of the result columns, so that in Python
  *
@@ -385,10 +386,48 @@ static int build_records(exporter *x, uint32_t *root) {
 
 /* Prepares select_sql and checks it is one read-only statement with columns.
  * Returns 0, or -1 with the error set on ctx. */
+/* 1 when sql (n bytes) is a bare table name: `name` or `schema.name`, each
+ * part letters, digits and '_' not starting with a digit. */
+static int bare_name(const char *sql, int n, int *dot) {
+    int start = 1;
+    *dot = -1;
+    if (n <= 0) return 0;
+    for (int i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)sql[i];
+        if (ch == '.' && *dot < 0 && !start) {
+            *dot = i;
+            start = 1;
+        } else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9' && !start) || ch >= 0x80) {
+            start = 0;
+        } else {
+            return 0;
+        }
+    }
+    return !start;
+}
+
 static int prepare(exporter *x, const char *sql, int n) {
     sqlite3 *db = sqlite3_context_db_handle(x->ctx);
     const char *tail = NULL;
-    if (sqlite3_prepare_v2(db, sql, n, &x->st, &tail) != SQLITE_OK) {
+    int dot;
+    if (bare_name(sql, n, &dot)) {
+        /* joblib_export('sales', f) is joblib_export('SELECT * FROM sales', f) */
+        char *q = dot < 0 ? sqlite3_mprintf("SELECT * FROM \"%w\"", sql)
+                          : sqlite3_mprintf("SELECT * FROM \"%.*w\".\"%w\"", dot, sql, sql + dot + 1);
+        if (!q) {
+            sqlite3_result_error_nomem(x->ctx);
+            return -1;
+        }
+        int rc = sqlite3_prepare_v2(db, q, -1, &x->st, NULL);
+        sqlite3_free(q);
+        if (rc != SQLITE_OK) {
+            jl_ext_result_errorf(x->ctx, FNAME ": cannot read the table '%.*s': %s", n, sql,
+                                 sqlite3_errmsg(db));
+            return -1;
+        }
+        tail = NULL;
+    } else if (sqlite3_prepare_v2(db, sql, n, &x->st, &tail) != SQLITE_OK) {
         jl_ext_result_errorf(x->ctx, FNAME ": cannot prepare select_sql: %s", sqlite3_errmsg(db));
         return -1;
     }

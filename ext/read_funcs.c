@@ -3,6 +3,9 @@
  *
  *   joblib_load(src [, path])   the node at path (default '$') as its SQL
  *                               value; NULL when the path selects nothing
+ *   joblib_json(src [, path])   the node at path as JSON text, arrays as
+ *                               nested lists of numbers (NaN and
+ *                               +-inf as null); NULL when nothing is there
  *   joblib_info(src)            JSON describing the bundle, without
  *                               converting array data
  *   joblib_extract(src, path)   the node at path as a new bundle BLOB
@@ -118,24 +121,53 @@ static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
     return id;
 }
 
+/* The common start of joblib_load and joblib_json: opens src (argv[0])
+ * and resolves the optional path (argv[1]). Returns the node with c begun
+ * (the caller ends it), or JL_NONE with the result set and c ended. */
+static uint32_t node_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, const char *fname,
+                         jl_ext_call *c, const char **path) {
+    size_t n;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return JL_NONE;
+    }
+    if (!path_arg(ctx, argc, argv, 1, fname, path, &n)) return JL_NONE;
+    if (!jl_ext_begin(ctx, argv, 0, fname, c)) return JL_NONE;
+    uint32_t id = resolve(c, *path, n);
+    if (id == JL_NONE) jl_ext_end(c);
+    return id;
+}
+
 /* ---- joblib_load ------------------------------------------------------------ */
 
 static void fn_load(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *path;
-    size_t n;
     jl_ext_call c;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    if (!path_arg(ctx, argc, argv, 1, "joblib_load", &path, &n)) return;
-    if (!jl_ext_begin(ctx, argv, 0, "joblib_load", &c)) return;
-    uint32_t id = resolve(&c, path, n);
-    if (id != JL_NONE) {
-        jl_error err;
-        jl_error_clear(&err);
-        if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
-            jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    uint32_t id = node_arg(ctx, argc, argv, "joblib_load", &c, &path);
+    if (id == JL_NONE) return;
+    jl_error err;
+    jl_error_clear(&err);
+    if (jl_ext_result_node(ctx, c.doc, id, &err) != JL_OK)
+        jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_json ------------------------------------------------------------ */
+
+static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *path;
+    jl_ext_call c;
+    uint32_t id = node_arg(ctx, argc, argv, "joblib_json", &c, &path);
+    if (id == JL_NONE) return;
+    jl_error err;
+    jl_error_clear(&err);
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
+    if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
+        jl_buf_free(&b);
+        jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
+    } else {
+        jl_ext_result_buf(ctx, &b, 1);
     }
     jl_ext_end(&c);
 }
@@ -403,7 +435,8 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_value *v = argv[1];
         int64_t x = 0;
         double d;
-        switch (sqlite3_value_type(v)) {
+        int t = sqlite3_value_type(v);
+        switch (t) {
         case SQLITE_NULL:
             sqlite3_result_null(ctx);
             return;
@@ -418,8 +451,17 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             x = 0;
         }
         if (x < 1) {
+            /* a number is named by its value (-1, 2.5), anything else by its type */
+            char *what = t == SQLITE_INTEGER ? sqlite3_mprintf("%lld", (long long)sqlite3_value_int64(v))
+                         : t == SQLITE_FLOAT ? sqlite3_mprintf("%!.15g", sqlite3_value_double(v))
+                                             : sqlite3_mprintf("%s", jl_ext_type_name(v));
+            if (!what) {
+                sqlite3_result_error_nomem(ctx);
+                return;
+            }
             jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "
-                                      "integer, not %s", jl_ext_type_name(v));
+                                      "integer, not %s", what);
+            sqlite3_free(what);
             return;
         }
         *config_slot(e, i) = (uint64_t)x;
@@ -440,6 +482,8 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 const jl_sql_func jl_read_funcs[] = {
     { "joblib_load", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
     { "joblib_load", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_load, NULL, NULL },
+    { "joblib_json", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
+    { "joblib_json", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
     { "joblib_info", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_info, NULL, NULL },
     { "joblib_extract", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_extract, NULL, NULL },
     { "joblib_config", 0, JL_FN_CONFIG | SQLITE_RESULT_SUBTYPE, fn_config, NULL, NULL },

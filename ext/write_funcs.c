@@ -386,7 +386,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     jl_doc_free(doc);
     if (rc != JL_OK) {
         jl_buf_free(&files);
-        jl_ext_result_error(ctx, &err, NULL, NULL);
+        jl_ext_result_error(ctx, &err, dest, NULL); /* "(file ...)" as joblib_export says */
         return;
     }
     if (c.npy) {
@@ -403,7 +403,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
         free_bytes(p, shared);
     }
     if (rc != JL_OK) {
-        jl_ext_result_error(ctx, &err, NULL, NULL);
+        jl_ext_result_error(ctx, &err, dest, NULL);
         return;
     }
     jl_buf b;

@@ -72,6 +72,8 @@ struct jl_walk {
     /* doc table sizes around the last array-row view, to drop it later */
     uint64_t before[5], after[5];
     int view_live;
+    int each_root;      /* each mode over a compound root: frame 0 is the root */
+    uint64_t stop;      /* jl_walk_seek: frame 0 ends at this cursor (0: no bound) */
 };
 
 static const jl_alloc *walloc(jl_walk *w) { return &w->doc->alloc; }
@@ -263,6 +265,7 @@ int jl_walk_start(jl_doc *doc, uint32_t root, const char *root_path, int tree, j
         w->kvalid = 1;
         w->rows = 1;
         w->state = ST_WALK;
+        w->each_root = 1;
     } else {
         w->state = ST_ROOT;
     }
@@ -309,6 +312,10 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
     }
     while (w->nst > 0) {
         wframe *f = &w->st[w->nst - 1];
+        if (w->stop && w->nst == 1 && f->cursor >= w->stop) {
+            w->nst = 0;
+            break;
+        }
         const jl_node *pn = &doc->nodes[f->node];
         uint32_t child = JL_NONE, key = JL_NONE;
         uint64_t pos = 0;
@@ -437,6 +444,54 @@ int jl_walk_strings(jl_walk *w, jl_walk_row *row, jl_error *err) {
     }
     w->row_done = 1;
     return JL_OK;
+}
+
+int64_t jl_walk_positional(const jl_walk *w) {
+    if (w->tree || !w->each_root) return -1;
+    const jl_node *nd = &w->doc->nodes[w->st[0].node];
+    if (nd->kind == JL_DICT) return nd->len / 2;
+    if (jl_is_container(nd->kind)) return nd->len;
+    if (nd->kind == JL_NDARRAY) {
+        const jl_array *a = jl_array_of(w->doc, w->st[0].node);
+        return (int64_t)w->doc->dims[a->dims_at];
+    }
+    return -1;
+}
+
+int jl_walk_seek(jl_walk *w, uint64_t pos) {
+    int64_t n = jl_walk_positional(w);
+    if (n < 0) return 0;
+    drop_view(w);
+    w->row_live = 0;
+    if (pos >= (uint64_t)n) {
+        w->nst = 0;
+        w->state = ST_DONE;
+        return 1;
+    }
+    w->nst = 1;
+    w->kvalid = 1;
+    w->state = ST_WALK;
+    w->st[0].cursor = pos;
+    w->rows = pos + 1;
+    w->stop = pos + 1;
+    /* the row must be what a full walk gives: a compound child that an
+     * earlier sibling already is becomes a ref row naming that sibling */
+    const jl_doc *doc = w->doc;
+    const jl_node *nd = &doc->nodes[w->st[0].node];
+    if (nd->kind == JL_NDARRAY) return 1; /* rows are fresh views */
+    int dict = nd->kind == JL_DICT;
+    const uint32_t *k = jl_kids_of(doc, w->st[0].node);
+    uint32_t child = k[dict ? 2 * pos + 1 : pos];
+    if (!jl_is_compound(doc->nodes[child].kind) || !needs_table(w, w->st[0].node, child)) return 1;
+    for (uint64_t j = 0; j < pos && !jl_nodekeys_get(&w->seen, child); j++) {
+        if (k[dict ? 2 * j + 1 : j] != child) continue;
+        if (child_key(w, 0, j) || jl_nodekeys_put(&w->seen, child, w->key.p, w->key.len)) {
+            w->nst = 0; /* out of memory: no rows rather than a wrong one */
+            w->state = ST_DONE;
+        }
+        break;
+    }
+    return 1;
 }
 
 void jl_walk_free(jl_walk *w) {

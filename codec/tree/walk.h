@@ -46,6 +46,17 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err);
  * jl_walk_next returned; valid until the next call of either. Costs only
  * the steps that changed since the last row whose strings were asked for. */
 int jl_walk_strings(jl_walk *w, jl_walk_row *row, jl_error *err);
+/* Each mode only: narrows the walk to the one child at position `pos` of
+ * its root (list index, dict entry, array row), with the id, type and
+ * ref target it has in the full walk (id pos + 1). May be called again
+ * after that row, with increasing positions, for the next child. Returns 1
+ * when applied (a pos out of range leaves no rows), 0 when the root's
+ * children are not positional (objects, tree mode, a leaf root): the walk
+ * is unchanged then. */
+int jl_walk_seek(jl_walk *w, uint64_t pos);
+/* Each mode only: the number of positional children of the walk's root
+ * (see jl_walk_seek), or -1 when they are not positional. */
+int64_t jl_walk_positional(const jl_walk *w);
 void jl_walk_free(jl_walk *w);
 
 #endif

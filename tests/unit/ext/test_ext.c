@@ -299,9 +299,11 @@ static void test_flags(void **state) {
     (void)state;
     /* file readers: neither DETERMINISTIC (0x800), DIRECTONLY (0x80000) nor INNOCUOUS (0x200000) */
     EXPECT0("SELECT name, narg, flags & 0x280800 FROM pragma_function_list "
-            "WHERE name IN ('joblib_load','joblib_info','joblib_extract') ORDER BY name, narg",
+            "WHERE name IN ('joblib_load','joblib_info','joblib_extract','joblib_json') ORDER BY name, narg",
             "text:joblib_extract|int:2|int:0\n"
             "text:joblib_info|int:1|int:0\n"
+            "text:joblib_json|int:1|int:0\n"
+            "text:joblib_json|int:2|int:0\n"
             "text:joblib_load|int:1|int:0\n"
             "text:joblib_load|int:2|int:0");
     /* joblib_config changes connection state: DIRECTONLY only */
@@ -707,8 +709,13 @@ static void test_config(void **state) {
     EXPECT("SELECT joblib_load(?1, '$[0][0]')", seed4, "text:a");
     EXPECT_ERROR0("SELECT joblib_config('nope')", "error:joblib: joblib_config(): argument 1 (name)",
                   "'nope'");
+    /* a bad number is named by its value, anything else by its type */
     EXPECT_ERROR0("SELECT joblib_config('max_nodes', 0)",
-                  "error:joblib: joblib_config(): argument 2 (value)", NULL);
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not 0", NULL);
+    EXPECT_ERROR0("SELECT joblib_config('max_nodes', -1)",
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not -1", NULL);
+    EXPECT_ERROR0("SELECT joblib_config('max_nodes', 2.5)",
+                  "error:joblib: joblib_config(): argument 2 (value) must be a positive integer, not 2.5", NULL);
     EXPECT_ERROR0("SELECT joblib_config('max_nodes', 'x')",
                   "error:joblib: joblib_config(): argument 2 (value)", "TEXT");
     EXPECT0("SELECT joblib_config(NULL), joblib_config('max_nodes', NULL)", "null|null");

@@ -282,6 +282,12 @@ static void test_export_dtypes(void **state) {
            "$.irt |O [5]");
     EXPECT(sql_of("SELECT json_group_array(key) FROM joblib_each(%Q)", f),
            "text:[\"i\",\"r\",\"t\",\"b\",\"ni\",\"nt\",\"m\",\"irt\"]");
+    /* a bare table name is SELECT * FROM it; schema.name too */
+    EXPECT(sql_of("SELECT joblib_export('src', %Q) = joblib_export('main.src', %Q)", f, f), "int:1");
+    EXPECT(sql_of("SELECT json_group_array(key) FROM joblib_each(%Q)", f),
+           "text:[\"i\",\"r\",\"t\",\"b\",\"ni\",\"nt\",\"m\",\"irt\"]");
+    EXPECT_ERROR(sql_of("SELECT joblib_export('no_such_t', %Q)", f),
+                 "error:joblib: joblib_export(): cannot read the table 'no_such_t': no such table: no_such_t", NULL);
     /* values as joblib_load reads them back */
     EXPECT(sql_of("SELECT joblib_load(%Q, '$.i[1]'), joblib_load(%Q, '$.i[2]'), joblib_load(%Q, '$.r[1]')", f, f, f),
            "int:-9223372036854775808|int:9223372036854775807|real:-1.0e+300");
