@@ -2,6 +2,8 @@
  * zipread.c - zip archives from memory (zipread.h; not "zip.h", which
  * would shadow libzip's <zip.h> on the include path) through libzip: a
  * buffer source, the central directory for names and sizes, zip_fread.
+ * libzip is not linked: its functions are called through the table
+ * zipload.c fills on the first open (so only .npz input loads it).
  * Sizes an archive claims are checked against the caller's limits before
  * a buffer is allocated, and the bytes read must match them.
  */
@@ -15,10 +17,11 @@ int jl_zip_magic(const uint8_t *p, uint64_t n) {
 
 #ifdef HAVE_LIBZIP
 
-#include <zip.h>
+#include "zipload.h"
 
 struct jl_zip {
     zip_t *za;
+    const jl_zipfn *fn; /* libzip, loaded */
     const jl_alloc *a;
 };
 
@@ -26,24 +29,28 @@ int jl_zip_available(void) { return 1; }
 
 int jl_zip_open(const uint8_t *p, uint64_t n, const jl_alloc *a, jl_zip **out, jl_error *err) {
     *out = NULL;
+    const jl_zipfn *fn;
+    int lrc = jl_zipload(&fn, err);
+    if (lrc) return lrc;
     zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(p, n, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+    fn->zip_error_init(&ze);
+    zip_source_t *src = fn->zip_source_buffer_create(p, n, 0, &ze);
+    zip_t *za = src ? fn->zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
     if (!za) {
         int rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "not a readable zip archive: %s",
-                         zip_error_strerror(&ze));
-        if (src) zip_source_free(src);
-        zip_error_fini(&ze);
+                         fn->zip_error_strerror(&ze));
+        if (src) fn->zip_source_free(src);
+        fn->zip_error_fini(&ze);
         return rc;
     }
-    zip_error_fini(&ze);
+    fn->zip_error_fini(&ze);
     jl_zip *z = jl_malloc(a, sizeof *z);
     if (!z) {
-        zip_discard(za);
+        fn->zip_discard(za);
         return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory opening a zip archive");
     }
     z->za = za;
+    z->fn = fn;
     z->a = a;
     *out = z;
     return JL_OK;
@@ -51,21 +58,22 @@ int jl_zip_open(const uint8_t *p, uint64_t n, const jl_alloc *a, jl_zip **out, j
 
 void jl_zip_close(jl_zip *z) {
     if (!z) return;
-    zip_discard(z->za);
+    z->fn->zip_discard(z->za);
     jl_free(z->a, z);
 }
 
 uint64_t jl_zip_count(const jl_zip *z) {
-    zip_int64_t n = zip_get_num_entries(z->za, 0);
+    zip_int64_t n = z->fn->zip_get_num_entries(z->za, 0);
     return n > 0 ? (uint64_t)n : 0;
 }
 
 int jl_zip_member_at(jl_zip *z, uint64_t i, jl_zip_member *m, jl_error *err) {
     zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(z->za, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE))
+    z->fn->zip_stat_init(&st);
+    if (z->fn->zip_stat_index(z->za, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) ||
+        !(st.valid & ZIP_STAT_SIZE))
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member %llu cannot be read: %s",
-                       (unsigned long long)i, zip_strerror(z->za));
+                       (unsigned long long)i, z->fn->zip_strerror(z->za));
     m->name = st.name;
     m->size = st.size;
     m->csize = st.valid & ZIP_STAT_COMP_SIZE ? st.comp_size : 0;
@@ -96,13 +104,13 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
             err, JL_E_LIMIT, JL_NO_OFFSET,
             "decompressed size exceeds the limit of max_decompressed: zip member '%s' claims %llu bytes",
             m.name, (unsigned long long)m.size);
-    zip_file_t *f = zip_fopen_index(z->za, i, 0);
+    zip_file_t *f = z->fn->zip_fopen_index(z->za, i, 0);
     if (!f)
         return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' cannot be opened: %s", m.name,
-                       zip_strerror(z->za));
+                       z->fn->zip_strerror(z->za));
     uint8_t *buf = jl_malloc(z->a, (size_t)(m.size ? m.size : 1));
     if (!buf) {
-        zip_fclose(f);
+        z->fn->zip_fclose(f);
         return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory reading zip member '%s' (%llu bytes)",
                        m.name, (unsigned long long)m.size);
     }
@@ -112,10 +120,10 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
         /* read up to the claimed size, then one byte more to catch a member that is longer */
         uint8_t *at = got < m.size ? buf + got : &extra;
         uint64_t want = got < m.size ? m.size - got : 1;
-        zip_int64_t r = zip_fread(f, at, want);
+        zip_int64_t r = z->fn->zip_fread(f, at, want);
         if (r < 0) {
             rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "zip member '%s' is damaged: %s", m.name,
-                         zip_file_strerror(f));
+                         z->fn->zip_file_strerror(f));
             break;
         }
         if (r == 0) {
@@ -133,7 +141,7 @@ int jl_zip_read(jl_zip *z, uint64_t i, uint64_t max_alloc, uint64_t *budget, uin
         }
         got += (uint64_t)r;
     }
-    zip_fclose(f);
+    z->fn->zip_fclose(f);
     if (rc) {
         jl_free(z->a, buf);
         return rc;

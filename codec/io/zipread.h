@@ -2,8 +2,10 @@
  * zipread.h - reading zip archives from memory (the container of numpy's .npz):
  * members in archive order by name and size, and one member's contents,
  * stored or deflated, read into a new buffer. Built on libzip when this
- * build has it (HAVE_LIBZIP); otherwise every open fails with "this build
- * has no zip support".
+ * build has it (HAVE_LIBZIP), loaded at the first open (zipload.h: an open
+ * fails with "this build's zip support needs libzip ..." when it cannot
+ * be loaded); otherwise every open fails with "this build has no zip
+ * support".
  */
 #ifndef JL_ZIPREAD_H
 #define JL_ZIPREAD_H
@@ -23,7 +25,8 @@ typedef struct jl_zip_member {
 /* 1 when p[0..n) starts with a zip signature (local header "PK\3\4" or
  * the end record "PK\5\6" of an empty archive). */
 int jl_zip_magic(const uint8_t *p, uint64_t n);
-/* 1 when this build reads zip archives. */
+/* 1 when this build reads zip archives (libzip may still fail to load at
+ * the first jl_zip_open). */
 int jl_zip_available(void);
 
 /* Opens the archive in p[0..n) (borrowed: the bytes must outlive it). */

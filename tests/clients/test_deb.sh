@@ -2,8 +2,9 @@
 # test_deb.sh - the Debian package: `cpack -G DEB` of this build tree into a
 # temporary directory, then, without installing it system-wide:
 #   - its name, control fields (Package, Version, Depends on the compression
-#     libraries) and file list (`dpkg-deb --contents`): module, static
-#     library, header, pkg-config file, CMake package;
+#     libraries and on libzip4, which the module dlopens) and file list
+#     (`dpkg-deb --contents`): module, static library, header, pkg-config
+#     file, CMake package;
 #   - `apt-get install --simulate ./sqlite-joblib_*.deb` resolves (when
 #     apt-get exists);
 #   - `dpkg-deb -x` into a temporary directory: the sqlite3 shell loads
@@ -64,6 +65,14 @@ case "$depends" in
   *zlib1g*) echo "ok   Depends names zlib1g ($depends)" ;;
   *) echo "FAIL Depends: $depends"; failed=1 ;;
 esac
+# libzip is dlopened at the first .npz (dpkg-shlibdeps cannot see it): named by CMakeLists.txt
+if [[ ${JL_HAVE_LIBZIP:-0} == 1 ]]; then
+  zip_pkg=${JL_LIBZIP_PACKAGE:-libzip4}
+  case ", $depends" in
+    *", $zip_pkg"*) echo "ok   Depends names $zip_pkg, which the module loads at run time" ;;
+    *) echo "FAIL Depends lacks $zip_pkg: $depends"; failed=1 ;;
+  esac
+fi
 check "file list" "./usr/include/sqlite_joblib.h
 ./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfig.cmake
 ./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfigVersion.cmake
