@@ -59,6 +59,8 @@ static void report(char **pzErrMsg, sqlite3 *db, const char *what, const char *n
  * sqlite3_vec_init. No alias is needed. */
 #ifdef _WIN32
 __declspec(dllexport)
+#else
+__attribute__((visibility("default"))) /* the one symbol the module exports */
 #endif
 int sqlite3_joblib_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);

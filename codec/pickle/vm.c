@@ -520,7 +520,7 @@ VM_INLINE int op_setitems(jl_vm *vm, const arg *a) { (void)a; return add_marked(
 static int op_additems(jl_vm *vm, const arg *a) { (void)a; return add_marked(vm, add_to_set); }
 
 static int op_get(jl_vm *vm, const arg *a) {
-    uint64_t idx;
+    uint64_t idx = 0;
     int rc = memo_index_text(vm, a, &idx);
     return rc ? rc : memo_fetch(vm, idx);
 }
@@ -529,7 +529,7 @@ static int op_get(jl_vm *vm, const arg *a) {
 VM_INLINE int op_binget(jl_vm *vm, const arg *a) { return memo_fetch(vm, a->u); }
 
 static int op_put(jl_vm *vm, const arg *a) {
-    uint64_t idx;
+    uint64_t idx = 0;
     int rc = memo_index_text(vm, a, &idx);
     return rc ? rc : memo_store_top(vm, idx);
 }
