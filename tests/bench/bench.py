@@ -575,6 +575,62 @@ def build_cases(ctx):
              "joblib.dump(pd.read_sql('SELECT * FROM t', sqlite3.connect(sys.argv[1])).to_dict('list'), sys.argv[2])",
              P["table.db"], e_py])
 
+    # -- issue 13: export a table as a pandas DataFrame ------------------------------
+    # The dataframe export beside today's dict export (the same query, rows and
+    # file system) and beside read_sql + joblib.dump(df). The check (not timed)
+    # loads the dataframe export with joblib and compares it with read_sql.
+    g = "export-dataframe"
+    q = "SELECT * FROM t"
+    x_df = os.path.join(ctx.out_dir, "exdf_sql.pkl")
+    x_dict = os.path.join(ctx.out_dir, "exdf_dict.pkl")
+    x_py = os.path.join(ctx.out_dir, "exdf_py.pkl")
+    add_sql(id="exdf.sql", group=g, side="sql", where="in", rows=rows, warmup=0, show_info=True,
+            label="Python sqlite3: SELECT joblib_export('%s', f, NULL, 'dataframe')" % q,
+            setup="con = connect(P['table.db'])",
+            run="r = one(con, 'SELECT joblib_export(?, ?, NULL, ?)', %r, %r, 'dataframe')" % (q, x_df),
+            after="rm(%r)" % x_df,
+            check="import pandas as pd; "
+                  "one(con, 'SELECT joblib_export(?, ?, NULL, ?)', %r, %r, 'dataframe'); "
+                  "df = joblib.load(%r); ref = pd.read_sql(%r, con); rm(%r); "
+                  "pd.testing.assert_frame_equal(df, ref); "
+                  "info = 'pandas.testing.assert_frame_equal(joblib.load(dataframe export), "
+                  "pandas.read_sql(q, con)): equal, %%d rows x %%d columns (%%s)' %% "
+                  "(len(df), len(df.columns), ', '.join('%%s %%s' %% (c, t) for c, t in df.dtypes.items()))"
+                  % (q, x_df, x_df, q, x_df))
+    add_sql(id="exdf.dict", group=g, side="baseline", where="in", rows=rows, warmup=0,
+            label="Python sqlite3: SELECT joblib_export('%s', f) (today's dict export)" % q,
+            setup="con = connect(P['table.db'])",
+            run="r = one(con, 'SELECT joblib_export(?, ?)', %r, %r)" % (q, x_dict),
+            after="rm(%r)" % x_dict)
+    add(id="exdf.py", group=g, side="python", where="in", rows=rows, warmup=0,
+        label="pandas: joblib.dump(pd.read_sql('%s', con), f)" % q,
+        setup="import pandas as pd; con = sqlite3.connect(P['table.db'])",
+        run="df = pd.read_sql(%r, con); r = joblib.dump(df, %r); del df" % (q, x_py),
+        after="rm(%r)" % x_py)
+
+    # -- issue 16: sqlite_joblib.array, the Python package's numpy map ---------------
+    # Every side reads every byte of the array it gets (a.sum()), so a lazy
+    # map is not free. The package is imported from the source tree; its
+    # connection loads the lib under test (connect()).
+    g = "array-numpy"
+    pydir = os.path.join(os.path.dirname(os.path.dirname(HERE)), "python")
+    first_lib = next(iter(ctx.libs.values()))
+    pkg_env = {"SQLITE_JOBLIB_MODULE": first_lib}
+    add_sql(id="npmap.sql", group=g, side="sql", where="in", size=N, env=pkg_env,
+            label="sqlite_joblib.array(con, arr.pkl).sum() (numpy.memmap at joblib_info's offset)",
+            setup="sys.path.insert(0, %r); import sqlite_joblib; con = connect()" % pydir,
+            run="a = sqlite_joblib.array(con, P['arr.pkl']); r = float(a.sum()); del a",
+            check="a = sqlite_joblib.array(con, P['arr.pkl']); b = joblib.load(P['arr.pkl']); "
+                  "assert isinstance(a, np.memmap), type(a); "
+                  "assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b); "
+                  "assert float(a.sum()) == float(b.sum()); info = type(a).__name__; del a, b")
+    add(id="npmap.py", group=g, side="python", where="in", size=N,
+        label="joblib.load(arr.pkl).sum()",
+        run="a = joblib.load(P['arr.pkl']); r = float(a.sum()); del a")
+    add(id="npmap.pymm", group=g, side="python", where="in", size=N,
+        label="joblib.load(arr.pkl, mmap_mode='r').sum()",
+        run="a = joblib.load(P['arr.pkl'], mmap_mode='r'); r = float(a.sum()); del a")
+
     # -- embeddings matrix -------------------------------------------------------------
     g = "embeddings"
     er = ctx.sizes["emb_rows"]
@@ -709,6 +765,14 @@ def targets(ctx):
               "export.sql", "export.py", 1.0))
     t.append(("F2", "joblib_export vs read_sql + {column: ndarray} + joblib.dump (same answer)",
               "speed", "export.sql", "export.pycols", 1.0))
+    t.append(("F3", "joblib_export(q, f, NULL, 'dataframe') vs today's dict export (at least as fast)",
+              "speed", "exdf.sql", "exdf.dict", 0.95))
+    t.append(("F4", "joblib_export(q, f, NULL, 'dataframe') vs joblib.dump(pd.read_sql(q, con), f)",
+              "speed", "exdf.sql", "exdf.py", 1.0))
+    t.append(("G1", "sqlite_joblib.array(...).sum() vs joblib.load(f).sum()",
+              "speed", "npmap.sql", "npmap.py", 1.0))
+    t.append(("G2", "sqlite_joblib.array(...).sum() vs joblib.load(f, mmap_mode='r').sum()",
+              "speed", "npmap.sql", "npmap.pymm", 1 / 1.2))
     return t
 
 
@@ -830,7 +894,7 @@ def write_report(ctx, cases, results, machine, load_before, load_after, path):
         rr = results.get(rid) if rid else None
         got, want, ok = "not measured", "", None
         if kind == "speed":
-            want = ">= %gx" % thr
+            want = ">= %gx" % round(thr, 3)
             if rs and rr and not rs["error"] and not rr["error"] and rs["times"] and rr["times"]:
                 ratio = median(rr["times"]) / median(rs["times"])
                 got, ok = "%.2fx" % ratio, ratio >= thr
@@ -887,6 +951,11 @@ def write_report(ctx, cases, results, machine, load_before, load_after, path):
                 c["id"], c["label"].replace("|", "\\|"), where, fmt_t(m), fmt_t(lo), fmt_t(hi),
                 fmt_t(median(r.get("cpu", []))), throughput(c, m), fmt_mib(pk), fmt_mib(an), vs))
         L.append("")
+        for c in gc_:
+            r = results.get(c["id"])
+            if c.get("show_info") and r and not r["error"]:
+                L.append("Check of `%s` (not timed): %s" % (c["id"], r["info"]))
+                L.append("")
     L.append("In-process cases under 5 ms are timed over batches of >= 20 ms (per-run time shown). "
              "CPU: user + system time of the process (all threads), median; on a shared "
              "machine it moves less than wall time. "
@@ -997,6 +1066,8 @@ def main(argv):
         else:
             log("   median %s  peak %s MiB  %s" % (fmt_t(median(r["times"])), fmt_mib(median(r["peaks"])),
                                                   throughput(c, median(r["times"]))))
+            if c.get("show_info"):
+                log("   check: %s" % r["info"])
     load_after = loadavg()
     summary = write_report(ctx, cases, results, machine, load_before, load_after, out)
     if a.json:
