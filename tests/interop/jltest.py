@@ -69,6 +69,18 @@ class ModuleLoadError(Exception):
     """The extension cannot be loaded: every case would fail the same way."""
 
 
+def require(*names):
+    """Imports the modules a test needs and returns them in order; when one
+    is missing, the test says so and exits 77 (skipped)."""
+    import importlib
+    try:
+        return tuple(importlib.import_module(n) for n in names)
+    except ImportError as e:
+        print("SKIP: %s" % e)
+        print("0 passed, 0 failed, 1 skipped")
+        sys.exit(SKIP)
+
+
 def connect(path=":memory:"):
     """A sqlite3 connection with the extension loaded."""
     if not os.path.exists(MODULE):

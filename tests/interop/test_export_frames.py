@@ -20,13 +20,7 @@ import sys
 import jltest
 jltest.preload()
 
-try:
-    import joblib  # noqa: E402
-    import pandas as pd  # noqa: E402
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: %s" % e)
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(jltest.SKIP)
+joblib, pd = jltest.require("joblib", "pandas")
 
 from jltest import case, expect, expect_eq, fail, one, sql_error  # noqa: E402
 

@@ -22,13 +22,7 @@ import tempfile
 import jltest
 jltest.preload()
 
-try:
-    import joblib  # noqa: E402
-    import numpy as np  # noqa: E402
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: %s" % e)
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(jltest.SKIP)
+joblib, np = jltest.require("joblib", "numpy")
 
 from jltest import case, expect, expect_eq  # noqa: E402
 

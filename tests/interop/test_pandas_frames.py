@@ -35,14 +35,7 @@ import math  # noqa: E402
 import os  # noqa: E402
 import pickle  # noqa: E402
 
-try:
-    import joblib  # noqa: E402
-    import numpy as np  # noqa: E402
-    import pandas as pd  # noqa: E402
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: %s" % e)
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(jltest.SKIP)
+joblib, np, pd = jltest.require("joblib", "numpy", "pandas")
 
 from jltest import case, expect, expect_eq  # noqa: E402
 

@@ -27,14 +27,7 @@ jltest.preload()
 import math  # noqa: E402
 import subprocess  # noqa: E402
 
-try:
-    import joblib  # noqa: E402
-    import numpy as np  # noqa: E402
-    import pandas as pd  # noqa: E402
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: %s" % e)
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(jltest.SKIP)
+joblib, np, pd = jltest.require("joblib", "numpy", "pandas")
 
 from jltest import case, expect, expect_eq, fail, one  # noqa: E402
 

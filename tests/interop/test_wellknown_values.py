@@ -18,14 +18,7 @@ import uuid
 import jltest
 jltest.preload()
 
-try:
-    import joblib  # noqa: E402
-    import pandas as pd  # noqa: E402
-    import pytz  # noqa: E402
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: %s" % e)
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(jltest.SKIP)
+joblib, pd, pytz = jltest.require("joblib", "pandas", "pytz")
 
 from jltest import case, expect_eq, one  # noqa: E402
 
