@@ -8,9 +8,12 @@
 #   - `apt-get install --simulate ./sqlite-joblib_*.deb` resolves (when
 #     apt-get exists);
 #   - `dpkg-deb -x` into a temporary directory: the sqlite3 shell loads
-#     <tmp>/usr/lib/sqlite_joblib/joblib0 by path and, with that directory
-#     on LD_LIBRARY_PATH, `.load joblib0` by name; the extracted pkg-config
-#     file points into the extracted tree.
+#     <tmp>/usr/lib/<triplet>/joblib0 by path; the extracted pkg-config
+#     file points into the extracted tree;
+#   - as root, when the package is not installed already: `dpkg -i`, then
+#     `.load joblib0` by name in a plain shell (no LD_LIBRARY_PATH: the
+#     loader finds /usr/lib/<triplet>/joblib0.so), then `dpkg -P`, which
+#     leaves no file of it behind. Otherwise that step says why it skips.
 #
 # Environment (ctest): JL_BUILD_DIR, JL_VERSION, JL_SQLITE3, JL_CMAKE,
 # JL_PRELOAD. Exit status: 0 passed, 1 failed, 77 skipped (no cpack or
@@ -73,12 +76,14 @@ if [[ ${JL_HAVE_LIBZIP:-0} == 1 ]]; then
     *) echo "FAIL Depends lacks $zip_pkg: $depends"; failed=1 ;;
   esac
 fi
+triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
+lib="usr/lib/${triplet:?no multiarch triplet (dpkg-architecture or gcc -print-multiarch)}"
 check "file list" "./usr/include/sqlite_joblib.h
-./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfig.cmake
-./usr/lib/cmake/sqlite_joblib/sqlite_joblibConfigVersion.cmake
-./usr/lib/libjoblib.a
-./usr/lib/pkgconfig/sqlite_joblib.pc
-./usr/lib/sqlite_joblib/joblib0.so" "$(dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ {print $NF}' | sort)"
+./$lib/cmake/sqlite_joblib/sqlite_joblibConfig.cmake
+./$lib/cmake/sqlite_joblib/sqlite_joblibConfigVersion.cmake
+./$lib/joblib0.so
+./$lib/libjoblib.a
+./$lib/pkgconfig/sqlite_joblib.pc" "$(dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ {print $NF}' | sort)"
 
 if command -v apt-get >/dev/null 2>&1; then
   if out=$(apt-get install --simulate "$deb" 2>&1); then
@@ -101,13 +106,38 @@ if [[ -n "${JL_PRELOAD:-}" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 fi
 sql="SELECT json_extract(joblib_version(), '\$.version');"
-check "shell: .load <tree>/usr/lib/sqlite_joblib/joblib0" "$version" \
-  "$("$shell" -batch -init /dev/null :memory: -cmd ".load $root/usr/lib/sqlite_joblib/joblib0" "$sql" 2>&1)"
-check "shell: .load joblib0 by name (LD_LIBRARY_PATH)" "$version" \
-  "$(cd "$tmp" && LD_LIBRARY_PATH="$root/usr/lib/sqlite_joblib" "$shell" -batch -init /dev/null :memory: \
-       -cmd ".load joblib0" "$sql" 2>&1)"
+check "shell: .load <tree>/$lib/joblib0" "$version" \
+  "$("$shell" -batch -init /dev/null :memory: -cmd ".load $root/$lib/joblib0" "$sql" 2>&1)"
 if command -v pkg-config >/dev/null 2>&1; then
-  check "pkg-config moduledir in the tree" "$root/usr/lib/sqlite_joblib" \
-    "$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --variable=moduledir sqlite_joblib | xargs realpath -m)"
+  check "pkg-config moduledir in the tree" "$root/$lib" \
+    "$(PKG_CONFIG_PATH="$root/$lib/pkgconfig" pkg-config --variable=moduledir sqlite_joblib | xargs realpath -m)"
+fi
+
+# ---- installed for real, then removed ----------------------------------------------
+if [[ $(id -u) != 0 ]]; then
+  echo "skip dpkg -i: not root"
+elif [[ $(env -u LD_PRELOAD dpkg-query -W -f='${Status}' sqlite-joblib 2>/dev/null) == *" installed" ]]; then
+  echo "skip dpkg -i: sqlite-joblib is installed on this machine already (left as it is)"
+elif ! out=$(env -u LD_PRELOAD dpkg -i "$deb" 2>&1); then
+  echo "FAIL dpkg -i"
+  printf '%s\n' "$out" | tail -10
+  env -u LD_PRELOAD dpkg -P sqlite-joblib >/dev/null 2>&1
+  failed=1
+else
+  echo "ok   dpkg -i $(basename "$deb")"
+  check "shell: .load joblib0 by name, installed" "$version" \
+    "$(cd "$tmp" && env -u LD_LIBRARY_PATH "$shell" -batch -init /dev/null :memory: -cmd ".load joblib0" "$sql" 2>&1)"
+  if command -v pkg-config >/dev/null 2>&1; then
+    check "pkg-config finds the installed package" "/$lib" \
+      "$(env -u PKG_CONFIG_PATH -u LD_PRELOAD pkg-config --variable=moduledir sqlite_joblib | xargs realpath -m)"
+  fi
+  if out=$(env -u LD_PRELOAD dpkg -P sqlite-joblib 2>&1); then
+    echo "ok   dpkg -P sqlite-joblib"
+  else
+    echo "FAIL dpkg -P sqlite-joblib"
+    printf '%s\n' "$out" | tail -5
+    failed=1
+  fi
+  check "no file left after dpkg -P" "no" "$([[ -e /$lib/joblib0.so ]] && echo yes || echo no)"
 fi
 exit $failed
