@@ -40,7 +40,8 @@ typedef enum jl_code {
 typedef struct jl_error {
     jl_code code;
     uint64_t offset;   /* byte offset in the (uncompressed) stream, or JL_NO_OFFSET */
-    char message[256]; /* NUL-terminated, does not start with "joblib:" */
+    char message[512]; /* NUL-terminated, does not start with "joblib:"; long paths and file
+                        * names fit, a longer message is cut */
 } jl_error;
 
 #define JL_NO_OFFSET UINT64_MAX

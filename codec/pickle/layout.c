@@ -226,7 +226,7 @@ static int open_sidecar(jl_vm *vm, uint32_t name_node, int compressed, uint32_t 
                                      &out_len, &owner, vm->err);
         jl_unmap(&m);
         if (rc) {
-            char msg[256];
+            char msg[sizeof vm->err->message];
             snprintf(msg, sizeof msg, "%s", vm->err->message);
             return jl_vm_fail(vm, rc, "sidecar '%s': %s", name, msg);
         }
@@ -284,7 +284,7 @@ static int finish_npy(jl_vm *vm, uint32_t obj, uint32_t state) {
     jl_npy_header h;
     uint64_t nbytes;
     if (jl_npy_locate(doc, doc->blocks[block].p, doc->blocks[block].len, &h, &nbytes, vm->err)) {
-        char msg[256];
+        char msg[sizeof vm->err->message];
         snprintf(msg, sizeof msg, "%s", vm->err->message);
         return jl_vm_fail(vm, vm->err->code, "%s%s", msg, where);
     }
@@ -318,7 +318,7 @@ static int finish_znpy(jl_vm *vm, uint32_t obj, uint32_t state) {
     uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);
     if (data == JL_NONE) return vm->err->code;
     if (jl_vm_make_array(vm, obj, dt, shape, fortran ? 'F' : 'C', cls, data, JL_ORIGIN_ZNPY)) {
-        char msg[256];
+        char msg[sizeof vm->err->message];
         snprintf(msg, sizeof msg, "%s", vm->err->message);
         return jl_fail(vm->err, vm->err->code, vm->err->offset, "%s%s", msg, where);
     }

@@ -194,7 +194,7 @@ typedef struct jl_doc {
     /* damage joblib reads past, "" when none (joblib_info's "damaged"):
      * a container cut after the pickle's end, a FRAME claiming more bytes
      * than remain; parts joined by "; " */
-    char damaged[256];
+    char damaged[512];
     uint8_t cut;         /* 1: the main stream is the prefix a cut container gave */
 
     /* walk.c's cache: bit x set when node x (< multi_nnodes) has more than

@@ -84,7 +84,7 @@ static void test_frame_claims(void **state) {
     for (size_t i = 0; i < sizeof frame_cases / sizeof frame_cases[0]; i++) {
         const struct frame_case *fc = &frame_cases[i];
         uint8_t buf[64];
-        char msg[300];
+        char msg[sizeof ((jl_error *)0)->message];
         int64_t v = 0;
         size_t n = framed(buf, fc->claim, fc->body, fc->n);
         int rc = open_bytes(buf, n, msg, sizeof msg, fc->rc == JL_OK ? &v : NULL);
@@ -112,7 +112,7 @@ static int cut_tail(jl_compression c, size_t cut, char *msg, size_t cap, uint64_
 
 static void test_cut_containers(void **state) {
     (void)state;
-    char msg[300], want[300];
+    char msg[sizeof ((jl_error *)0)->message], want[sizeof ((jl_error *)0)->message];
     uint64_t clen;
     /* zlib and gzip: joblib's BinaryZlibFile ends quietly: loads, noted */
     static const struct { jl_compression c; size_t trailer; } lazy[] = {
@@ -161,7 +161,7 @@ static void test_cut_inside_pickle(void **state) {
         assert_int_equal(jl_compress(c, 6, pk, n + 8, NULL, &comp, &clen, &err), JL_OK);
         uint64_t cuts[] = { clen / 2, clen - 12, 11 };
         for (size_t i = 0; i < 3; i++) {
-            char msg[300], want[300];
+            char msg[sizeof ((jl_error *)0)->message], want[sizeof ((jl_error *)0)->message];
             uint8_t *out;
             uint64_t got;
             uint8_t owner;
