@@ -195,6 +195,21 @@ static int start_tags(exporter *x, col *c) {
     return JL_OK;
 }
 
+/* A declared vector column stopped stacking at row x->nrows: the rows
+ * before, kept only in the stack, become bytes nodes. */
+static int raw_rows(exporter *x, col *c) {
+    for (uint64_t r = 0; r < x->nrows; r++) {
+        if (c->ids[r] != JL_NONE) continue;
+        const uint8_t *p = jl_vecstack_raw_row(&c->vec, r);
+        if (!p) return jl_fail(&x->err, JL_E_FORMAT, JL_NO_OFFSET, FNAME ": column '%.60s': row %llu is lost",
+                               c->name, (unsigned long long)r);
+        c->ids[r] = jl_new_bytes(x->doc, JL_BYTES, p, c->vec.rowbytes, &x->err);
+        if (c->ids[r] == JL_NONE) return x->err.code ? (int)x->err.code : nomem(&x->err);
+    }
+    jl_vecstack_free(&c->vec, x->doc);
+    return JL_OK;
+}
+
 /* Row x->nrows of column j. */
 static int add_value(exporter *x, int j) {
     col *c = &x->cols[j];
@@ -205,12 +220,18 @@ static int add_value(exporter *x, int j) {
         const uint8_t *p = type == SQLITE_BLOB ? sqlite3_column_blob(x->st, j) : NULL;
         uint64_t n = type == SQLITE_BLOB ? (uint64_t)sqlite3_column_bytes(x->st, j) : 0;
         if (type == SQLITE_BLOB && !p && n > 0) return nomem(&x->err);
+        int raw = c->vec.declared && c->vec.state == JL_VEC_ON;
         if ((rc = jl_vecstack_add(&c->vec, x->doc, type, p, n, &x->err))) return rc;
+        if (raw && c->vec.state == JL_VEC_OFF && (rc = raw_rows(x, c))) return rc;
     }
     if (!c->object && (type == SQLITE_TEXT || type == SQLITE_BLOB) && (rc = to_object(x, c))) return rc;
     if (c->object) {
         uint32_t id;
         if ((rc = grow(x, (void **)&c->ids, &c->cap_ids, row + 1, sizeof(uint32_t), c))) return rc;
+        if (type == SQLITE_BLOB && c->vec.declared && c->vec.state == JL_VEC_ON) {
+            c->ids[row] = JL_NONE; /* kept in the stack only (raw_rows makes it if needed) */
+            return JL_OK;
+        }
         switch (type) {
         case SQLITE_INTEGER:
             id = jl_new_int(x->doc, sqlite3_column_int64(x->st, j), &x->err);

@@ -12,12 +12,16 @@
 #include "dtype.h"
 #include "ndarray.h"
 
-/* Stacking is off for good: the rows' bytes are dropped. */
+/* Stacking is off for good: the rows' bytes are dropped, except a
+ * declared column's, which are the values themselves (the caller may have
+ * kept them only here: jl_vecstack_raw_row, then jl_vecstack_free). */
 static void turn_off(jl_vecstack *v, jl_doc *doc) {
     v->state = JL_VEC_OFF;
-    jl_free(&doc->alloc, v->buf);
-    v->buf = NULL;
-    v->len = v->cap = 0;
+    if (!v->declared) {
+        jl_free(&doc->alloc, v->buf);
+        v->buf = NULL;
+        v->len = v->cap = 0;
+    }
     sqlite3_free(v->descr);
     v->descr = NULL;
 }
@@ -191,6 +195,10 @@ int jl_vecstack_rows(jl_vecstack *v, jl_doc *doc, uint64_t nrows, uint32_t *ids,
         if (ids[r] == JL_NONE) return err->code;
     }
     return JL_OK;
+}
+
+const uint8_t *jl_vecstack_raw_row(const jl_vecstack *v, uint64_t r) {
+    return v->declared && v->buf && (r + 1) * v->rowbytes <= v->len ? v->buf + r * v->rowbytes : NULL;
 }
 
 void jl_vecstack_free(jl_vecstack *v, jl_doc *doc) {

@@ -14,7 +14,8 @@
  * Any other value (NULL, a number, TEXT, a BLOB of another size, dtype or
  * shape, a BLOB that is not an ndarray bundle) turns stacking off for the
  * column: it stays what it was (an object array of bytes). The rows are
- * copied into one buffer as they arrive, beside the column's own values.
+ * copied into one buffer as they arrive: a declared column's rows only
+ * there (they are its values), a bundle column's beside its values.
  */
 #ifndef JL_EXPORT_VEC_H
 #define JL_EXPORT_VEC_H
@@ -56,6 +57,12 @@ uint32_t jl_vecstack_array(jl_vecstack *v, jl_doc *doc, uint64_t nrows, jl_error
  * buffer becomes a block of the doc): ids[0..nrows). For a DataFrame
  * column or records, which cannot hold the rows as one N-D array. */
 int jl_vecstack_rows(jl_vecstack *v, jl_doc *doc, uint64_t nrows, uint32_t *ids, jl_error *err);
+
+/* A declared column's row r as added (its BLOB's bytes, v->rowbytes of
+ * them), also after stacking turned off, until jl_vecstack_free; NULL
+ * when there is none. The export keeps such rows only here while the
+ * column still stacks. */
+const uint8_t *jl_vecstack_raw_row(const jl_vecstack *v, uint64_t r);
 
 void jl_vecstack_free(jl_vecstack *v, jl_doc *doc);
 

@@ -83,6 +83,12 @@ def test_declared_raw_rows():
     v = export(c, "SELECT v FROM raw ORDER BY id", "rawbad.pkl")["v"]
     expect_eq((str(v.dtype), v.shape, v[0], v[1]), ("object", (N + 1,), b"\x00", E[0].tobytes()),
               "a short row: object array of bytes")
+    # the same short row last, after rows that stacked: they come back as bytes too
+    v = export(c, "SELECT v FROM raw ORDER BY id DESC", "rawbad2.pkl")["v"]
+    expect_eq((str(v.dtype), v.shape), ("object", (N + 1,)), "a short row last: object array")
+    expect_eq(list(v), [E[i].tobytes() for i in range(N - 1, -1, -1)] + [b"\x00"], "every row's bytes")
+    v = export(c, "SELECT v FROM raw WHERE id >= 0 UNION ALL SELECT NULL", "rawnull.pkl")["v"]
+    expect_eq(list(v), [E[i].tobytes() for i in range(N)] + [None], "a NULL last: bytes and None")
     # names that are not numpy's own do not stack ("float" is numpy's float64, sqlite-vec's float32)
     c.execute("CREATE TABLE other(v float[2])")
     c.execute("INSERT INTO other VALUES (?)", (E[0, :2].tobytes(),))
