@@ -36,6 +36,9 @@
  *   TEXT (and NULL)                     object array of str (None for NULL)
  *   BLOB (and NULL)                     object array of bytes
  *   anything else mixed                 object array of int/float/str/bytes/None
+ *   BLOB rows of one dtype and shape    one (n, ...) ndarray (export_vec.h):
+ *   (ndarray bundles, or raw rows of    as 'dataframe' an object column of
+ *   a declared "float32[384]")          the rows' arrays, as 'records' arrays
  *   no value but NULLs, or no rows      from the column's declared type:
  *                                       INTEGER affinity <i8 (<f8 NaN when
  *                                       there are NULLs), REAL/NUMERIC <f8,
@@ -71,6 +74,7 @@
 #include "array_build.h"
 #include "container.h"
 #include "dtype.h"
+#include "export_vec.h"
 #include "frame_write.h"
 #include "write.h"
 #include "writer.h"
@@ -98,6 +102,7 @@ typedef struct col {
     uint64_t cap_tags;
     uint32_t *ids;    /* object mode: node per row; owned */
     uint64_t cap_ids;
+    jl_vecstack vec;  /* BLOB rows of one dtype and shape, stacked (export_vec.h) */
 } col;
 
 /* What the file holds (the `as` argument). */
@@ -190,16 +195,43 @@ static int start_tags(exporter *x, col *c) {
     return JL_OK;
 }
 
+/* A declared vector column stopped stacking at row x->nrows: the rows
+ * before, kept only in the stack, become bytes nodes. */
+static int raw_rows(exporter *x, col *c) {
+    for (uint64_t r = 0; r < x->nrows; r++) {
+        if (c->ids[r] != JL_NONE) continue;
+        const uint8_t *p = jl_vecstack_raw_row(&c->vec, r);
+        if (!p) return jl_fail(&x->err, JL_E_FORMAT, JL_NO_OFFSET, FNAME ": column '%.60s': row %llu is lost",
+                               c->name, (unsigned long long)r);
+        c->ids[r] = jl_new_bytes(x->doc, JL_BYTES, p, c->vec.rowbytes, &x->err);
+        if (c->ids[r] == JL_NONE) return x->err.code ? (int)x->err.code : nomem(&x->err);
+    }
+    jl_vecstack_free(&c->vec, x->doc);
+    return JL_OK;
+}
+
 /* Row x->nrows of column j. */
 static int add_value(exporter *x, int j) {
     col *c = &x->cols[j];
     uint64_t row = x->nrows;
     int type = sqlite3_column_type(x->st, j);
     int rc;
+    if (c->vec.state != JL_VEC_OFF) {
+        const uint8_t *p = type == SQLITE_BLOB ? sqlite3_column_blob(x->st, j) : NULL;
+        uint64_t n = type == SQLITE_BLOB ? (uint64_t)sqlite3_column_bytes(x->st, j) : 0;
+        if (type == SQLITE_BLOB && !p && n > 0) return nomem(&x->err);
+        int raw = c->vec.declared && c->vec.state == JL_VEC_ON;
+        if ((rc = jl_vecstack_add(&c->vec, x->doc, type, p, n, &x->err))) return rc;
+        if (raw && c->vec.state == JL_VEC_OFF && (rc = raw_rows(x, c))) return rc;
+    }
     if (!c->object && (type == SQLITE_TEXT || type == SQLITE_BLOB) && (rc = to_object(x, c))) return rc;
     if (c->object) {
         uint32_t id;
         if ((rc = grow(x, (void **)&c->ids, &c->cap_ids, row + 1, sizeof(uint32_t), c))) return rc;
+        if (type == SQLITE_BLOB && c->vec.declared && c->vec.state == JL_VEC_ON) {
+            c->ids[row] = JL_NONE; /* kept in the stack only (raw_rows makes it if needed) */
+            return JL_OK;
+        }
         switch (type) {
         case SQLITE_INTEGER:
             id = jl_new_int(x->doc, sqlite3_column_int64(x->st, j), &x->err);
@@ -277,6 +309,12 @@ static uint32_t new_array(exporter *x, const char *descr, uint64_t n, jl_ref dat
 static uint32_t finish_column(exporter *x, col *c) {
     jl_doc *doc = x->doc;
     uint64_t n = x->nrows;
+    if (jl_vecstack_ready(&c->vec, n)) {
+        /* rows of one dtype and shape: one (n, ...) array; a DataFrame
+         * column cannot hold that, so there an object column of the rows */
+        if (x->as != AS_DATAFRAME) return jl_vecstack_array(&c->vec, doc, n, &x->err);
+        if (n && jl_vecstack_rows(&c->vec, doc, n, c->ids, &x->err)) return JL_NONE;
+    }
     int all_null = !c->object && !c->saw_num;
     /* pandas.read_sql gives object columns of None when no value typed them */
     if (all_null && (!c->affinity || x->as == AS_DATAFRAME)) {
@@ -366,6 +404,10 @@ static int build_records(exporter *x, uint32_t *root) {
     for (int j = 0; j < x->ncols && rc == JL_OK; j++) {
         names[j] = jl_new_bytes(doc, JL_STR, x->cols[j].name, strlen(x->cols[j].name), &x->err);
         if (names[j] == JL_NONE) rc = x->err.code;
+        /* vector rows: each record holds its row as an ndarray */
+        col *c = &x->cols[j];
+        if (rc == JL_OK && x->nrows && jl_vecstack_ready(&c->vec, x->nrows))
+            rc = jl_vecstack_rows(&c->vec, doc, x->nrows, c->ids, &x->err);
     }
     for (uint64_t r = 0; r < x->nrows && rc == JL_OK; r++) {
         uint32_t d = jl_node_new(doc, JL_DICT, &x->err);
@@ -479,7 +521,9 @@ static int prepare(exporter *x, const char *sql, int n) {
                                              "(a dict keeps one: rename one with AS)", c->name);
                 return -1;
             }
-        c->affinity = affinity_of(sqlite3_column_decltype(x->st, j));
+        const char *decl = sqlite3_column_decltype(x->st, j);
+        /* a vector type ("float32[384]") is a BLOB column to SQLite's rules too */
+        c->affinity = jl_vecstack_init(&c->vec, x->doc, decl) ? 0 : affinity_of(decl);
     }
     return 0;
 }
@@ -511,6 +555,7 @@ static void exporter_free_columns(exporter *x) {
         jl_free(&x->doc->alloc, x->cols[j].num);
         jl_free(&x->doc->alloc, x->cols[j].tags);
         jl_free(&x->doc->alloc, x->cols[j].ids);
+        jl_vecstack_free(&x->cols[j].vec, x->doc);
         sqlite3_free(x->cols[j].name);
     }
     sqlite3_free(x->cols);

@@ -42,6 +42,7 @@ static const jl_sql_func *const func_tables[] = {
 static const jl_sql_module *const module_tables[] = {
     jl_read_modules,
     jl_table_modules,
+    jl_files_modules,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

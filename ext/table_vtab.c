@@ -8,7 +8,10 @@
  * The node must be one of:
  *
  *   a dict of equal-length 1-D ndarrays, lists or tuples   one column per entry
- *       (what joblib_export writes and DataFrame.to_dict('list') gives)
+ *       (what joblib_export writes and DataFrame.to_dict('list') gives); an
+ *       N-D ndarray there is a vector column: row i is a[i] as a BLOB (C
+ *       order, native byte order), declared as numpy's dtype name and the
+ *       row shape, "float32[384]" (codec/tree/table.h JL_TCOL_VECTOR)
  *   a 1-D structured ndarray                               one column per field
  *   a 2-D ndarray                                          columns c0 .. cN
  *   a list (or tuple) of dicts                             records: the keys, in
@@ -61,8 +64,8 @@
  * is an error at CREATE time that says which. A pickled pandas DataFrame
  * or Series is a table too: its index then its columns, as
  * codec/tree/frame.h describes. Not table-shaped here:
- * structured arrays with object fields, arrays of 3 or more dimensions
- * (a path to a 2-D slice works: joblib(src, '$.cube[0]')). Risk: the module reads the
+ * structured arrays with object fields, arrays of 3 or more dimensions at
+ * the top (a path to a 2-D slice works: joblib(src, '$.cube[0]')). Risk: the module reads the
  * file its arguments name, like joblib_load (neither DIRECTONLY nor
  * INNOCUOUS: with PRAGMA trusted_schema=OFF an untrusted schema cannot
  * use it from triggers and views).
@@ -74,6 +77,8 @@
 
 #include "array_build.h"
 #include "decode.h"
+#include "dtype.h"
+#include "ndarray.h"
 #include "framepath.h"
 #include "path.h"
 #include "frame.h"
@@ -160,7 +165,7 @@ static char *schema_of(const jl_table *t) {
     sqlite3_str_appendall(s, "CREATE TABLE x(");
     for (uint32_t j = 0; j < t->plan.ncols; j++)
         sqlite3_str_appendf(s, "%s\"%w\"%s%s", j ? ", " : "", t->plan.cols[j].name,
-                            *t->plan.cols[j].decl ? " " : "", t->plan.cols[j].decl);
+                            *jl_table_decl(&t->plan.cols[j]) ? " " : "", jl_table_decl(&t->plan.cols[j]));
     sqlite3_str_appendchar(s, 1, ')');
     return sqlite3_str_finish(s);
 }
@@ -520,6 +525,33 @@ static int slow_cell(sqlite3_context *ctx, jl_doc *doc, uint32_t dtype, jl_ref a
     return rc;
 }
 
+/* Row `row` of a vector column: the sub-array's bytes in C order and
+ * native byte order, straight from the data when they already are (C
+ * order, native), else gathered into a new buffer (jl_array_row_copy). */
+static int vector_cell(sqlite3_context *ctx, jl_table *t, const jl_tcol *col, uint64_t row) {
+    const jl_doc *doc = t->doc;
+    const jl_array *a = jl_array_of(doc, col->node);
+    uint64_t n = col->stride;
+    if ((a->order != 'F' || a->ndim < 2) && !jl_dtype_needs_swap(doc, a->dtype)) {
+        const uint8_t *p = jl_ref_ptr(doc, col->data) + row * n;
+        sqlite3_result_blob64(ctx, n ? p : (const uint8_t *)"", n, SQLITE_TRANSIENT);
+        return SQLITE_OK;
+    }
+    if (n > doc->limits.max_alloc) {
+        char *m = sqlite3_mprintf("joblib: converting a row of %llu bytes exceeds max_alloc (%llu) "
+                                  "(row %llu, column '%s')", (unsigned long long)n,
+                                  (unsigned long long)doc->limits.max_alloc, (unsigned long long)row, col->name);
+        sqlite3_free(t->base.zErrMsg);
+        t->base.zErrMsg = jl_ext_msg_utf8(m);
+        return t->base.zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    uint8_t *buf = sqlite3_malloc64(n ? n : 1);
+    if (!buf) return SQLITE_NOMEM;
+    jl_array_row_copy(doc, a, row, buf);
+    sqlite3_result_blob64(ctx, buf, n, sqlite3_free);
+    return SQLITE_OK;
+}
+
 static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     jl_table_cursor *c = (jl_table_cursor *)cur;
     jl_table *t = (jl_table *)cur->pVtab;
@@ -551,6 +583,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         jl_ext_result_buf(ctx, &b, 0);
         return SQLITE_OK;
     }
+    if (col->how == JL_TCOL_VECTOR) return vector_cell(ctx, t, col, src);
     if (col->how == JL_TCOL_ARRAY) {
         jl_ref at = jl_table_cell_ref(doc, col, src);
         if (col->flags & JL_TCOL_F_INT64) {

@@ -997,6 +997,23 @@ const char *jl_dtype_scalar_class(const jl_doc *doc, uint32_t dt, char *buf, siz
     return buf;
 }
 
+int jl_dtype_name(const jl_doc *doc, uint32_t dt, jl_buf *b) {
+    const jl_dtype *d = &doc->dtypes[dt];
+    int plain = !d->nfields && d->sub_base == JL_NONE;
+    const kind_row *r = plain ? row_of(d->kind, d->itemsize) : NULL;
+    if (!r || is_flexible(d->kind)) {
+        /* flexible and structured dtypes: the kind's name and the bits */
+        const char *base = !plain ? "void" : r ? r->name : "void";
+        return jl_buf_printf(b, "%s%llu", base, (unsigned long long)d->itemsize * 8);
+    }
+    jl_buf_puts(b, r->name);
+    if ((d->kind == 'M' || d->kind == 'm') && d->unit[0] && strcmp(d->unit, "generic") != 0) {
+        if (d->unit_num > 1) jl_buf_printf(b, "[%u%.8s]", (unsigned)d->unit_num, d->unit);
+        else jl_buf_printf(b, "[%.8s]", d->unit);
+    }
+    return b->failed;
+}
+
 /* ---- byte order ----------------------------------------------------------- */
 
 int jl_dtype_needs_swap(const jl_doc *doc, uint32_t dt) {

@@ -66,6 +66,12 @@ void jl_dtype_swap(const jl_doc *doc, uint32_t dt, uint8_t *data, uint64_t count
  * is not NULL (truncated to cap) and buf returned; else a static string. */
 const char *jl_dtype_scalar_class(const jl_doc *doc, uint32_t dt, char *buf, size_t cap);
 
+/* Appends numpy's dtype.name of dt to b: "float32", "int64", "bool",
+ * "complex128", "datetime64[ns]" (with its multiplier: "datetime64[10ms]"),
+ * "timedelta64[s]", "bytes80" / "str160" / "void64" (bits) for S, U, V and
+ * structured or subarray dtypes. The byte order is not part of it. */
+int jl_dtype_name(const jl_doc *doc, uint32_t dt, jl_buf *b);
+
 /* The size in bytes of shape dims[0..ndim) of dt: checked product. Returns
  * JL_E_LIMIT/JL_E_FORMAT on overflow or a negative dim (dims are signed
  * in the pickle; callers pass them as int64). */

@@ -251,6 +251,37 @@ uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err) {
     return node;
 }
 
+void jl_array_row_copy(const jl_doc *doc, const jl_array *a, uint64_t i, uint8_t *dst) {
+    const uint64_t *dims = doc->dims + a->dims_at;
+    uint64_t size = doc->dtypes[a->dtype].itemsize, rowcount = 1;
+    for (unsigned k = 1; k < a->ndim; k++) rowcount *= dims[k];
+    const uint8_t *src = jl_ref_ptr(doc, a->data);
+    if (a->order != 'F' || a->ndim < 2) {
+        if (rowcount && size) memcpy(dst, src + i * rowcount * size, (size_t)(rowcount * size));
+    } else {
+        /* element (i, j1, ..., jk) of F-order data sits at size * (i + d0 * (j1 + d1 * (...))):
+         * the row's elements in C order walk the last axis fastest */
+        uint64_t idx[JL_MAX_DIMS] = {0}, fstride[JL_MAX_DIMS], s = size * dims[0], off = i * size;
+        unsigned rd = a->ndim - 1u;
+        for (unsigned k = 0; k < rd; k++) {
+            fstride[k] = s;
+            s *= dims[k + 1];
+        }
+        for (uint64_t e = 0; e < rowcount; e++) {
+            memcpy(dst + e * size, src + off, (size_t)size);
+            for (unsigned k = rd; k-- > 0;) {
+                if (++idx[k] < dims[k + 1]) {
+                    off += fstride[k];
+                    break;
+                }
+                off -= fstride[k] * (dims[k + 1] - 1);
+                idx[k] = 0;
+            }
+        }
+    }
+    if (jl_dtype_needs_swap(doc, a->dtype)) jl_dtype_swap(doc, a->dtype, dst, rowcount);
+}
+
 int jl_array_shape_json(const jl_doc *doc, const jl_array *a, jl_buf *b) {
     jl_buf_putc(b, '[');
     for (unsigned k = 0; k < a->ndim; k++)

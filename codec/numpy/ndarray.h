@@ -22,6 +22,13 @@ int jl_array_native_bytes(const jl_doc *doc, uint32_t id, const uint8_t **p, uin
  * Returns JL_NONE with err clear when i is out of range. */
 uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err);
 
+/* Row `i` along the first axis of fixed-size ndarray node `id` (ndim >= 1;
+ * the caller checked that the data covers the shape and i < dims[0]):
+ * its prod(dims[1:]) elements copied into dst in C order and native byte
+ * order, as jl_array_native_bytes gives the whole array. F-order data is
+ * gathered element by element. */
+void jl_array_row_copy(const jl_doc *doc, const jl_array *a, uint64_t i, uint8_t *dst);
+
 /* Shape as a JSON array text "[2,3]" into b. */
 int jl_array_shape_json(const jl_doc *doc, const jl_array *a, jl_buf *b);
 

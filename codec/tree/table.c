@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arraytext.h"
+#include "dtype.h"
 #include "atomtext.h"
 #include "jsonin.h"
 #include "render.h"
@@ -243,6 +244,44 @@ static int array_col(builder *b, jl_tcol *c, const jl_array *a, uint32_t dtype, 
     return JL_OK;
 }
 
+/* A vector column over N-D (ndim >= 2) ndarray node `id`: fixed-size
+ * elements whose bytes cover the shape; its declared type is numpy's
+ * dtype name and the row shape, "float32[384]". */
+static int vector_col(builder *b, jl_tcol *c, uint32_t id) {
+    const jl_doc *doc = b->doc;
+    const jl_array *a = jl_array_of(doc, id);
+    const jl_dtype *d = &doc->dtypes[a->dtype];
+    if (d->has_object || a->items != JL_NONE)
+        return jl_fail(b->err, JL_E_UNSUPPORTED, JL_NO_OFFSET,
+                       "column '%s' is a %u-D object ndarray: only arrays of fixed-size elements are "
+                       "vector columns", c->name, (unsigned)a->ndim);
+    if (a->ndim > JL_MAX_DIMS)
+        return jl_fail(b->err, JL_E_FORMAT, JL_NO_OFFSET, "column '%s': an array with %u dimensions (max %d)",
+                       c->name, (unsigned)a->ndim, JL_MAX_DIMS);
+    uint64_t nbytes;
+    if (jl_mul_overflow(jl_array_count(doc, a), d->itemsize, &nbytes))
+        return jl_fail(b->err, JL_E_LIMIT, JL_NO_OFFSET, "column '%s': the array's size overflows 64 bits", c->name);
+    if (a->data.len < nbytes)
+        return jl_fail(b->err, JL_E_FORMAT, a->stream_off, "column '%s': array data holds %llu bytes, its shape needs %llu",
+                       c->name, (unsigned long long)a->data.len, (unsigned long long)nbytes);
+    jl_buf t;
+    jl_buf_init(&t, b->t->alloc, 0);
+    jl_dtype_name(doc, a->dtype, &t);
+    for (unsigned k = 1; k < a->ndim; k++) jl_buf_printf(&t, "[%llu]", (unsigned long long)doc->dims[a->dims_at + k]);
+    if (t.failed) {
+        jl_buf_free(&t);
+        return nomem(b->err);
+    }
+    c->vtype = jl_buf_take(&t, NULL);
+    c->how = JL_TCOL_VECTOR;
+    c->node = id;
+    c->dtype = a->dtype;
+    c->data = a->data;
+    c->stride = doc->dims[a->dims_at] ? nbytes / doc->dims[a->dims_at] : 0; /* bytes per row */
+    c->decl = "BLOB";
+    return JL_OK;
+}
+
 /* A dict of columns. */
 static int from_columns(builder *b, uint32_t dict) {
     const jl_doc *doc = b->doc;
@@ -257,7 +296,14 @@ static int from_columns(builder *b, uint32_t dict) {
         if (!c) return b->err->code;
         const jl_node *v = &doc->nodes[val];
         uint64_t len;
-        if (v->kind == JL_NDARRAY) {
+        if (v->kind == JL_NDARRAY && jl_array_of(doc, val)->ndim >= 2) {
+            /* a vector column: rows along the first axis */
+            len = doc->dims[jl_array_of(doc, val)->dims_at];
+            if (p > 0 && len != b->t->nrows) goto unequal;
+            b->t->nrows = len;
+            int rc = vector_col(b, c, val);
+            if (rc) return rc;
+        } else if (v->kind == JL_NDARRAY) {
             const jl_array *a = jl_array_of(doc, val);
             if (a->ndim != 1) {
                 describe(doc, val, b->t->alloc, what, sizeof what);
@@ -478,13 +524,18 @@ int jl_table_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl
 }
 
 void jl_table_plan_free(jl_table_plan *p) {
-    for (uint32_t j = 0; p->cols && j < p->ncols; j++) jl_free(p->alloc, p->cols[j].name);
+    for (uint32_t j = 0; p->cols && j < p->ncols; j++) {
+        jl_free(p->alloc, p->cols[j].name);
+        jl_free(p->alloc, p->cols[j].vtype);
+    }
     jl_free(p->alloc, p->cols);
     p->cols = NULL;
     p->ncols = 0;
     p->cap_cols = 0;
     p->nrows = 0;
 }
+
+const char *jl_table_decl(const jl_tcol *c) { return c->vtype ? c->vtype : c->decl; }
 
 /* pandas' missing-value singletons, kept as object nodes by the decoder */
 static const char *const na_classes[][2] = {

@@ -6,6 +6,8 @@
  *
  * Table-shaped nodes:
  *   a dict of equal-length 1-D ndarrays, lists or tuples   one column per entry
+ *       (an N-D ndarray of fixed-size elements is a vector column: one row per
+ *       index of its first axis, the sub-array's bytes as the cell)
  *   a 1-D structured ndarray                               one column per field
  *   a 2-D ndarray                                          columns c0 .. cN
  *   a list (or tuple) of dicts                             records: the keys, in
@@ -20,7 +22,8 @@
  * INTEGER, float REAL, str (U) and datetime64 TEXT, bytes (S) BLOB; for
  * lists and object arrays the values decide (all ints INTEGER, numbers
  * with a float REAL, all str TEXT, all bytes BLOB, None aside), anything
- * else "" (no type).
+ * else "" (no type). A vector column's declared type is its vtype
+ * (jl_table_decl gives whichever applies).
  */
 #ifndef JL_TABLE_H
 #define JL_TABLE_H
@@ -36,7 +39,9 @@ typedef enum jl_tcol_how {
     JL_TCOL_ITEMS,     /* kid (i * stride + off) of list node `node` (lists, object arrays) */
     JL_TCOL_RECDICT,   /* value of key `key` in dict record i (NULL when missing) */
     JL_TCOL_RECSEQ,    /* kid `index` of tuple/list record i, NULL if shorter */
-    JL_TCOL_RANGE      /* the int start + i * step (a pandas RangeIndex) */
+    JL_TCOL_RANGE,     /* the int start + i * step (a pandas RangeIndex) */
+    JL_TCOL_VECTOR     /* row i of N-D ndarray node `node` (first axis = rows): its
+                        * sub-array as a BLOB (jl_array_row_copy) */
 } jl_tcol_how;
 
 /* Flags of frame columns (frame.h): how a cell's source row is found and
@@ -65,6 +70,8 @@ typedef struct jl_tcol {
     int64_t start, step;  /* RANGE */
     char pdtype[48];   /* frames: the pandas dtype ("int64", "Int64", "category",
                         * "datetime64[ns, UTC]"); "" elsewhere */
+    char *vtype;       /* VECTOR: the declared type, numpy's dtype name and the row
+                        * shape ("float32[384]", "int64[4][3]"); owned; NULL elsewhere */
 } jl_tcol;
 
 /* The columns of a table-shaped node. */
@@ -84,6 +91,9 @@ typedef struct jl_table_plan {
  * has no columns", ... */
 int jl_table_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, jl_error *err);
 void jl_table_plan_free(jl_table_plan *p);
+
+/* The declared type of column c: its vtype for a vector column, else decl. */
+const char *jl_table_decl(const jl_tcol *c);
 
 /* Appends a column named name[0..n) to p, made unique without ASCII case
  * (":1", ":2"), its other fields zero (decl ""); NULL with err set. */

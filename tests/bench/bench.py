@@ -692,6 +692,65 @@ def build_cases(ctx):
         setup=mkj,
         run="b = joblib.load(%r); r = [(i, b['emb'][k].tobytes()) for k, i in enumerate(b['ids'])]" % jf)
 
+    # -- issue 15: ids and vectors as one table, vectors exported as a matrix -----------
+    # The issue's 50,000 x 384 float32 at full scale (a quarter of emb_rows).
+    # vec.table reads {'ids', 'emb'} through the joblib table (emb a vector
+    # column, one BLOB per row); vexp.* export a SQL table of such rows and
+    # get the (n, 384) float32 matrix: raw rows in a column declared
+    # float32[384], or ndarray bundles (joblib_ndarray(v, '<f4')) in a BLOB
+    # column (group vector-export); vexp.py is the Python a user writes for
+    # the same file.
+    g = "vectors"
+    vr = max(1000, er // 4)
+    dim = ctx.sizes["emb_dim"]
+    vf = os.path.join(os.path.dirname(P["emb.pkl"]), "ids_vec_%d.pkl" % vr)
+    mkv = ("import joblib, numpy\n"
+           "if not os.path.exists(%r): joblib.dump({'ids': numpy.arange(%d) * 3, "
+           "'emb': numpy.random.default_rng(5).standard_normal((%d, %d), dtype=numpy.float32)}, %r)\n"
+           % (vf, vr, vr, dim, vf))
+    add_sql(id="vec.table", group=g, side="sql", where="in", rows=vr, size=vr * dim * 4,
+            label="CREATE VIRTUAL TABLE docs USING joblib(f); SELECT ids, emb FROM docs",
+            setup=mkv + "con = connect(); con.execute(\"CREATE VIRTUAL TABLE docs USING joblib('%s')\")" % vf,
+            run="r = con.execute('SELECT ids, emb FROM docs').fetchall()",
+            check="b = joblib.load(%r); got = con.execute('SELECT ids, emb FROM docs').fetchall(); "
+                  "assert got == [(int(i), b['emb'][k].tobytes()) for k, i in enumerate(b['ids'])]; "
+                  "info = one(con, \"SELECT type FROM pragma_table_info('docs') WHERE name = 'emb'\")" % vf)
+    add(id="vec.py", group=g, side="python", where="in", rows=vr, size=vr * dim * 4,
+        label="b = joblib.load(f); [(i, b['emb'][k].tobytes()) for k, i in enumerate(b['ids'])]",
+        setup=mkv,
+        run="b = joblib.load(%r); r = [(int(i), b['emb'][k].tobytes()) for k, i in enumerate(b['ids'])]" % vf)
+    mkt = (mkv + "con = connect(); b = joblib.load(%r); "
+           "con.execute('CREATE TABLE raw(id INTEGER, v float32[%d])'); "
+           "con.execute('CREATE TABLE bun(id INTEGER, v BLOB)'); "
+           "con.executemany('INSERT INTO raw VALUES (?, ?)', ((int(i), b['emb'][k].tobytes()) for k, i in enumerate(b['ids']))); "
+           "con.execute('INSERT INTO bun SELECT id, joblib_ndarray(v, \\'<f4\\') FROM raw'); con.commit()\n"
+           % (vf, dim))
+    g = "vector-export"
+    vo = os.path.join(ctx.out_dir, "vexp_sql.pkl")
+    vcheck = ("one(con, 'SELECT joblib_export(?, ?)', QUERY, %r); d = joblib.load(%r); rm(%r); "
+              "assert d['v'].dtype == numpy.float32 and d['v'].shape == (%d, %d), (d['v'].dtype, d['v'].shape); "
+              "assert numpy.array_equal(d['v'], b['emb']) and numpy.array_equal(d['id'], b['ids']); "
+              "info = '%%s %%s' %% (d['v'].dtype, d['v'].shape)" % (vo, vo, vo, vr, dim))
+    for cid, table, what in (("vexp.raw", "raw", "v float32[%d], raw rows" % dim),
+                             ("vexp.bundles", "bun", "v BLOB, joblib_ndarray bundles")):
+        q = "SELECT id, v FROM %s" % table
+        add_sql(id=cid, group=g, side="sql", where="in", rows=vr, size=vr * dim * 4, warmup=0, show_info=True,
+                label="SELECT joblib_export('%s', f) (%s)" % (q, what),
+                setup=mkt,
+                run="r = one(con, 'SELECT joblib_export(?, ?)', %r, %r)" % (q, vo),
+                after="rm(%r)" % vo,
+                check=vcheck.replace("QUERY", repr(q)))
+    vp = os.path.join(ctx.out_dir, "vexp_py.pkl")
+    add(id="vexp.py", group=g, side="python", where="in", rows=vr, size=vr * dim * 4, warmup=0,
+        label="rows = execute('SELECT id, v FROM raw'); joblib.dump({'id': ..., 'v': frombuffer(b''.join(v)).reshape(n, %d)}, f)" % dim,
+        setup=mkt.replace("con = connect()", "con = sqlite3.connect(':memory:')").replace(
+            "con.execute('INSERT INTO bun SELECT id, joblib_ndarray(v, \\'<f4\\') FROM raw'); ", ""),
+        run="rows = con.execute('SELECT id, v FROM raw').fetchall(); "
+            "r = joblib.dump({'id': numpy.array([x[0] for x in rows], dtype=numpy.int64), "
+            "'v': numpy.frombuffer(b''.join(x[1] for x in rows), dtype='<f4').reshape(len(rows), %d)}, %r); del rows"
+            % (dim, vp),
+        after="rm(%r)" % vp)
+
     # -- a fitted scikit-learn model ---------------------------------------------------
     g = "model"
     add_sql(id="rf.sql", group=g, side="sql", where="in",

@@ -909,8 +909,32 @@ static void test_npy_write_alloc_failures(void **state) {
     assert_true(ok);
 }
 
+/* jl_dtype_name: numpy's dtype.name (numpy 1.24: np.dtype(x).name). */
+static void test_dtype_name(void **state) {
+    jl_doc *d = new_doc(state);
+    static const char *const cases[][2] = {
+        { "<f4", "float32" }, { ">f8", "float64" }, { "|b1", "bool" }, { "<i8", "int64" },
+        { "|u1", "uint8" }, { "<f2", "float16" }, { ">c16", "complex128" }, { "<M8[ns]", "datetime64[ns]" },
+        { "<m8[10s]", "timedelta64[10s]" }, { "<M8", "datetime64" }, { "|S10", "bytes80" },
+        { "<U5", "str160" }, { "|V8", "void64" }, { "[[\"a\",\"<i4\"],[\"b\",\">f8\"]]", "void96" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t dt;
+        const char *s = cases[i][0];
+        int rc = s[0] == '[' ? jl_dtype_parse_json(d, s, strlen(s), &dt, &E) : jl_dtype_parse(d, s, strlen(s), &dt, &E);
+        if (rc) fail_msg("parse %s: %s", s, E.message);
+        jl_buf b;
+        jl_buf_init(&b, NULL, 0);
+        assert_int_equal(jl_dtype_name(d, dt, &b), JL_OK);
+        assert_string_equal(b.p, cases[i][1]);
+        jl_buf_free(&b);
+    }
+    jl_doc_free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dtype_name),
         cmocka_unit_test(test_table_simple),
         cmocka_unit_test(test_table_structured),
         cmocka_unit_test(test_old_layouts),

@@ -303,8 +303,39 @@ static void test_many_rows(void **state) {
     jl_doc_free(d);
 }
 
+/* jl_array_row_copy: each row of C, F, big-endian and 3-d arrays equals
+ * the matching slice of the native C-order bytes of the whole array. */
+static void test_row_copy(void **state) {
+    (void)state;
+    jl_doc *d = new_doc();
+    /* docs/FORMAT.md 3.6 again: F order, big-endian; rows [0 1 2], [3 4 5] */
+    static const uint8_t f_be[] = {0x00, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x04, 0x00, 0x02, 0x00, 0x05};
+    static const uint8_t c_le[] = {0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0};
+    uint32_t id = make_array(d, ">i2", (uint64_t[]){2, 3}, 2, 'F', f_be, sizeof f_be);
+    uint8_t row[24];
+    for (uint64_t i = 0; i < 2; i++) {
+        memset(row, 0xEE, sizeof row);
+        jl_array_row_copy(d, jl_array_of(d, id), i, row);
+        assert_memory_equal(row, c_le + 6 * i, 6);
+        assert_int_equal(row[6], 0xEE); /* nothing past the row */
+    }
+    /* 3-d F order (2, 3, 4) of u1: row i is C elements 12 i .. 12 i + 11 */
+    static const uint8_t f3[] = {0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23};
+    id = make_array(d, "u1", (uint64_t[]){2, 3, 4}, 3, 'F', f3, sizeof f3);
+    for (uint64_t i = 0; i < 2; i++) {
+        jl_array_row_copy(d, jl_array_of(d, id), i, row);
+        for (int k = 0; k < 12; k++) assert_int_equal(row[k], 12 * i + (uint64_t)k);
+    }
+    /* C order, native: the row's own bytes */
+    id = make_array(d, "u1", (uint64_t[]){2, 3, 4}, 3, 'C', f3, sizeof f3);
+    jl_array_row_copy(d, jl_array_of(d, id), 1, row);
+    assert_memory_equal(row, f3 + 12, 12);
+    jl_doc_free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_row_copy),
         cmocka_unit_test(test_format_example),
         cmocka_unit_test(test_native_bytes),
         cmocka_unit_test(test_native_errors),

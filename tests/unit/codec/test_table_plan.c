@@ -86,6 +86,35 @@ static void test_columns(void **state) {
     jl_doc_free(d);
 }
 
+/* N-D arrays in a dict of columns are vector columns: one row per index of
+ * the first axis, the row's bytes, declared as dtype name and row shape. */
+static void test_vector_columns(void **state) {
+    (void)state;
+    jl_doc *d = new_doc();
+    uint64_t three = 3, dims[2] = { 3, 4 }, cube[3] = { 3, 2, 5 };
+    uint32_t kv[] = { S(d, "id"), array(d, "<i8", &three, 1, 'C'), S(d, "emb"), array(d, "<f4", dims, 2, 'C'),
+                      S(d, "cube"), array(d, ">i2", cube, 3, 'F'), S(d, "t"), array(d, "<M8[10ms]", dims, 2, 'C') };
+    jl_table_plan p;
+    plan(d, seq(d, JL_DICT, kv, 8), &p);
+    assert_int_equal(p.nrows, 3);
+    assert_int_equal(p.ncols, 4);
+    want_col(&p, 1, "emb", "BLOB", JL_TCOL_VECTOR);
+    assert_string_equal(jl_table_decl(&p.cols[0]), "INTEGER");
+    assert_string_equal(jl_table_decl(&p.cols[1]), "float32[4]");
+    assert_string_equal(jl_table_decl(&p.cols[2]), "int16[2][5]");
+    assert_string_equal(jl_table_decl(&p.cols[3]), "datetime64[10ms][4]");
+    assert_int_equal(p.cols[1].stride, 16); /* bytes per row */
+    assert_int_equal(p.cols[2].stride, 20);
+    assert_int_equal(p.cols[1].node, kv[3]);
+    jl_table_plan_free(&p);
+    /* data shorter than the shape, an object array */
+    uint32_t arr = array(d, "<f4", dims, 2, 'C');
+    jl_array_of(d, arr)->data.len = 40;
+    uint32_t kv2[] = { S(d, "short"), arr };
+    want_error(d, seq(d, JL_DICT, kv2, 2), JL_E_FORMAT, "column 'short': array data holds 40 bytes, its shape needs 48");
+    jl_doc_free(d);
+}
+
 static void test_column_errors(void **state) {
     (void)state;
     jl_doc *d = new_doc();
@@ -96,9 +125,11 @@ static void test_column_errors(void **state) {
     want_error(d, seq(d, JL_DICT, kv2, 2), JL_E_FORMAT,
                "not table-shaped: column 'a' is an int, not a 1-D array or a list");
     uint64_t dims[2] = { 2, 2 };
-    uint32_t kv3[] = { S(d, "m"), array(d, "<f8", dims, 2, 'C') };
-    want_error(d, seq(d, JL_DICT, kv3, 2), JL_E_FORMAT,
-               "not table-shaped: column 'm' is a 2-D ndarray, not a 1-D array or a list");
+    uint32_t kv3[] = { S(d, "m"), array(d, "<f8", dims, 2, 'C'), S(d, "n"), seq(d, JL_LIST, three, 3) };
+    want_error(d, seq(d, JL_DICT, kv3, 4), JL_E_FORMAT, "columns of unequal length: 'n' has 3 rows, 'm' has 2");
+    uint32_t kv5[] = { S(d, "z"), array(d, "<f8", NULL, 0, 'C') };
+    want_error(d, seq(d, JL_DICT, kv5, 2), JL_E_FORMAT,
+               "not table-shaped: column 'z' is a 0-D ndarray, not a 1-D array or a list");
     want_error(d, seq(d, JL_DICT, NULL, 0), JL_E_FORMAT, "an empty dict has no columns");
     uint32_t kv4[] = { jl_new_bytes(d, JL_STR, "a\0b", 3, NULL), seq(d, JL_LIST, three, 3) };
     want_error(d, seq(d, JL_DICT, kv4, 2), JL_E_FORMAT, "column name 'a...' contains a NUL character");
@@ -225,7 +256,8 @@ static void test_utf8_clean(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_columns), cmocka_unit_test(test_column_errors), cmocka_unit_test(test_arrays),
+        cmocka_unit_test(test_columns), cmocka_unit_test(test_vector_columns), cmocka_unit_test(test_column_errors),
+        cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_records), cmocka_unit_test(test_utf8_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -311,7 +311,7 @@ static void test_flags(void **state) {
             "WHERE name = 'joblib_config' ORDER BY narg",
             "int:0|int:524288\nint:1|int:524288\nint:2|int:524288");
     EXPECT0("SELECT name FROM pragma_module_list WHERE name LIKE 'joblib_%' ORDER BY name",
-            "text:joblib_each\ntext:joblib_tree");
+            "text:joblib_each\ntext:joblib_files\ntext:joblib_tree");
 }
 
 static void test_init_twice(void **state) {
