@@ -8,7 +8,8 @@
  *                               1-D array, sub-array BLOBs otherwise)
  *   joblib_tree(src [, root])   the node at root and its whole subtree,
  *                               depth-first, parents before children;
- *                               arrays are leaves
+ *                               arrays of numbers are leaves, object
+ *                               arrays have their elements as children
  *
  * src is a file path (TEXT) or the bytes of a bundle (BLOB). Examples:
  *

@@ -337,7 +337,8 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                     goto fail;
                 }
             }
-            if (row.is_ref || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
+            /* rows of N-D object arrays are views, not arrays of the bundle */
+            if (row.is_ref || row.view || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
             if (jl_walk_strings(w, &row, &err) != JL_OK) goto fail;
             if (na++) jl_buf_putc(&b, ',');
             if (info_array(doc, row.node, row.fullkey, &b, &err) != JL_OK && err.code != JL_OK)
