@@ -396,6 +396,7 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         row->is_ref = 0;
         row->attr = attr;
         row->view = view;
+        row->depth = w->nst;
         w->row_root = 0;
         w->row_live = 1;
         w->row_frame = w->nst - 1;

@@ -33,6 +33,7 @@ typedef struct jl_walk_row {
     int is_ref;        /* 1 when the node was already expanded (type "ref") */
     const char *ref_fullkey; /* for refs: fullkey of the first occurrence */
     const char *attr;  /* object children: attribute name ("__args__", state key), else NULL */
+    uint64_t depth;    /* 0 for the walk's root, 1 for its children, ... */
     int view;          /* 1 for a row of an N-D array: a view node the walk made, not
                         * an array of the bundle */
 } jl_walk_row;
