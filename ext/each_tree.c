@@ -94,6 +94,11 @@
 #define IDX_IN 16      /* the look-up is an IN list, all values at once (sqlite3_vtab_in) */
 #define IDX_FULLKEY 32 /* a fullkey = ? look-up, the last argv */
 #define IDX_LOOK (IDX_KEY | IDX_ID | IDX_FULLKEY)
+#define IDX_SELF 64    /* no src: the argument named a column of the table itself */
+
+/* Column names, for the IDX_SELF message. */
+static const char *const col_names[] = { "key", "value", "type", "atom", "id", "parent", "fullkey",
+                                         "path", "class", "dtype", "shape", "nbytes", "src", "root" };
 
 /* Planner estimates: a scan of unknown size, a direct child look-up
  * (joblib_each), a walk that filters in C (joblib_tree: no SQL values for
@@ -200,6 +205,7 @@ static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     for (int k = 0; k < N_LOOK_KINDS; k++) look[k] = -1;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
         if (c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
         if (c->iColumn < COL_SRC) {
             for (int k = 0; k < N_LOOK_KINDS; k++)
@@ -216,6 +222,21 @@ static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
         /* no src at all: xFilter reports it; keep the planner away from this plan */
         info->idxNum = 0;
         info->estimatedCost = 1e99;
+        /* src is used but has no constraint: joblib_tree(path) whose `path`
+         * bound this table's own column (SQLite offers no constraint between
+         * two columns of one virtual table). Name that column when it is
+         * `path` or the only other column used. */
+        sqlite3_uint64 used = info->colUsed;
+        if (used & ((sqlite3_uint64)1 << COL_SRC)) {
+            info->idxNum = IDX_SELF;
+            sqlite3_uint64 other = used & ~((sqlite3_uint64)1 << COL_SRC);
+            if (at[1] >= 0) other &= ~((sqlite3_uint64)1 << COL_ROOT); /* the root argument */
+            int col = COL_SRC;
+            if (other & ((sqlite3_uint64)1 << COL_PATH)) col = COL_PATH;
+            else if (other && !(other & (other - 1)))
+                for (col = 0; !(other & ((sqlite3_uint64)1 << col)); col++) {}
+            info->idxStr = (char *)col_names[col];
+        }
         return SQLITE_OK;
     }
     int argc = 1;
@@ -606,13 +627,21 @@ static int apply_lookup(each_cursor *c, int tree, int idxNum, sqlite3_value *v) 
 
 static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
                        sqlite3_value **argv) {
-    (void)idxStr;
     each_cursor *c = (each_cursor *)cur;
     each_vtab *t = (each_vtab *)cur->pVtab;
     const char *fname = t->tree ? "joblib_tree" : "joblib_each";
     jl_error err;
     jl_error_clear(&err);
     cursor_reset(c);
+    if (idxNum & IDX_SELF) {
+        const char *col = idxStr ? idxStr : "src";
+        char *m = sqlite3_mprintf("%s(%s): the argument named the column `%s` of %s itself, "
+                                  "not of an outer table; qualify it, e.g. %s(t.%s)",
+                                  fname, col, col, fname, fname, col);
+        int rc = m ? set_errorf(c, m) : SQLITE_NOMEM;
+        sqlite3_free(m);
+        return rc;
+    }
     if (!(idxNum & IDX_SRC) || argc < 1) {
         char *m = sqlite3_mprintf("%s() needs a src argument: %s(src [, root])", fname, fname);
         int rc = m ? set_errorf(c, m) : SQLITE_NOMEM;
