@@ -535,7 +535,8 @@ static int key_matches(const each_cursor *c, sqlite3_value *v) {
     if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
     if (r->key != JL_NONE) {
         const jl_node *kn = &c->doc->nodes[r->key];
-        if (kn->kind == JL_STR) return text_eq(v, (const char *)c->doc->blocks[kn->block].p + kn->u.off, kn->len);
+        if (kn->kind == JL_STR)
+            return text_eq(v, (const char *)c->doc->blocks[kn->block].p + kn->u.off, kn->len);
         if (kn->kind == JL_INT && !(kn->flags & JL_F_BIG)) return lookup_int(v, &iv) && iv == kn->u.i;
         return 1; /* other key types: SQLite compares */
     }

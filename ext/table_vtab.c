@@ -458,7 +458,8 @@ static int refresh(jl_table *t) {
         doc = NULL;
     }
     if (rc == JL_OK && node == JL_NONE) {
-        rc = jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, t->path ? "the path selects nothing" : "the bundle holds no value");
+        const char *what = t->path ? "the path selects nothing" : "the bundle holds no value";
+        rc = jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, "%s", what);
     }
     if (rc == JL_OK) rc = jl_frame_plan_make(doc, node, jl_ext_alloc(), &plan, NULL, &err);
     if (rc != JL_OK) {
@@ -466,20 +467,21 @@ static int refresh(jl_table *t) {
         jl_doc_free(doc);
         if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
         char *m = jl_ext_errmsg(&err, t->file, t->path);
-        rc = refresh_error(t, m ? sqlite3_mprintf("joblib: table %s: its file changed since CREATE VIRTUAL TABLE "
-                                                  "and is no longer a table: %s; DROP TABLE %s and CREATE it again",
-                                                  t->name, m + (strncmp(m, "joblib: ", 8) ? 0 : 8), t->name)
-                                : NULL);
+        const char *why = m && strncmp(m, "joblib: ", 8) == 0 ? m + 8 : m;
+        char *msg = m ? sqlite3_mprintf("joblib: table %s: its file changed since CREATE VIRTUAL TABLE and "
+                                        "is no longer a table: %s; DROP TABLE %s and CREATE it again",
+                                        t->name, why, t->name)
+                      : NULL;
         sqlite3_free(m);
-        return rc;
+        return refresh_error(t, msg);
     }
     if (!same_columns(&plan, &t->plan)) {
         char *was = columns_text(&t->plan), *is = columns_text(&plan);
-        rc = refresh_error(t, was && is ? sqlite3_mprintf("joblib: table %s: '%s' changed since CREATE VIRTUAL "
-                                                          "TABLE: its columns are now %s, not %s; DROP TABLE %s "
-                                                          "and CREATE it again",
-                                                          t->name, t->file, is, was, t->name)
-                                        : NULL);
+        char *msg = was && is ? sqlite3_mprintf("joblib: table %s: '%s' changed since CREATE VIRTUAL TABLE: "
+                                                "its columns are now %s, not %s; DROP TABLE %s and CREATE it "
+                                                "again", t->name, t->file, is, was, t->name)
+                              : NULL;
+        rc = refresh_error(t, msg);
         sqlite3_free(was);
         sqlite3_free(is);
         jl_table_plan_free(&plan);
