@@ -8,7 +8,8 @@
  *                               1-D array, sub-array BLOBs otherwise)
  *   joblib_tree(src [, root])   the node at root and its whole subtree,
  *                               depth-first, parents before children;
- *                               arrays are leaves
+ *                               arrays of numbers are leaves, object
+ *                               arrays have their elements as children
  *
  * src is a file path (TEXT) or the bytes of a bundle (BLOB). Examples:
  *
@@ -38,7 +39,8 @@
  *     src HIDDEN, root HIDDEN);
  *
  * and `FROM joblib_each(x, r)` is `FROM joblib_each WHERE src = x AND root = r`.
- * xBestIndex takes those equality constraints; src is required.
+ * xBestIndex takes those equality constraints; src is required. It also
+ * takes one look-up on key, id or fullkey (see each_best_index).
  *
  * Each compound node is expanded once: a later occurrence (shared
  * reference, cycle) is a 'ref' row whose value is the fullkey of the first.
@@ -87,14 +89,26 @@
 /* idxNum bits */
 #define IDX_SRC 1
 #define IDX_ROOT 2
-#define IDX_KEY 4 /* joblib_each: a key = ? / key IN (...) look-up, the last argv */
-#define IDX_ID 8  /* joblib_each: an id = ? look-up, the last argv */
-#define IDX_IN 16 /* the look-up is an IN list, all values at once (sqlite3_vtab_in) */
+#define IDX_KEY 4      /* a key = ? / key IN (...) look-up, the last argv */
+#define IDX_ID 8       /* an id = ? look-up, the last argv */
+#define IDX_IN 16      /* the look-up is an IN list, all values at once (sqlite3_vtab_in) */
+#define IDX_FULLKEY 32 /* a fullkey = ? look-up, the last argv */
+#define IDX_LOOK (IDX_KEY | IDX_ID | IDX_FULLKEY)
+#define IDX_SELF 64    /* no src: the argument named a column of the table itself */
 
-/* Planner estimates: a scan of unknown size, a direct child look-up. */
+/* Column names, for the IDX_SELF message. */
+static const char *const col_names[] = { "key", "value", "type", "atom", "id", "parent", "fullkey",
+                                         "path", "class", "dtype", "shape", "nbytes", "src", "root" };
+
+/* Planner estimates: a scan of unknown size, a direct child look-up
+ * (joblib_each), a walk that filters in C (joblib_tree: no SQL values for
+ * the rows it skips, no strings below a fullkey that cannot lead to the
+ * one asked for). */
 #define SCAN_ROWS 1000
 #define SCAN_COST 1000.0
 #define LOOKUP_COST 10.0
+#define FILTER_COST 200.0
+#define FILTER_KEY_ROWS 10
 
 typedef struct each_vtab {
     sqlite3_vtab base;
@@ -114,6 +128,12 @@ typedef struct each_cursor {
     uint32_t row_root;   /* the node the walk started at */
     uint64_t *pos;       /* key IN (...): the children's positions, ascending (owned) */
     int npos, ipos;      /* how many; the next one to seek */
+    /* a look-up the walk cannot go straight to: rows are filtered here */
+    int filter;          /* IDX_KEY, IDX_ID or IDX_FULLKEY, or 0 */
+    sqlite3_value **fv;  /* the values a row may equal (owned copies) */
+    int nfv;
+    int last;            /* the row returned is the last that can match */
+    uint64_t prune;      /* fullkey: skip rows deeper than this (UINT64_MAX: none) */
     int eof;
 } each_cursor;
 
@@ -153,26 +173,45 @@ static int each_disconnect(sqlite3_vtab *vt) {
  * from re-checking). SQLITE_CONSTRAINT when such a constraint exists but is
  * not usable in this plan (the planner then tries another join order).
  *
- * joblib_each also takes key = ? / key IN (...) (or else id = ?) as a
- * direct child look-up (argvIndex after src/root): one row instead of a
- * scan, so a join on key runs from the cheaper side. Those constraints are
- * not omitted: the look-up may return a row SQLite's own comparison (with
- * column affinities) then rejects, never miss one it would keep. */
+ * Also one look-up (argvIndex after src/root), from a table of preferences:
+ * joblib_each goes straight to the child a key = ? / key IN (...), id = ?
+ * or fullkey = ? names (one row instead of a scan, so a join runs from the
+ * cheaper side); joblib_tree still walks (ids are walk order) but filters
+ * in C and prunes subtrees a fullkey cannot be under, priced between. The
+ * constraints are not omitted: the look-up may return a row SQLite's own
+ * comparison (with column affinities) then rejects, never miss one it
+ * would keep. */
+typedef struct look_kind {
+    int col, bit;
+    const char *name;      /* idxStr: EXPLAIN QUERY PLAN shows "INDEX n:name" */
+    double each_cost, tree_cost;
+    sqlite3_int64 tree_rows; /* estimated rows in joblib_tree (each: 1) */
+    int tree_unique;
+} look_kind;
+
+/* in order of preference when several are usable */
+static const look_kind look_kinds[] = {
+    { COL_KEY, IDX_KEY, "key", LOOKUP_COST, FILTER_COST, FILTER_KEY_ROWS, 0 },
+    { COL_ID, IDX_ID, "id", LOOKUP_COST, FILTER_COST, 1, 1 },
+    { COL_FULLKEY, IDX_FULLKEY, "fullkey", LOOKUP_COST, FILTER_COST / 2, 1, 1 },
+};
+#define N_LOOK_KINDS (int)(sizeof look_kinds / sizeof look_kinds[0])
+
 static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     each_vtab *t = (each_vtab *)vt;
     int at[2] = { -1, -1 }; /* constraint index for src, root */
-    int look = -1, look_bit = 0;
+    int look[N_LOOK_KINDS];
     int unusable = 0;
+    for (int k = 0; k < N_LOOK_KINDS; k++) look[k] = -1;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
         if (c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-        if (c->iColumn == COL_KEY || c->iColumn == COL_ID) {
-            if (t->tree || !c->usable) continue;
-            if (c->iColumn == COL_KEY && look_bit != IDX_KEY) look = i, look_bit = IDX_KEY;
-            else if (c->iColumn == COL_ID && !look_bit) look = i, look_bit = IDX_ID;
+        if (c->iColumn < COL_SRC) {
+            for (int k = 0; k < N_LOOK_KINDS; k++)
+                if (c->iColumn == look_kinds[k].col && c->usable && look[k] < 0) look[k] = i;
             continue;
         }
-        if (c->iColumn < COL_SRC) continue;
         int which = c->iColumn - COL_SRC;
         if (!c->usable) unusable |= 1 << which;
         else if (at[which] < 0) at[which] = i;
@@ -183,6 +222,21 @@ static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
         /* no src at all: xFilter reports it; keep the planner away from this plan */
         info->idxNum = 0;
         info->estimatedCost = 1e99;
+        /* src is used but has no constraint: joblib_tree(path) whose `path`
+         * bound this table's own column (SQLite offers no constraint between
+         * two columns of one virtual table). Name that column when it is
+         * `path` or the only other column used. */
+        sqlite3_uint64 used = info->colUsed;
+        if (used & ((sqlite3_uint64)1 << COL_SRC)) {
+            info->idxNum = IDX_SELF;
+            sqlite3_uint64 other = used & ~((sqlite3_uint64)1 << COL_SRC);
+            if (at[1] >= 0) other &= ~((sqlite3_uint64)1 << COL_ROOT); /* the root argument */
+            int col = COL_SRC;
+            if (other & ((sqlite3_uint64)1 << COL_PATH)) col = COL_PATH;
+            else if (other && !(other & (other - 1)))
+                for (col = 0; !(other & ((sqlite3_uint64)1 << col)); col++) {}
+            info->idxStr = (char *)col_names[col];
+        }
         return SQLITE_OK;
     }
     int argc = 1;
@@ -194,16 +248,18 @@ static int each_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
         info->aConstraintUsage[at[1]].omit = 1;
         info->idxNum |= IDX_ROOT;
     }
-    if (look >= 0) {
-        info->aConstraintUsage[look].argvIndex = argc++;
-        info->idxNum |= look_bit;
+    for (int k = 0; k < N_LOOK_KINDS; k++) {
+        if (look[k] < 0) continue;
+        const look_kind *lk = &look_kinds[k];
+        info->aConstraintUsage[look[k]].argvIndex = argc++;
+        info->idxNum |= lk->bit;
         /* a whole IN list at once: its rows come in walk order */
-        if (sqlite3_vtab_in(info, look, 1)) info->idxNum |= IDX_IN;
-        /* EXPLAIN QUERY PLAN shows it: "INDEX 7:key" */
-        info->idxStr = look_bit == IDX_KEY ? "key" : "id";
-        info->estimatedCost = LOOKUP_COST;
-        info->estimatedRows = 1;
-        info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+        int in = sqlite3_vtab_in(info, look[k], 1);
+        if (in) info->idxNum |= IDX_IN;
+        info->idxStr = (char *)lk->name;
+        info->estimatedCost = t->tree ? lk->tree_cost : lk->each_cost;
+        info->estimatedRows = t->tree ? lk->tree_rows : 1;
+        if (!in && (!t->tree || lk->tree_unique)) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
         return SQLITE_OK;
     }
     info->estimatedCost = SCAN_COST;
@@ -232,6 +288,13 @@ static void cursor_reset(each_cursor *c) {
     c->root = NULL;
     memset(&c->row, 0, sizeof c->row);
     c->npos = c->ipos = 0;
+    for (int i = 0; i < c->nfv; i++) sqlite3_value_free(c->fv[i]);
+    sqlite3_free(c->fv);
+    c->fv = NULL;
+    c->nfv = 0;
+    c->filter = 0;
+    c->last = 0;
+    c->prune = UINT64_MAX;
     c->eof = 1;
 }
 
@@ -281,25 +344,40 @@ static int same_src(const each_cursor *c, sqlite3_value *v) {
     return n == 0 || (a && b && memcmp(a, b, (size_t)n) == 0);
 }
 
+/* filter_row: what to do with the walk's current row */
+enum { FILTER_SKIP, FILTER_KEEP, FILTER_STOP, FILTER_NOMEM };
+
+static int filter_row(each_cursor *c);
+static int row_strings(each_cursor *c);
+
 static int each_next(sqlite3_vtab_cursor *cur) {
     each_cursor *c = (each_cursor *)cur;
     jl_error err;
     jl_error_clear(&err);
-    if (!c->walk) {
+    if (!c->walk || c->last) {
         c->eof = 1;
         return SQLITE_OK;
     }
-    int rc = jl_walk_next(c->walk, &c->row, &err);
-    while (rc == 0 && c->ipos < c->npos) {
-        jl_walk_seek(c->walk, c->pos[c->ipos++]);
-        rc = jl_walk_next(c->walk, &c->row, &err);
+    for (;;) {
+        int rc = jl_walk_next(c->walk, &c->row, &err);
+        while (rc == 0 && c->ipos < c->npos) {
+            jl_walk_seek(c->walk, c->pos[c->ipos++]);
+            rc = jl_walk_next(c->walk, &c->row, &err);
+        }
+        if (rc < 0) {
+            c->eof = 1;
+            return set_error(c, &err, NULL);
+        }
+        c->eof = rc == 0;
+        if (c->eof || !c->filter) return SQLITE_OK;
+        int f = filter_row(c);
+        if (f == FILTER_NOMEM) return SQLITE_NOMEM;
+        if (f == FILTER_STOP) {
+            c->eof = 1;
+            return SQLITE_OK;
+        }
+        if (f == FILTER_KEEP) return SQLITE_OK;
     }
-    if (rc < 0) {
-        c->eof = 1;
-        return set_error(c, &err, NULL);
-    }
-    c->eof = rc == 0;
-    return SQLITE_OK;
 }
 
 /* The integer a look-up value can equal (INTEGER, an integral REAL, or
@@ -364,19 +442,59 @@ static int dict_lookup(const jl_doc *doc, uint32_t dict, sqlite3_value *v, uint6
     return found;
 }
 
-/* The position among the root's children that a key (or id) look-up value
- * names: 1 and *pos, 0 when it names none, -1 when it cannot tell (scan). */
+/* 1 when v, as SQLite may compare it (TEXT, or a number through a
+ * column's affinity; never a BLOB), can equal the text [p, p + n). */
+static int text_eq(sqlite3_value *v, const char *p, size_t n) {
+    int t = sqlite3_value_type(v);
+    if (t == SQLITE_BLOB || t == SQLITE_NULL) return 0;
+    const char *tv = (const char *)sqlite3_value_text(v);
+    return tv && (size_t)sqlite3_value_bytes(v) == n && memcmp(tv, p, n) == 0;
+}
+
+/* The root's own path as the walk writes it into its children's fullkeys. */
+static const char *root_path(const each_cursor *c, size_t *n) {
+    if (!c->root) {
+        *n = 1;
+        return "$";
+    }
+    *n = (size_t)sqlite3_value_bytes(c->root);
+    return (const char *)sqlite3_value_text(c->root);
+}
+
+/* The list index or array row a fullkey names as a child of the root
+ * ("<root>[N]", the step jl_path_step_index writes): 1 and *pos, or 0. */
+static int fullkey_index(const each_cursor *c, sqlite3_value *v, uint64_t *pos) {
+    if (sqlite3_value_type(v) != SQLITE_TEXT) return 0;
+    size_t rn, n = (size_t)sqlite3_value_bytes(v);
+    const char *r = root_path(c, &rn), *s = (const char *)sqlite3_value_text(v);
+    if (!r || !s || n < rn + 3 || memcmp(s, r, rn) != 0 || s[rn] != '[' || s[n - 1] != ']') return 0;
+    const char *d = s + rn + 1, *e = s + n - 1;
+    if (d == e || (*d == '0' && e - d > 1) || e - d > 19) return 0;
+    uint64_t x = 0;
+    for (; d < e; d++) {
+        if (*d < '0' || *d > '9') return 0;
+        x = x * 10 + (uint64_t)(*d - '0');
+    }
+    *pos = x;
+    return 1;
+}
+
+/* The position among the root's children that a key, id or fullkey
+ * look-up value names: 1 and *pos, 0 when it names none, -1 when it cannot
+ * tell (the rows are filtered then). */
 static int lookup_pos(each_cursor *c, int idxNum, sqlite3_value *v, uint64_t *pos) {
     int64_t n = jl_walk_positional(c->walk);
     if (n < 0) return -1;
     if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
     sqlite3_int64 iv;
+    int dict = c->doc->nodes[c->row_root].kind == JL_DICT;
     if (idxNum & IDX_ID) {
         if (!lookup_int(v, &iv) || iv < 1) return 0;
         *pos = (uint64_t)iv - 1;
         return 1;
     }
-    if (c->doc->nodes[c->row_root].kind == JL_DICT) return dict_lookup(c->doc, c->row_root, v, pos);
+    if (idxNum & IDX_FULLKEY) return dict ? -1 : fullkey_index(c, v, pos);
+    if (dict) return dict_lookup(c->doc, c->row_root, v, pos);
     if (!lookup_int(v, &iv) || iv < 0) return 0;
     *pos = (uint64_t)iv;
     return 1;
@@ -387,13 +505,98 @@ static int cmp_pos(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Narrows the cursor's new walk to the children a key or id look-up names:
- * one value, or (IDX_IN) all the values of an IN list, in walk order. */
-static int apply_lookup(each_cursor *c, int idxNum, sqlite3_value *v) {
+/* Keeps a copy of v for filter_row. */
+static int filter_add(each_cursor *c, sqlite3_value *v) {
+    sqlite3_value **p = sqlite3_realloc64(c->fv, (sqlite3_uint64)(c->nfv + 1) * sizeof *p);
+    if (!p) return SQLITE_NOMEM;
+    c->fv = p;
+    if (!(c->fv[c->nfv] = sqlite3_value_dup(v))) return SQLITE_NOMEM;
+    c->nfv++;
+    return SQLITE_OK;
+}
+
+/* Filters the whole walk's rows in C by the look-up's value(s). */
+static int set_filter(each_cursor *c, int idxNum, sqlite3_value *v) {
+    c->npos = c->ipos = 0;
+    c->filter = idxNum & IDX_LOOK;
+    if (!(idxNum & IDX_IN)) return filter_add(c, v);
+    sqlite3_value *x = NULL;
+    int rc = sqlite3_vtab_in_first(v, &x);
+    for (; rc == SQLITE_OK && x; rc = sqlite3_vtab_in_next(v, &x))
+        if (filter_add(c, x) != SQLITE_OK) return SQLITE_NOMEM;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* 1 when the current row's key can equal v (a superset of SQLite's own
+ * comparison, which still follows). */
+static int key_matches(const each_cursor *c, sqlite3_value *v) {
+    const jl_walk_row *r = &c->row;
+    sqlite3_int64 iv;
+    if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
+    if (r->key != JL_NONE) {
+        const jl_node *kn = &c->doc->nodes[r->key];
+        if (kn->kind == JL_STR)
+            return text_eq(v, (const char *)c->doc->blocks[kn->block].p + kn->u.off, kn->len);
+        if (kn->kind == JL_INT && !(kn->flags & JL_F_BIG)) return lookup_int(v, &iv) && iv == kn->u.i;
+        return 1; /* other key types: SQLite compares */
+    }
+    if (r->attr) return text_eq(v, r->attr, strlen(r->attr));
+    if (r->index >= 0) return lookup_int(v, &iv) && iv == r->index;
+    return r->parent != UINT64_MAX; /* the root's key is NULL */
+}
+
+static int filter_row(each_cursor *c) {
+    const jl_walk_row *r = &c->row;
+    sqlite3_int64 iv;
+    int keep = 0;
+    if (c->filter == IDX_ID) {
+        int beyond = 1; /* every id asked for is behind: no later row matches */
+        for (int i = 0; i < c->nfv; i++) {
+            if (!lookup_int(c->fv[i], &iv) || iv < 0) continue;
+            if ((uint64_t)iv == r->id) keep = 1;
+            if ((uint64_t)iv > r->id) beyond = 0;
+        }
+        if (keep && beyond) c->last = 1;
+        return keep ? FILTER_KEEP : beyond ? FILTER_STOP : FILTER_SKIP;
+    }
+    if (c->filter == IDX_KEY) {
+        for (int i = 0; i < c->nfv && !keep; i++) keep = key_matches(c, c->fv[i]);
+        return keep ? FILTER_KEEP : FILTER_SKIP;
+    }
+    /* fullkey: rows below a node whose fullkey no value starts with are
+     * skipped without building their strings */
+    if (c->prune != UINT64_MAX) {
+        if (r->depth > c->prune) return FILTER_SKIP;
+        c->prune = UINT64_MAX;
+    }
+    if (row_strings(c)) return FILTER_NOMEM;
+    size_t n = strlen(r->fullkey);
+    int under = 0;
+    for (int i = 0; i < c->nfv; i++) {
+        sqlite3_value *v = c->fv[i];
+        if (sqlite3_value_type(v) != SQLITE_TEXT) continue;
+        const char *s = (const char *)sqlite3_value_text(v);
+        size_t sn = (size_t)sqlite3_value_bytes(v);
+        if (!s || sn < n || memcmp(s, r->fullkey, n) != 0) continue;
+        if (sn == n) keep = 1;
+        else if (s[n] == '.' || s[n] == '[') under = 1;
+    }
+    if (keep && c->nfv == 1) c->last = 1; /* fullkeys are unique */
+    if (!keep && !under) c->prune = r->depth;
+    return keep ? FILTER_KEEP : FILTER_SKIP;
+}
+
+/* Narrows the cursor's new walk to the children a look-up names: one
+ * value, or (IDX_IN) all the values of an IN list, in walk order; or,
+ * when it cannot go straight to them (joblib_tree, objects, dicts with
+ * keys it does not compare), filters the rows in C. */
+static int apply_lookup(each_cursor *c, int tree, int idxNum, sqlite3_value *v) {
     uint64_t pos = 0;
+    if (tree) return set_filter(c, idxNum, v);
     if (!(idxNum & IDX_IN)) {
         int r = lookup_pos(c, idxNum, v, &pos);
-        if (r >= 0) jl_walk_seek(c->walk, r ? pos : UINT64_MAX);
+        if (r < 0) return set_filter(c, idxNum, v);
+        jl_walk_seek(c->walk, r ? pos : UINT64_MAX);
         return SQLITE_OK;
     }
     sqlite3_value *x = NULL;
@@ -401,10 +604,7 @@ static int apply_lookup(each_cursor *c, int idxNum, sqlite3_value *v) {
     int rc = sqlite3_vtab_in_first(v, &x);
     for (; rc == SQLITE_OK && x; rc = sqlite3_vtab_in_next(v, &x)) {
         int r = lookup_pos(c, idxNum, x, &pos);
-        if (r < 0) { /* scan: SQLite checks the IN list itself */
-            c->npos = 0;
-            return SQLITE_OK;
-        }
+        if (r < 0) return set_filter(c, idxNum, v);
         if (!r) continue;
         if (n == cap) {
             int ncap = cap ? 2 * cap : 16;
@@ -428,13 +628,21 @@ static int apply_lookup(each_cursor *c, int idxNum, sqlite3_value *v) {
 
 static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
                        sqlite3_value **argv) {
-    (void)idxStr;
     each_cursor *c = (each_cursor *)cur;
     each_vtab *t = (each_vtab *)cur->pVtab;
     const char *fname = t->tree ? "joblib_tree" : "joblib_each";
     jl_error err;
     jl_error_clear(&err);
     cursor_reset(c);
+    if (idxNum & IDX_SELF) {
+        const char *col = idxStr ? idxStr : "src";
+        char *m = sqlite3_mprintf("%s(%s): the argument named the column `%s` of %s itself, "
+                                  "not of an outer table; qualify it, e.g. %s(t.%s)",
+                                  fname, col, col, fname, fname, col);
+        int rc = m ? set_errorf(c, m) : SQLITE_NOMEM;
+        sqlite3_free(m);
+        return rc;
+    }
     if (!(idxNum & IDX_SRC) || argc < 1) {
         char *m = sqlite3_mprintf("%s() needs a src argument: %s(src [, root])", fname, fname);
         int rc = m ? set_errorf(c, m) : SQLITE_NOMEM;
@@ -496,8 +704,8 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         return set_error(c, &err, path);
     }
     c->row_root = node;
-    if ((idxNum & (IDX_KEY | IDX_ID)) && argc > 0) {
-        int rc = apply_lookup(c, idxNum, argv[argc - 1]);
+    if ((idxNum & IDX_LOOK) && argc > 0) {
+        int rc = apply_lookup(c, t->tree, idxNum, argv[argc - 1]);
         if (rc != SQLITE_OK) return rc;
     }
     return each_next(cur);

@@ -6,6 +6,12 @@
  *   joblib_json(src [, path])   the node at path as JSON text, arrays as
  *                               nested lists of numbers (NaN and
  *                               +-inf as null); NULL when nothing is there
+ *   joblib_array(src [, path])  the ndarray (or numpy scalar) at path as one
+ *                               JSON object: {"dtype": "<f4", "shape":
+ *                               [2,3], "order": "C", "data": base64 of
+ *                               the elements in C order, native byte
+ *                               order}; an error for other nodes and
+ *                               object arrays; NULL when nothing is there
  *   joblib_info(src)            JSON describing the bundle, without
  *                               converting array data
  *   joblib_extract(src, path)   the node at path as a new bundle BLOB
@@ -65,6 +71,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "atomtext.h"
 #include "container.h"
 #include "dtype.h"
 #include "frame.h"
@@ -169,6 +176,72 @@ static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     } else {
         jl_ext_result_buf(ctx, &b, 1);
     }
+    jl_ext_end(&c);
+}
+
+/* ---- joblib_array ----------------------------------------------------------- */
+
+/* What a node that is not an array of fixed-size elements is, for the
+ * error: "a dict", "an object array (dtype object)". */
+static void not_array_error(sqlite3_context *ctx, jl_ext_call *c, uint32_t id, const char *path) {
+    jl_error err;
+    jl_error_clear(&err);
+    const jl_node *nd = jl_node_at(c->doc, id);
+    if (nd->kind == JL_NDARRAY || nd->kind == JL_SCALAR)
+        jl_fail(&err, JL_E_ARG, JL_NO_OFFSET,
+                "joblib_array(): the node at %s is an object array: its elements have no fixed-size "
+                "bytes (joblib_json or joblib_each read them)", path);
+    else
+        jl_fail(&err, JL_E_ARG, JL_NO_OFFSET, "joblib_array(): the node at %s has type %s, not ndarray", path,
+                jl_kind_name(nd->kind));
+    jl_ext_result_error(ctx, &err, c->file, NULL);
+}
+
+static void fn_array(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *path;
+    jl_ext_call c;
+    uint32_t id = node_arg(ctx, argc, argv, "joblib_array", &c, &path);
+    if (id == JL_NONE) return;
+    jl_doc *doc = c.doc;
+    jl_error err;
+    jl_error_clear(&err);
+    uint8_t kind = jl_node_at(doc, id)->kind;
+    const jl_array *a = kind == JL_NDARRAY || kind == JL_SCALAR ? jl_array_of(doc, id) : NULL;
+    if (!a || a->items != JL_NONE || a->dtype >= doc->ndtypes || doc->dtypes[a->dtype].has_object) {
+        not_array_error(ctx, &c, id, path);
+        jl_ext_end(&c);
+        return;
+    }
+    const uint8_t *p = NULL;
+    uint8_t *owned = NULL;
+    uint64_t n = 0;
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, doc));
+    jl_buf_puts(&b, "{\"dtype\":");
+    uint64_t at = b.len;
+    if (jl_ext_native_descr(doc, a->dtype, &b, &err) != JL_OK) goto fail;
+    if (b.len > at && b.p[at] != '[') { /* a descr string: quote it */
+        jl_buf d;
+        jl_buf_init(&d, jl_ext_alloc(), 0);
+        jl_buf_append(&d, b.p + at, b.len - at);
+        b.len = at;
+        if (!d.failed) jl_json_string(&b, d.p, d.len);
+        else b.failed = d.failed;
+        jl_buf_free(&d);
+    }
+    jl_buf_puts(&b, ",\"shape\":");
+    jl_array_shape_json(doc, a, &b);
+    jl_buf_puts(&b, ",\"order\":\"C\",\"data\":");
+    if (jl_array_native_bytes(doc, id, &p, &n, &owned, &err) != JL_OK) goto fail;
+    jl_render_base64(&b, p, n);
+    jl_buf_putc(&b, '}');
+    jl_free(&doc->alloc, owned);
+    jl_ext_result_buf(ctx, &b, 1);
+    jl_ext_end(&c);
+    return;
+fail:
+    jl_buf_free(&b);
+    jl_ext_result_error(ctx, &err, c.file, path);
     jl_ext_end(&c);
 }
 
@@ -337,7 +410,8 @@ static void fn_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                     goto fail;
                 }
             }
-            if (row.is_ref || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
+            /* rows of N-D object arrays are views, not arrays of the bundle */
+            if (row.is_ref || row.view || jl_node_at(doc, row.node)->kind != JL_NDARRAY) continue;
             if (jl_walk_strings(w, &row, &err) != JL_OK) goto fail;
             if (na++) jl_buf_putc(&b, ',');
             if (info_array(doc, row.node, row.fullkey, &b, &err) != JL_OK && err.code != JL_OK)
@@ -485,6 +559,8 @@ const jl_sql_func jl_read_funcs[] = {
     { "joblib_json", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
     { "joblib_json", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_json, NULL, NULL },
     { "joblib_info", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_info, NULL, NULL },
+    { "joblib_array", 1, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_array, NULL, NULL },
+    { "joblib_array", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_array, NULL, NULL },
     { "joblib_extract", 2, JL_FN_FILE_READER | SQLITE_RESULT_SUBTYPE, fn_extract, NULL, NULL },
     { "joblib_config", 0, JL_FN_CONFIG | SQLITE_RESULT_SUBTYPE, fn_config, NULL, NULL },
     { "joblib_config", 1, JL_FN_CONFIG, fn_config, NULL, NULL },

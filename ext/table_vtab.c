@@ -56,6 +56,13 @@
  * constraints on rowid (=, <, <=, >, >=) into a range of rows and takes
  * ORDER BY rowid as the natural order.
  *
+ * A file replaced while the table is connected: each scan that starts with
+ * no other scan of the table open compares the file's identity (device,
+ * inode, size, modification and change times) with the one it read; when
+ * it changed, the file is read again: the same columns (names and declared
+ * types) give the new rows, other columns an error saying the file changed
+ * since CREATE and to DROP and CREATE the table again (see refresh()).
+ *
  * Limits: the table is read-only; DROP TABLE forgets it and never touches
  * the file. The file is read again each time the database is opened; if it
  * is gone or no longer table-shaped by then, the database still opens and
@@ -74,6 +81,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array_build.h"
 #include "decode.h"
@@ -92,6 +100,13 @@ typedef struct jl_table {
                        * returns (sqlite3_malloc), else NULL */
     jl_doc *doc;      /* owned: the open bundle */
     jl_table_plan plan; /* the columns (codec/tree/table.h); owned */
+    /* for refresh(): what the table was made from (sqlite3_malloc), NULL
+     * for a BLOB src; the file's identity when it was read */
+    char *name, *file, *path;
+    int pathn;
+    struct stat seen;
+    const jl_ext *ext;
+    int nopen;        /* open cursors */
 } jl_table;
 
 typedef struct jl_table_cursor {
@@ -104,6 +119,9 @@ static void table_free(jl_table *t) {
     jl_table_plan_free(&t->plan);
     jl_doc_free(t->doc);
     sqlite3_free(t->broken);
+    sqlite3_free(t->name);
+    sqlite3_free(t->file);
+    sqlite3_free(t->path);
     sqlite3_free(t);
 }
 
@@ -260,6 +278,18 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
         *pzErr = sqlite3_mprintf("joblib: cannot declare the table: %s", sqlite3_errmsg(db));
         goto done;
     }
+    if (!blob) { /* for refresh(): a file whose identity cannot be read is never re-read */
+        t->ext = ext;
+        t->name = sqlite3_mprintf("%s", argv[2]);
+        t->file = src;
+        t->path = path;
+        t->pathn = pathn;
+        src = path = NULL;
+        if (!t->name || stat(t->file, &t->seen) != 0) {
+            sqlite3_free(t->file);
+            t->file = NULL;
+        }
+    }
     *out = &t->base;
     t = NULL;
     rc = SQLITE_OK;
@@ -358,16 +388,116 @@ static int t_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 /* ---- cursors --------------------------------------------------------------------- */
 
 static int t_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    (void)vt;
     jl_table_cursor *c = sqlite3_malloc64(sizeof *c);
     if (!c) return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
+    ((jl_table *)vt)->nopen++;
     *out = &c->base;
     return SQLITE_OK;
 }
 
 static int t_close(sqlite3_vtab_cursor *cur) {
+    ((jl_table *)cur->pVtab)->nopen--;
     sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+/* ---- a file replaced while connected ---------------------------------------------- */
+
+static int same_file(const struct stat *a, const struct stat *b) {
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The columns as the declared schema lists them: "(a INTEGER, b)". */
+static char *columns_text(const jl_table_plan *p) {
+    sqlite3_str *s = sqlite3_str_new(NULL);
+    sqlite3_str_appendchar(s, 1, '(');
+    for (uint32_t j = 0; j < p->ncols; j++)
+        sqlite3_str_appendf(s, "%s%s%s%s", j ? ", " : "", p->cols[j].name, *p->cols[j].decl ? " " : "",
+                            p->cols[j].decl);
+    sqlite3_str_appendchar(s, 1, ')');
+    return sqlite3_str_finish(s);
+}
+
+static int same_columns(const jl_table_plan *a, const jl_table_plan *b) {
+    if (a->ncols != b->ncols) return 0;
+    for (uint32_t j = 0; j < a->ncols; j++)
+        if (strcmp(a->cols[j].name, b->cols[j].name) != 0 || strcmp(a->cols[j].decl, b->cols[j].decl) != 0)
+            return 0;
+    return 1;
+}
+
+static int refresh_error(jl_table *t, char *msg) {
+    sqlite3_free(t->base.zErrMsg);
+    t->base.zErrMsg = msg;
+    return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Reads the file again when it changed since the table read it (no other
+ * cursor is open): the same columns swap in the new doc and rows; other
+ * columns, or a file that is no longer a table, are an error (the table
+ * keeps the bundle it had). A file that is gone is not re-read. */
+static int refresh(jl_table *t) {
+    struct stat now;
+    if (!t->file || stat(t->file, &now) != 0 || same_file(&now, &t->seen)) return SQLITE_OK;
+    jl_limits lim;
+    if (t->ext) lim = t->ext->limits;
+    else jl_limits_default(&lim);
+    jl_open_opts o = { jl_ext_alloc(), &lim };
+    jl_error err;
+    jl_error_clear(&err);
+    jl_doc *doc = NULL;
+    jl_table_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan.records = JL_NONE;
+    uint32_t node = JL_NONE;
+    int rc = jl_open_file(t->file, &o, &doc, &err);
+    if (rc == JL_OK) {
+        node = doc->root;
+        if (node != JL_NONE && t->path &&
+            jl_frame_path_resolve(doc, doc->root, t->path, (size_t)t->pathn, &node, &err) != JL_OK)
+            rc = err.code;
+    } else {
+        doc = NULL;
+    }
+    if (rc == JL_OK && node == JL_NONE) {
+        const char *what = t->path ? "the path selects nothing" : "the bundle holds no value";
+        rc = jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, "%s", what);
+    }
+    if (rc == JL_OK) rc = jl_frame_plan_make(doc, node, jl_ext_alloc(), &plan, NULL, &err);
+    if (rc != JL_OK) {
+        jl_table_plan_free(&plan);
+        jl_doc_free(doc);
+        if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
+        char *m = jl_ext_errmsg(&err, t->file, t->path);
+        const char *why = m && strncmp(m, "joblib: ", 8) == 0 ? m + 8 : m;
+        char *msg = m ? sqlite3_mprintf("joblib: table %s: its file changed since CREATE VIRTUAL TABLE and "
+                                        "is no longer a table: %s; DROP TABLE %s and CREATE it again",
+                                        t->name, why, t->name)
+                      : NULL;
+        sqlite3_free(m);
+        return refresh_error(t, msg);
+    }
+    if (!same_columns(&plan, &t->plan)) {
+        char *was = columns_text(&t->plan), *is = columns_text(&plan);
+        char *msg = was && is ? sqlite3_mprintf("joblib: table %s: '%s' changed since CREATE VIRTUAL TABLE: "
+                                                "its columns are now %s, not %s; DROP TABLE %s and CREATE it "
+                                                "again", t->name, t->file, is, was, t->name)
+                              : NULL;
+        rc = refresh_error(t, msg);
+        sqlite3_free(was);
+        sqlite3_free(is);
+        jl_table_plan_free(&plan);
+        jl_doc_free(doc);
+        return rc;
+    }
+    jl_table_plan_free(&t->plan);
+    jl_doc_free(t->doc);
+    t->plan = plan;
+    t->doc = doc;
+    t->seen = now;
     return SQLITE_OK;
 }
 
@@ -412,6 +542,11 @@ static int t_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
         sqlite3_free(t->base.zErrMsg);
         t->base.zErrMsg = sqlite3_mprintf("%s", t->broken);
         return t->base.zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    if (t->nopen == 1) {
+        int rc = refresh(t);
+        if (rc != SQLITE_OK) return rc;
+        hi = t->plan.nrows;
     }
     if ((idxNum & IDX_EQ) && argi < argc) {
         sqlite3_value *v = argv[argi++];

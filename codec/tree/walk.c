@@ -202,9 +202,10 @@ static void drop_view(jl_walk *w) {
 static int expandable(const jl_doc *doc, uint32_t id, int tree) {
     const jl_node *nd = &doc->nodes[id];
     if (jl_is_container(nd->kind) || nd->kind == JL_OBJECT) return 1;
-    if (nd->kind == JL_NDARRAY && !tree) {
+    if (nd->kind == JL_NDARRAY) {
+        /* each: rows of any array; tree: elements of object arrays only */
         const jl_array *a = jl_array_of(doc, id);
-        return a->ndim > 0 && !a->is_scalar;
+        return a->ndim > 0 && !a->is_scalar && (!tree || a->items != JL_NONE);
     }
     return 0;
 }
@@ -369,9 +370,13 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
                 }
                 if (doc->nnodes > before[0]) { /* a fresh view */
                     view = 1;
-                    memcpy(w->before, before, sizeof before);
-                    doc_counts(doc, w->after);
-                    w->view_live = 1;
+                    /* each drops it at the next row; a tree may expand it (a
+                     * row of an object array), so it stays until the walk ends */
+                    if (!w->tree) {
+                        memcpy(w->before, before, sizeof before);
+                        doc_counts(doc, w->after);
+                        w->view_live = 1;
+                    }
                 }
                 have = 1;
                 f = &w->st[w->nst - 1];
@@ -390,6 +395,8 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
         row->step = row->fullkey = row->path = row->ref_fullkey = NULL;
         row->is_ref = 0;
         row->attr = attr;
+        row->view = view;
+        row->depth = w->nst;
         w->row_root = 0;
         w->row_live = 1;
         w->row_frame = w->nst - 1;
@@ -411,6 +418,10 @@ int jl_walk_next(jl_walk *w, jl_walk_row *row, jl_error *err) {
                 int rc = push(w, child, row->id, pos, err);
                 if (rc) return fail_rc(w, rc);
             }
+        } else if (view && w->tree && expandable(doc, child, 1)) {
+            /* a row of an N-D object array: reached once, its elements follow */
+            int rc = push(w, child, row->id, pos, err);
+            if (rc) return fail_rc(w, rc);
         }
         return 1;
     }
@@ -478,9 +489,16 @@ int jl_walk_seek(jl_walk *w, uint64_t pos) {
      * earlier sibling already is becomes a ref row naming that sibling */
     const jl_doc *doc = w->doc;
     const jl_node *nd = &doc->nodes[w->st[0].node];
-    if (nd->kind == JL_NDARRAY) return 1; /* rows are fresh views */
     int dict = nd->kind == JL_DICT;
-    const uint32_t *k = jl_kids_of(doc, w->st[0].node);
+    const uint32_t *k;
+    if (nd->kind == JL_NDARRAY) {
+        /* rows are fresh views, except the elements of a 1-D object array */
+        const jl_array *a = jl_array_of(doc, w->st[0].node);
+        if (a->ndim != 1 || a->items == JL_NONE || pos >= doc->nodes[a->items].len) return 1;
+        k = jl_kids_of(doc, a->items);
+    } else {
+        k = jl_kids_of(doc, w->st[0].node);
+    }
     uint32_t child = k[dict ? 2 * pos + 1 : pos];
     if (!jl_is_compound(doc->nodes[child].kind) || !needs_table(w, w->st[0].node, child)) return 1;
     for (uint64_t j = 0; j < pos && !jl_nodekeys_get(&w->seen, child); j++) {

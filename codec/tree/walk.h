@@ -2,7 +2,7 @@
  * walk.h - iterating a subtree the way json_each / json_tree do: children
  * of a node, or the whole subtree depth-first, parents before children,
  * each compound node expanded once (later occurrences are refs), arrays
- * as leaves (tree) or rows (each over an array).
+ * of numbers as leaves (tree) or rows (each over an array).
  *
  * Children of each kind:
  *   list/tuple/set/frozenset: [i] elements
@@ -11,7 +11,9 @@
  *           keyword arguments, when non-empty), then the state dict's
  *           entries (str keys as .name) or .__state__ when the state is
  *           not a dict, then .__items__ for APPEND/SETITEM-filled objects
- *   ndarray (each only): rows [i]
+ *   ndarray: rows [i] (each); in a tree only object arrays have children:
+ *           elements [i] of a 1-D one, rows [i] of an N-D one (views of
+ *           ndim-1, themselves object arrays) whose elements are [i][j]...
  */
 #ifndef JL_WALK_H
 #define JL_WALK_H
@@ -31,6 +33,9 @@ typedef struct jl_walk_row {
     int is_ref;        /* 1 when the node was already expanded (type "ref") */
     const char *ref_fullkey; /* for refs: fullkey of the first occurrence */
     const char *attr;  /* object children: attribute name ("__args__", state key), else NULL */
+    uint64_t depth;    /* 0 for the walk's root, 1 for its children, ... */
+    int view;          /* 1 for a row of an N-D array: a view node the walk made, not
+                        * an array of the bundle */
 } jl_walk_row;
 
 typedef struct jl_walk jl_walk;

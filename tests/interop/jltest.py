@@ -613,35 +613,48 @@ def model(obj, joblib_format=True):
     predict (not listed)."""
     rows = []
     first = {}
+    views = []   # rows of N-D object arrays, kept alive so their id()s stay unique
 
-    def walk(v, fullkey):
+    def walk(v, fullkey, view=False, inside=False):
         w = type_word(v)
         shareable = w in COMPOUND and not (w == "tuple" and len(v) == 0) \
-            and not (w == "ndarray" and joblib_format)
+            and not (w == "ndarray" and (joblib_format or view))
         if shareable and id(v) in first:
             rows.append(Row(fullkey=fullkey, type="ref", value=first[id(v)]))
             return
         if shareable:
             first[id(v)] = fullkey
         row = Row(fullkey=fullkey, type=w, value=sql_value(v))
+        if view:
+            row["view"] = True
+        if inside:
+            row["inside"] = True   # under an object array: pickled as a plain pickle
         rows.append(row)
         if w == "ndarray":
             row.update(dtype=native_descr(v.dtype), shape=list(v.shape), nbytes=v.nbytes,
                        array=v, cls=object_class(v) if type(v) is not np().ndarray else None)
-            return
+            if v.dtype != object or v.ndim == 0:
+                return
+            # object arrays: elements [i] of a 1-D one, rows [i] (views) of an N-D one
+            for i in range(v.shape[0]):
+                if v.ndim == 1:
+                    walk(v[i], "%s[%d]" % (fullkey, i), inside=True)
+                else:
+                    views.append(v[i])
+                    walk(views[-1], "%s[%d]" % (fullkey, i), view=True, inside=True)
         if w == "scalar":
             row.update(dtype=native_descr(v.dtype))
             return
         if w in ("list", "tuple", "set", "frozenset"):
             for i, x in enumerate(v):
-                walk(x, "%s[%d]" % (fullkey, i))
+                walk(x, "%s[%d]" % (fullkey, i), inside=inside)
         elif w == "dict":
             for k, x in v.items():
                 step = key_path(k)
                 if step is None:
                     row["open"] = True
                     continue
-                walk(x, fullkey + step)
+                walk(x, fullkey + step, inside=inside)
         elif w == "object":
             row["cls"] = object_class(v)
             st = object_state(v)
@@ -653,7 +666,7 @@ def model(obj, joblib_format=True):
                 if step is None:
                     row["open"] = True
                     continue
-                walk(x, fullkey + step)
+                walk(x, fullkey + step, inside=inside)
         if row["value"] is not ANY and _has_ref_below(rows, row):
             row["value"] = ANY   # JSON of shared/cyclic structure: not fixed
 
@@ -678,8 +691,9 @@ def _has_ref_below(rows, row):
 
 
 def arrays_of(rows):
-    """The ndarray rows of a model (the arrays joblib wraps), in stream order."""
-    return [r for r in rows if r["type"] == "ndarray"]
+    """The ndarray rows of a model (the arrays joblib wraps), in stream order;
+    not the rows of N-D object arrays (views, no array of their own)."""
+    return [r for r in rows if r["type"] == "ndarray" and not r.get("view")]
 
 
 def expected_info_arrays(rows, offsets):

@@ -1,7 +1,8 @@
 /*
  * test_walk.c - json_each / json_tree style walks (walk.h) over
  * hand-built trees: exact rows (id, parent, fullkey, path, refs), objects,
- * keys of every kind, array rows as views, a million references to one
+ * keys of every kind, array rows as views, object arrays' elements and
+ * rows in a tree, a million references to one
  * list, 100,000-deep nesting, depth limits and allocation failures. Every
  * fullkey (and ref_fullkey) must select the row's node again.
  */
@@ -337,6 +338,103 @@ static void test_arrays(void **state) {
     jl_doc_free(doc);
 }
 
+/* An object array over `items` (a list node) with the given shape. */
+static uint32_t object_array(jl_doc *doc, int ndim, const uint64_t *dims, uint32_t items) {
+    uint32_t dt = jl_dtype_new(doc, NULL);
+    doc->dtypes[dt].kind = 'O';
+    doc->dtypes[dt].byteorder = '|';
+    doc->dtypes[dt].itemsize = 8;
+    doc->dtypes[dt].alignment = 8;
+    doc->dtypes[dt].has_object = 1;
+    uint32_t id = jl_node_new(doc, JL_NDARRAY, NULL);
+    uint32_t ai = jl_array_new(doc, NULL);
+    doc->nodes[id].u.ext = ai;
+    uint32_t at = jl_dims_new(doc, (uint64_t)ndim, NULL);
+    for (int k = 0; k < ndim; k++) doc->dims[at + k] = dims[k];
+    jl_array *a = &doc->arrays[ai];
+    a->dtype = dt;
+    a->dims_at = at;
+    a->ndim = (uint8_t)ndim;
+    a->items = items;
+    a->order = 'C';
+    return id;
+}
+
+static void test_object_arrays(void **state) {
+    (void)state;
+    jl_doc *doc = new_doc();
+    uint32_t one = I(doc, 1);
+    uint32_t shared = seq(doc, JL_LIST, &one, 1);
+    uint32_t el[4] = { I(doc, 7), shared, S(doc, "s"), shared };
+    uint32_t items = seq(doc, JL_LIST, el, 4);
+    uint64_t dims[2] = { 2, 2 };
+    uint32_t arr = object_array(doc, 2, dims, items);
+    uint32_t nums_items = seq(doc, JL_LIST, el, 3);
+    uint64_t d1[1] = { 3 };
+    uint32_t vec = object_array(doc, 1, d1, nums_items);
+    uint32_t top[2] = { arr, vec };
+    uint32_t root = seq(doc, JL_LIST, top, 2);
+    /* tree: rows of the 2-D array are views whose elements follow; the
+     * shared list is a ref the second time, in either array */
+    static const struct {
+        uint64_t parent;
+        const char *fullkey;
+        uint8_t kind;
+        const char *ref;
+        uint64_t depth;
+    } want_rows[] = {
+        { UINT64_MAX, "$", JL_LIST, NULL, 0 },
+        { 0, "$[0]", JL_NDARRAY, NULL, 1 },
+        { 1, "$[0][0]", JL_NDARRAY, NULL, 2 },
+        { 2, "$[0][0][0]", JL_INT, NULL, 3 },
+        { 2, "$[0][0][1]", JL_LIST, NULL, 3 },
+        { 4, "$[0][0][1][0]", JL_INT, NULL, 4 },
+        { 1, "$[0][1]", JL_NDARRAY, NULL, 2 },
+        { 6, "$[0][1][0]", JL_STR, NULL, 3 },
+        { 6, "$[0][1][1]", JL_LIST, "$[0][0][1]", 3 },
+        { 0, "$[1]", JL_NDARRAY, NULL, 1 },
+        { 9, "$[1][0]", JL_INT, NULL, 2 },
+        { 9, "$[1][1]", JL_LIST, "$[0][0][1]", 2 },
+        { 9, "$[1][2]", JL_STR, NULL, 2 },
+    };
+    unsigned n = sizeof want_rows / sizeof want_rows[0];
+    jl_walk *walk;
+    jl_walk_row row;
+    jl_error err;
+    jl_error_clear(&err);
+    assert_int_equal(jl_walk_start(doc, root, "$", 1, &walk, &err), JL_OK);
+    for (unsigned k = 0; k < n; k++) {
+        assert_int_equal(jl_walk_next(walk, &row, &err), 1);
+        assert_int_equal(row.id, k);
+        assert_int_equal(row.parent, want_rows[k].parent);
+        assert_int_equal(row.depth, want_rows[k].depth);
+        assert_int_equal(doc->nodes[row.node].kind, want_rows[k].kind);
+        assert_int_equal(row.is_ref, want_rows[k].ref != NULL);
+        assert_int_equal(row.view, k == 2 || k == 6);
+        assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
+        assert_string_equal(row.fullkey, want_rows[k].fullkey);
+        if (want_rows[k].ref) assert_string_equal(row.ref_fullkey, want_rows[k].ref);
+    }
+    assert_int_equal(jl_walk_next(walk, &row, &err), 0);
+    jl_walk_free(walk);
+    /* (check_fullkeys does not apply: a path to a row makes a new view) */
+    /* each over a 1-D object array: a seek to an element that repeats an
+     * earlier one gives the ref row a full walk gives */
+    uint32_t rep_items[3] = { shared, one, shared };
+    uint32_t rep = object_array(doc, 1, d1, seq(doc, JL_LIST, rep_items, 3));
+    assert_int_equal(jl_walk_start(doc, rep, "$", 0, &walk, &err), JL_OK);
+    assert_int_equal(jl_walk_positional(walk), 3);
+    assert_int_equal(jl_walk_seek(walk, 2), 1);
+    assert_int_equal(jl_walk_next(walk, &row, &err), 1);
+    assert_int_equal(row.id, 3);
+    assert_int_equal(row.is_ref, 1);
+    assert_int_equal(jl_walk_strings(walk, &row, &err), JL_OK);
+    assert_string_equal(row.ref_fullkey, "$[0]");
+    assert_int_equal(jl_walk_next(walk, &row, &err), 0);
+    jl_walk_free(walk);
+    jl_doc_free(doc);
+}
+
 static void test_million_refs(void **state) {
     (void)state;
     jl_doc *doc = new_doc();
@@ -472,6 +570,7 @@ int main(void) {
         cmocka_unit_test(test_objects),       cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_million_refs),  cmocka_unit_test(test_deep),
         cmocka_unit_test(test_empty_root),    cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_object_arrays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -574,6 +574,19 @@ static void test_each_errors(void **state) {
                  "error:joblib: joblib_each(): argument 2 (root)", NULL);
     EXPECT_ERROR("SELECT * FROM joblib_each(?1, 'nope')", seed4, "error:joblib: ", "path nope");
     EXPECT_ERROR0("SELECT * FROM joblib_each(X'80')", "error:joblib: ", NULL);
+    /* a user column named like one of the table's own binds to that one */
+    EXPECT_ERROR0("WITH m(path) AS (SELECT 'x.pkl') "
+                  "SELECT (SELECT count(*) FROM joblib_tree(path)) FROM m",
+                  "error:joblib: joblib_tree(path): the argument named the column `path` of joblib_tree "
+                  "itself, not of an outer table; qualify it, e.g. joblib_tree(t.path)", NULL);
+    EXPECT_ERROR0("WITH m(src) AS (SELECT 'x.pkl') "
+                  "SELECT (SELECT count(*) FROM joblib_each(src, '$')) FROM m",
+                  "error:joblib: joblib_each(src): the argument named the column `src` of joblib_each "
+                  "itself, not of an outer table; qualify it, e.g. joblib_each(t.src)", NULL);
+    /* qualified, it is the outer column: the file is opened */
+    EXPECT_ERROR0("WITH m(path) AS (SELECT 'no-such.pkl') "
+                  "SELECT (SELECT count(*) FROM joblib_tree(m.path)) FROM m",
+                  "error:joblib: cannot open 'no-such.pkl'", NULL);
 }
 
 /* ---- trusted schema ---------------------------------------------------------------- */
