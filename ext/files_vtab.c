@@ -379,7 +379,8 @@ static int files_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
-/* The number of arrays joblib_info lists: ndarray rows of a tree walk. */
+/* The number of arrays joblib_info lists: ndarray rows of a tree walk,
+ * without the rows of N-D object arrays (views the walk makes). */
 static int count_arrays(jl_doc *doc, sqlite3_int64 *out, jl_error *err) {
     jl_walk *w = NULL;
     jl_walk_row row;
@@ -388,7 +389,7 @@ static int count_arrays(jl_doc *doc, sqlite3_int64 *out, jl_error *err) {
     if (doc->root == JL_NONE) return JL_OK;
     if (jl_walk_start(doc, doc->root, "$", 1, &w, err) != JL_OK) return err->code;
     while ((rc = jl_walk_next(w, &row, err)) == 1)
-        if (!row.is_ref && jl_node_at(doc, row.node)->kind == JL_NDARRAY) (*out)++;
+        if (!row.is_ref && !row.view && jl_node_at(doc, row.node)->kind == JL_NDARRAY) (*out)++;
     jl_walk_free(w);
     return rc < 0 ? err->code : JL_OK;
 }
