@@ -243,7 +243,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
             goto codec_error;
         }
     }
-    rc = jl_frame_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, NULL, &err);
+    rc = jl_frame_plan_make(t->doc, node, path, path ? (size_t)pathn : 0, jl_ext_alloc(), &t->plan, NULL, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);
     if (!schema) {
@@ -541,7 +541,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         sqlite3_result_int64(ctx, (sqlite3_int64)((uint64_t)col->start + src * (uint64_t)col->step));
         return SQLITE_OK;
     }
-    if (col->flags & JL_TCOL_F_UTC) {
+    if (src != JL_TCOL_FILL && (col->flags & JL_TCOL_F_TEXT)) {
         jl_buf b;
         jl_buf_init(&b, jl_ext_alloc(), 0);
         if (jl_table_cell_text(doc, &t->plan, col, src, &b, &err) != JL_OK) {
@@ -551,7 +551,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         jl_ext_result_buf(ctx, &b, 0);
         return SQLITE_OK;
     }
-    if (col->how == JL_TCOL_ARRAY) {
+    if (col->how == JL_TCOL_ARRAY && src != JL_TCOL_FILL) {
         jl_ref at = jl_table_cell_ref(doc, col, src);
         if (col->flags & JL_TCOL_F_INT64) {
             int64_t v;

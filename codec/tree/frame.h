@@ -62,11 +62,15 @@ int jl_frame_kind(const jl_doc *doc, uint32_t id);
 
 /* The plan of node id: a frame's columns (index first) when it is a frame,
  * else jl_table_plan_make's. Errors name what is wrong: "frame: block 1
- * places a column at position 5 of 4", "frame: column 'a' has 3 values,
- * the index has 4", "frame: column 'x': values of class
- * pandas.core.arrays.sparse.SparseArray are not supported". *nindex, when
- * not NULL, is set to the number of index columns (0 for non-frames). */
-int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, uint32_t *nindex,
-                       jl_error *err);
+ * places a column at position 5 of 4", "frame: column 'a': 3 values
+ * where the index has 4"; values of a kind not read here name the
+ * column's dtype and the path of its raw values, after `at` (the frame's
+ * own path at[0..atn); NULL for "$"): "frame: column 'x' (dtype ArrowDtype): values
+ * of class pandas.core.arrays.arrow.array.ArrowExtensionArray are not
+ * supported; raw values at $._mgr.__args__[0][2].__args__[0]". *nindex,
+ * when not NULL, is set to the number of index columns (0 for
+ * non-frames). */
+int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const char *at, size_t atn, const jl_alloc *alloc,
+                       jl_table_plan *p, uint32_t *nindex, jl_error *err);
 
 #endif

@@ -67,7 +67,7 @@ static jl_doc *planned(const char *name, int kind, uint8_t **p, jl_table_plan *p
     jl_doc *doc = open_seed(*p, n);
     assert_non_null(doc);
     assert_int_equal(jl_frame_kind(doc, doc->root), kind);
-    assert_int_equal(jl_frame_plan_make(doc, doc->root, jl_alloc_default(), plan, nindex, &err), JL_OK);
+    assert_int_equal(jl_frame_plan_make(doc, doc->root, NULL, 0, jl_alloc_default(), plan, nindex, &err), JL_OK);
     return doc;
 }
 
@@ -95,7 +95,7 @@ static void test_frame_seed(void **state) {
     jl_table_plan_free(&plan);
     jl_buf b;
     jl_buf_init(&b, jl_alloc_default(), 0);
-    assert_int_equal(jl_frame_show(doc, doc->root, 1, &b, &err), JL_OK);
+    assert_int_equal(jl_frame_show(doc, doc->root, NULL, 0, 1, &b, &err), JL_OK);
     jl_buf_putc(&b, 0);
     assert_string_equal(b.p, "DataFrame: 3 rows \xC3\x97 6 columns\n"
                              "index: k int64, l object\n"
@@ -133,14 +133,14 @@ static void try_bytes(const uint8_t *q, uint64_t n) {
         jl_table_plan plan;
         jl_error err;
         jl_error_clear(&err);
-        int rc = jl_frame_plan_make(doc, doc->root, jl_alloc_default(), &plan, NULL, &err);
+        int rc = jl_frame_plan_make(doc, doc->root, NULL, 0, jl_alloc_default(), &plan, NULL, &err);
         if (rc == JL_OK) free(cells(doc, &plan));
         else assert_true(err.message[0] != 0);
         jl_table_plan_free(&plan);
         if (jl_frame_kind(doc, doc->root)) {
             jl_buf b;
             jl_buf_init(&b, jl_alloc_default(), 0);
-            assert_int_equal(jl_frame_show(doc, doc->root, 2, &b, &err), JL_OK);
+            assert_int_equal(jl_frame_show(doc, doc->root, NULL, 0, 2, &b, &err), JL_OK);
             jl_buf_free(&b);
         }
     }
@@ -184,7 +184,7 @@ static void test_alloc_failures(void **state) {
         jl_test_alloc_init(&ta, k);
         jl_table_plan plan;
         jl_error err;
-        int rc = jl_frame_plan_make(doc, doc->root, &ta.alloc, &plan, NULL, &err);
+        int rc = jl_frame_plan_make(doc, doc->root, NULL, 0, &ta.alloc, &plan, NULL, &err);
         jl_table_plan_free(&plan);
         assert_int_equal(ta.live, 0);
         if (rc == JL_OK) break;
