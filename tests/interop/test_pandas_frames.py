@@ -10,8 +10,10 @@ and compared cell by cell with pandas.read_pickle of the same file.
     with a tz, MultiIndex; MultiIndex and int column labels;
   - a Series (named and unnamed), empty frames, duplicate labels, a
     2-D block in F order, a frame with one block of many columns;
-  - every compressor of to_pickle that the reader knows (none, gzip, bz2,
-    xz) and of joblib.dump (zlib, gzip, bz2, lzma, xz, lz4);
+  - every compressor of to_pickle (none, gzip, bz2, xz, zip, tar and
+    tar inside gzip/bz2/xz, by name or by 'infer'; zstd is refused, see
+    test_pandas_kinds.py) and of joblib.dump (zlib, gzip, bz2, lzma, xz,
+    lz4);
   - declared types from dtypes; names as frame.h defines them;
   - bad frames (crafted from real ones) are `joblib:` errors naming what
     is wrong;
@@ -210,10 +212,20 @@ def test_column_kinds():
 @case
 def test_compressors():
     df = kinds_frame()
-    for comp in ["gzip", "bz2", "xz"]:
-        f = tmp("c.pkl." + {"gzip": "gz", "bz2": "bz2", "xz": "xz"}[comp])
+    for comp in ["gzip", "bz2", "xz", "zip", "tar"]:
+        f = tmp("c.pkl." + {"gzip": "gz", "bz2": "bz2", "xz": "xz", "zip": "zip", "tar": "tar"}[comp])
         df.to_pickle(f, compression=comp)
         check_file(f, "to_pickle %s" % comp)
+    # compression='infer' (the default) by the name's extension: a .tar.gz
+    # is a tar inside gzip; a zip member stored rather than deflated
+    for name in ["i.pkl.gz", "i.pkl.bz2", "i.pkl.xz", "i.pkl.zip", "i.pkl.tar", "i.tar.gz", "i.tar.bz2", "i.tar.xz"]:
+        f = tmp(name)
+        df.to_pickle(f)
+        check_file(f, "to_pickle infer %s" % name)
+    import zipfile
+    f = tmp("stored.zip")
+    df.to_pickle(f, compression={"method": "zip", "compression": zipfile.ZIP_STORED})
+    check_file(f, "to_pickle zip stored")
     for comp in ["zlib", "gzip", "bz2", "lzma", "xz", "lz4"]:
         g = tmp("c_%s.joblib" % comp)
         joblib.dump(df, g, compress=(comp, 3))

@@ -214,5 +214,58 @@ def test_refused():
     expect_eq(cls, "pyarrow", "the raw path reaches the values")
 
 
+
+@case
+def test_archives():
+    """What to_pickle's zip and tar hold is read only when it is one
+    pickle: other archives keep their usual errors; zstd is named."""
+    import io
+    import tarfile
+    import zipfile
+    c = conn()
+    df = pd.DataFrame({"a": [1, 2]})
+    two = tmp("two.zip")
+    with zipfile.ZipFile(two, "w") as z:
+        z.writestr("a.pkl", df.to_json())
+        z.writestr("b.pkl", "x")
+    expect_eq(jltest.sql_error(c, "SELECT joblib_load(?)", two),
+              "joblib: not a joblib bundle or pickle: it looks like a zip archive (file '%s')" % two,
+              "a zip of two members")
+    csv = tmp("one.zip")
+    with zipfile.ZipFile(csv, "w") as z:
+        z.writestr("runs.csv", "id,name\n1,a\n")
+    expect_eq(jltest.sql_error(c, "SELECT joblib_load(?)", csv),
+              "joblib: not a joblib bundle or pickle: it looks like a zip archive (file '%s')" % csv,
+              "a zip of one CSV")
+    tar = tmp("two.tar")
+    with tarfile.open(tar, "w") as t:
+        for name in ("a.pkl", "b.pkl"):
+            data = pd.DataFrame({"a": [1]}).to_json().encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    expect_eq(jltest.sql_error(c, "SELECT joblib_load(?)", tar),
+              "joblib: not a joblib bundle or pickle: it looks like a tar archive (file '%s')" % tar,
+              "a tar of two members")
+    # a tar holding a directory and the pickle (pax headers too) reads as the pickle
+    one = tmp("dir.tar")
+    with tarfile.open(one, "w", format=tarfile.PAX_FORMAT) as t:
+        d = tarfile.TarInfo("d")
+        d.type = tarfile.DIRTYPE
+        t.addfile(d)
+        data = __import__("pickle").dumps(df, protocol=4)
+        info = tarfile.TarInfo("d/\u00e9t\u00e9.pkl")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    t = attach(one)
+    expect_eq(table_of(t), (["index", "a"], [(0, 1), (1, 2)]), "a pax tar with a directory")
+    zst = tmp("f.pkl.zst")
+    with open(zst, "wb") as fh:
+        fh.write(b"\x28\xb5\x2f\xfd" + bytes(20))
+    expect_eq(jltest.sql_error(c, "SELECT joblib_load(?)", zst),
+              "joblib: not a joblib bundle or pickle: it looks like a zstd-compressed file (file '%s')" % zst,
+              "zstd is not read")
+
+
 if __name__ == "__main__":
     jltest.run()
