@@ -696,12 +696,14 @@ typedef struct mgr {
     uint32_t blocks;  /* sequence of blocks, or the one block (single) */
     int single;       /* SingleBlockManager(block, axis) */
     int state;        /* the 0.14.1 state form */
+    int arrays;       /* an ArrayManager: `blocks` holds one 1-D array per column, `axes` is [index, columns] */
     uint32_t single_axis;
     const char *key;  /* the frame's state key of the manager: "_mgr" or "_data" */
 } mgr;
 
 static uint32_t naxes(const jl_doc *doc, const mgr *m) { return m->single ? 1 : doc->nodes[m->axes].len; }
 static uint32_t axis_at(const jl_doc *doc, const mgr *m, uint32_t i) {
+    if (m->arrays) return kid(doc, m->axes, naxes(doc, m) == 2 ? 1 - i : i); /* BlockManager's order */
     return m->single ? m->single_axis : kid(doc, m->axes, i);
 }
 static uint64_t nblocks(const jl_doc *doc, const mgr *m) { return m->single ? 1 : doc->nodes[m->blocks].len; }
@@ -715,6 +717,15 @@ static int manager_of(fb *b, uint32_t mg, mgr *m) {
     if (mg == JL_NONE || doc->nodes[mg].kind != JL_OBJECT) return bad(b, "no block manager");
     const jl_object *o = jl_object_of(doc, mg);
     uint32_t st = o->state;
+    uint32_t g = class_of(doc, mg);
+    if ((pandas_class(doc, g, "ArrayManager") || pandas_class(doc, g, "SingleArrayManager")) && is_seq(doc, st) &&
+        doc->nodes[st].len == 2) { /* pandas 1.x's ArrayManager: __getstate__ (arrays, _axes) */
+        m->arrays = 1;
+        m->blocks = kid(doc, st, 0);
+        m->axes = kid(doc, st, 1);
+        if (is_seq(doc, m->axes) && is_seq(doc, m->blocks) && doc->nodes[m->axes].len >= 1) return JL_OK;
+        return bad(b, "an ArrayManager state without its arrays and axes");
+    }
     if (is_seq(doc, st) && doc->nodes[st].len >= 4 && doc->nodes[kid(doc, st, 3)].kind == JL_DICT) {
         uint32_t v = jl_dict_get(doc, kid(doc, st, 3), "0.14.1", 6);
         if (v != JL_NONE && doc->nodes[v].kind == JL_DICT) {
@@ -873,7 +884,8 @@ typedef struct slot {
 static void raw_path(const jl_doc *doc, const mgr *m, uint64_t blk, char *out, size_t cap) {
     uint32_t node = block_at(doc, m, blk);
     const char *vstep = node != JL_NONE && doc->nodes[node].kind == JL_DICT ? ".values" : ".__args__[0]";
-    if (m->single) snprintf(out, cap, ".%s.__args__[0]%s", m->key, vstep);
+    if (m->arrays) snprintf(out, cap, ".%s.__state__[0][%llu]", m->key, U(blk));
+    else if (m->single) snprintf(out, cap, ".%s.__args__[0]%s", m->key, vstep);
     else if (m->state) snprintf(out, cap, ".%s.__state__[3].\"0.14.1\".blocks[%llu]%s", m->key, U(blk), vstep);
     else snprintf(out, cap, ".%s.__args__[0][%llu]%s", m->key, U(blk), vstep);
 }
@@ -907,7 +919,13 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
         return jl_fail(b->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
     for (uint64_t p = 0; p < ncols; p++) slots[p].values = JL_NONE;
     uint64_t nb = nblocks(doc, m);
-    if (!cols) { /* a series: one block whose placement spans its rows */
+    if (m->arrays) { /* one 1-D array per column */
+        if (nb != ncols)
+            rc = jl_fail(b->err, JL_E_FORMAT, JL_NO_OFFSET, "frame: an ArrayManager of %llu arrays for %llu columns",
+                         U(nb), U(ncols));
+        for (uint64_t p = 0; rc == JL_OK && p < ncols; p++) slots[p] = (slot){ kid(doc, m->blocks, p), 0, 1, p };
+        nb = 0;
+    } else if (!cols) { /* a series: one block whose placement spans its rows */
         uint32_t locs = JL_NONE;
         if (nb != 1) rc = bad(b, "a Series of %llu blocks", U(nb));
         else rc = block_parts(b, block_at(doc, m, 0), 0, &slots[0].values, &locs);

@@ -216,6 +216,22 @@ def test_refused():
 
 
 @case
+def test_array_manager():
+    """pandas 1.x's ArrayManager (mode.data_manager = 'array'): one 1-D
+    array per column, pickled as (arrays, [index, columns])."""
+    with pd.option_context("mode.data_manager", "array"):
+        df = pd.DataFrame({"a": [1, 2, 3], "s": ["x", None, "z"], "m": pd.array([1, None, 3], dtype="Int64"),
+                           "c": pd.Categorical(["u", "v", "u"]), "p": pd.period_range("2020", periods=3, freq="A")},
+                          index=pd.Index(["r", "q", "w"], name="k"))
+        ser = pd.Series([1.5, None], name="v")
+    expect_eq(type(df._mgr).__name__, "ArrayManager", "made by the ArrayManager")
+    f, t = check(df, "array_manager")
+    expect_eq(table_of(t)[1][1], ("q", 2, None, None, "v", "2021"), "a row")
+    expect_eq(type(ser._mgr).__name__, "SingleArrayManager", "a series too")
+    check(ser, "array_manager_series")
+
+
+@case
 def test_archives():
     """What to_pickle's zip and tar hold is read only when it is one
     pickle: other archives keep their usual errors; zstd is named."""
