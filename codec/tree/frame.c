@@ -276,6 +276,19 @@ static int backed_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     const jl_doc *doc = b->doc;
     uint32_t cls = arg_of(doc, v, 0), st = jl_object_of(doc, v)->state;
     uint32_t dtype = kid(doc, st, 0), data = kid(doc, st, 1);
+    /* NDArrayBacked.__setstate__ also takes (data, dtype, attrs) and a (dict,) */
+    if (dtype != JL_NONE && doc->nodes[dtype].kind == JL_NDARRAY && data != JL_NONE &&
+        doc->nodes[data].kind != JL_NDARRAY) {
+        uint32_t t = dtype;
+        dtype = data;
+        data = t;
+    }
+    if (is_seq(doc, st) && doc->nodes[st].len == 1 && dtype != JL_NONE && doc->nodes[dtype].kind == JL_DICT) {
+        uint32_t d = dtype;
+        data = jl_dict_get(doc, d, "_ndarray", 8);
+        if (data == JL_NONE) data = jl_dict_get(doc, d, "_data", 5);
+        dtype = jl_dict_get(doc, d, "_dtype", 6);
+    }
     if (!is_seq(doc, st) || data == JL_NONE) return bad(b, "a pandas array without its data");
     if (pandas_class(doc, cls, "Categorical")) {
         if (k != 1) return bad(b, "a Categorical for a block of %llu columns", U(k));
@@ -1028,7 +1041,9 @@ int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const char *at, size_t at
     if (rc == JL_OK) {
         p->nrows = rows->len;
         if (nindex) *nindex = rows->nlev;
-        rc = data_columns(&b, &m, cols, ncols, state_get(doc, id, "name"), rows->len);
+        uint32_t name = state_get(doc, id, "name"); /* pandas 2.x: '_name' */
+        if (name == JL_NONE) name = state_get(doc, id, "_name");
+        rc = data_columns(&b, &m, cols, ncols, name, rows->len);
     }
     jl_free(alloc, ax);
     return rc;

@@ -14,9 +14,15 @@
  *     {"0.14.1": {"axes", "blocks"}})   since 0.14.1): blocks are dicts of
  *                                       values and mgr_locs
  *
+ *   ArrayManager: (arrays, [index,      pandas 1.x's mode.data_manager='array':
+ *     columns]) state                   one 1-D array per column
+ *
  * pandas 2.x pickles blocks and managers as 1.x does (its
- * _libs/internals.pyx: _unpickle_block, BlockManager.__reduce__); only 1.5.3
- * files and 0.2x shapes (tests/interop/old_pandas_pickles.py) are tested.
+ * _libs/internals.pyx: _unpickle_block, BlockManager.__reduce__); a
+ * Series's name is under '_name' there, a PeriodDtype is pickled by its
+ * name. Tested: pandas 1.5.3 files, 0.2x shapes
+ * (tests/interop/old_pandas_pickles.py) and 2.x shapes
+ * (tests/interop/new_pandas_pickles.py).
  *
  * axes are [columns, index] for a frame, [index] for a series. mgr_locs is
  * a slice(start, stop, step) or an int array of column positions; a block's
@@ -25,7 +31,10 @@
  *
  * Values: numpy arrays (bool, ints, floats, datetime64, timedelta64,
  * object); pandas' NDArrayBacked arrays (DatetimeArray with or without a
- * tz, TimedeltaArray, Categorical, StringArray, PandasArray); masked arrays
+ * tz, TimedeltaArray, Categorical, StringArray, PandasArray /
+ * NumpyExtensionArray, PeriodArray: pdscalar.h's text); IntervalArray of
+ * int or float bounds; SparseArray (IntIndex or BlockIndex rows, the
+ * fill value elsewhere); masked arrays
  * (IntegerArray, FloatingArray, BooleanArray: data + mask); objects whose
  * state dict holds `_data` / `_ndarray` (older pickles) or `_codes` with
  * `_dtype` or (pandas < 0.21) `_categories` (older Categoricals); an Index
