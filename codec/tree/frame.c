@@ -1002,11 +1002,50 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
     return rc;
 }
 
+/* A node that is no table but holds a frame among its elements (a list
+ * or tuple of frames, a dict with a frame under a name): the error says
+ * the path that attaches it; else err as it is. */
+static int frame_inside(const jl_doc *doc, uint32_t id, const char *at, size_t atn, jl_error *err) {
+    const jl_node *n = &doc->nodes[id];
+    int dict = n->kind == JL_DICT;
+    if (!dict && n->kind != JL_LIST && n->kind != JL_TUPLE) return err->code;
+    const uint32_t *k = jl_kids_of(doc, id);
+    uint64_t count = dict ? n->len / 2 : n->len;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t v = dict ? k[2 * i + 1] : k[i];
+        int kind = jl_frame_kind(doc, v);
+        if (!kind) continue;
+        char step[80];
+        if (!dict) {
+            snprintf(step, sizeof step, "[%llu]", U(i));
+        } else {
+            uint32_t key = k[2 * i];
+            jl_ref r = jl_node_ref(doc, key);
+            const uint8_t *q = doc->nodes[key].kind == JL_STR ? jl_ref_ptr(doc, r) : NULL;
+            int plain = q && r.len > 0 && r.len < 60 && !(q[0] >= '0' && q[0] <= '9');
+            for (uint64_t c = 0; plain && c < r.len; c++)
+                plain = (q[c] >= 'a' && q[c] <= 'z') || (q[c] >= 'A' && q[c] <= 'Z') || (q[c] >= '0' && q[c] <= '9') ||
+                        q[c] == '_';
+            if (!plain) continue;
+            snprintf(step, sizeof step, ".%.*s", (int)r.len, (const char *)q);
+        }
+        int len = (int)(at ? (atn < 80 ? atn : 80) : 1);
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
+                       "not table-shaped: a %s holding a pandas %s at %.*s%s (attach that path: joblib(src, "
+                       "'%.*s%s'))", jl_kind_name(n->kind), kind == 1 ? "DataFrame" : "Series", len, at ? at : "$",
+                       step, len, at ? at : "$", step);
+    }
+    return err->code;
+}
+
 int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const char *at, size_t atn, const jl_alloc *alloc,
                        jl_table_plan *p, uint32_t *nindex, jl_error *err) {
     if (nindex) *nindex = 0;
     int kind = jl_frame_kind(doc, id);
-    if (!kind) return jl_table_plan_make(doc, id, alloc, p, err);
+    if (!kind) {
+        int rc = jl_table_plan_make(doc, id, alloc, p, err);
+        return rc == JL_E_FORMAT ? frame_inside(doc, id, at, atn, err) : rc;
+    }
     memset(p, 0, sizeof *p);
     p->alloc = alloc;
     p->records = JL_NONE;

@@ -348,6 +348,18 @@ def test_bad_frames():
     sp.to_pickle(f)
     msg = jltest.sql_error(c, "CREATE VIRTUAL TABLE bad4 USING joblib('%s')" % f)
     expect(msg.startswith("joblib: frame: column 's' (dtype interval[datetime64[ns], right]): "), msg)
+    # a frame inside a list or a dict: the error gives the path that attaches it
+    h = tmp("in_list.pkl")
+    joblib.dump([df, df], h)
+    msg = jltest.sql_error(c, "CREATE VIRTUAL TABLE bad6 USING joblib('%s')" % h)
+    expect_eq(msg, "joblib: not table-shaped: a list holding a pandas DataFrame at $[0] (attach that path: "
+              "joblib(src, '$[0]')) (file '%s')" % h, "a frame in a list")
+    h = tmp("in_dict.pkl")
+    joblib.dump({"meta": {"v": 1}, "s": df["a"]}, h)
+    msg = jltest.sql_error(c, "CREATE VIRTUAL TABLE bad7 USING joblib('%s')" % h)
+    expect_eq(msg, "joblib: not table-shaped: a dict holding a pandas Series at $.s (attach that path: "
+              "joblib(src, '$.s')) (file '%s')" % h, "a series in a dict")
+    expect_eq(table_of(attach(h, "$.s"))[1], [(0, 1), (1, 2), (2, 3)], "attached by that path")
     # a path into a frame picks the raw view: the manager is no table
     g = tmp("ok.pkl")
     df.to_pickle(g)
