@@ -12,7 +12,10 @@ README "A DataFrame saved with joblib" defines the cells:
   - Sparse: the dense values, the fill value where sp_index names no row
     (NULL when the fill is NaN / None);
   - refused (an error at CREATE naming the column, its dtype and where
-    its raw values are): intervals of datetimes, Arrow-backed columns.
+    its raw values are): intervals of datetimes, Arrow-backed columns;
+  - frames of pandas 1.x's ArrayManager (mode.data_manager = 'array');
+  - archives: what to_pickle's zip and tar hold reads only when it is one
+    pickle; other zips and tars, and zstd, keep their errors.
 
 Exit 77 when pandas is missing. Run by ctest with JL_MODULE set.
 """
