@@ -697,7 +697,7 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         return set_error(c, &err, path);
     if (node == JL_NONE) return SQLITE_OK; /* selects nothing: no rows */
     /* joblib_each over a pandas frame lists its columns (joblib_tree walks its parts) */
-    if (!t->tree && jl_frame_kind(c->doc, node) && jl_frame_columns(c->doc, node, &node, &err) != JL_OK)
+    if (!t->tree && jl_frame_kind(c->doc, node) && jl_frame_columns(c->doc, node, path, plen, &node, &err) != JL_OK)
         return set_error(c, &err, path);
     if (jl_walk_start(c->doc, node, path, t->tree, &c->walk, &err) != JL_OK) {
         c->walk = NULL;

@@ -332,7 +332,7 @@ static int info_frame(jl_doc *doc, uint32_t id, int kind, const char *fullkey, j
     jl_buf_puts(b, "{\"path\":");
     jl_json_string(b, fullkey, strlen(fullkey));
     jl_buf_printf(b, ",\"kind\":\"%s\"", kind == 1 ? "DataFrame" : "Series");
-    int rc = jl_frame_plan_make(doc, id, jl_ext_alloc(), &p, &nindex, &err);
+    int rc = jl_frame_plan_make(doc, id, fullkey, strlen(fullkey), jl_ext_alloc(), &p, &nindex, &err);
     if (rc == JL_E_NOMEM) {
         jl_table_plan_free(&p);
         return rc;

@@ -116,7 +116,7 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         if (frame && argc < 3) o.depth = 1;
         if (!root_path) {
             sqlite3_result_error_nomem(ctx);
-        } else if ((frame && jl_frame_show(c.doc, id, 5, &b, &err) != JL_OK) ||
+        } else if ((frame && jl_frame_show(c.doc, id, path, n, 5, &b, &err) != JL_OK) ||
                    jl_show(c.doc, id, root_path, &o, &b, &err) != JL_OK) {
             jl_buf_free(&b);
             jl_ext_result_error(ctx, &err, c.file, argc > 1 ? root_path : NULL);

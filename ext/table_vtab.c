@@ -266,7 +266,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
             goto codec_error;
         }
     }
-    rc = jl_frame_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, NULL, &err);
+    rc = jl_frame_plan_make(t->doc, node, path, path ? (size_t)pathn : 0, jl_ext_alloc(), &t->plan, NULL, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);
     if (!schema) {
@@ -466,7 +466,8 @@ static int refresh(jl_table *t) {
         const char *what = t->path ? "the path selects nothing" : "the bundle holds no value";
         rc = jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, "%s", what);
     }
-    if (rc == JL_OK) rc = jl_frame_plan_make(doc, node, jl_ext_alloc(), &plan, NULL, &err);
+    if (rc == JL_OK)
+        rc = jl_frame_plan_make(doc, node, t->path, t->path ? (size_t)t->pathn : 0, jl_ext_alloc(), &plan, NULL, &err);
     if (rc != JL_OK) {
         jl_table_plan_free(&plan);
         jl_doc_free(doc);
@@ -708,7 +709,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         sqlite3_result_int64(ctx, (sqlite3_int64)((uint64_t)col->start + src * (uint64_t)col->step));
         return SQLITE_OK;
     }
-    if (col->flags & JL_TCOL_F_UTC) {
+    if (src != JL_TCOL_FILL && (col->flags & JL_TCOL_F_TEXT)) {
         jl_buf b;
         jl_buf_init(&b, jl_ext_alloc(), 0);
         if (jl_table_cell_text(doc, &t->plan, col, src, &b, &err) != JL_OK) {
@@ -719,7 +720,7 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         return SQLITE_OK;
     }
     if (col->how == JL_TCOL_VECTOR) return vector_cell(ctx, t, col, src);
-    if (col->how == JL_TCOL_ARRAY) {
+    if (col->how == JL_TCOL_ARRAY && src != JL_TCOL_FILL) {
         jl_ref at = jl_table_cell_ref(doc, col, src);
         if (col->flags & JL_TCOL_F_INT64) {
             int64_t v;

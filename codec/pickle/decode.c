@@ -2,7 +2,9 @@
  * decode.c - opening a bundle (decode.h): the file is mapped, its container
  * detected by magic and, when compressed, inflated into one buffer (bounded
  * by max_decompressed; a big one is a shared block, shared.h); then the
- * pickle VM runs over the stream from byte 0. Two dispatches come first:
+ * pickle VM runs over the stream from byte 0 (the one pickle of a zip or
+ * tar archive that to_pickle writes is taken out first: archive.h). Two
+ * dispatches come first:
  * numpy's .npy and .npz files by magic (numpy_files.h), and input that
  * cannot start a pickle, which fails naming what it looks like (sniff.h).
  * A container cut short is inflated as far as it goes, as joblib's lazy
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive.h"
 #include "container.h"
 #include "numpy_files.h"
 #include "sniff.h"
@@ -34,13 +37,35 @@ static void append_cut(jl_error *err, const char *cut) {
     snprintf(err->message + l, sizeof err->message - l, ": %s", cut);
 }
 
-/* Makes block 0 from the input bytes, inflating when compressed; a
- * container cut short gives the prefix it decoded (doc->cut). */
-static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owner, jl_error *err) {
+/* The pickle of a one-file zip or tar (archive.h) in p[0..n) as block 0:
+ * *done 1 when it was one. */
+static int attach_member(jl_doc *doc, const uint8_t *p, uint64_t n, int *done, jl_error *err) {
+    uint8_t *m;
+    uint64_t len;
+    *done = 0;
+    int rc = jl_archive_member(doc, p, n, &m, &len, err);
+    if (rc || !m) return rc;
+    if (jl_block_add(doc, m, len, JL_BLOCK_HEAP, err) == JL_NONE) {
+        jl_free(&doc->alloc, m);
+        return err->code;
+    }
+    doc->stream_len = len;
+    *done = 1;
+    return JL_OK;
+}
+
+/* Makes block 0 from the input bytes, inflating when compressed, taking
+ * the pickle out of a one-file archive; a container cut short gives the
+ * prefix it decoded (doc->cut). *copied is 1 when block 0 does not refer
+ * to p (the caller may release it). */
+static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owner, int *copied, jl_error *err) {
     jl_compression c = jl_detect(p, n);
     doc->compression = (uint8_t)c;
     doc->size = n;
+    *copied = c != JL_COMP_NONE;
     if (c == JL_COMP_NONE) {
+        int rc = attach_member(doc, p, n, copied, err);
+        if (rc || *copied) return rc;
         if (jl_block_add(doc, p, n, owner, err) == JL_NONE) return err->code;
         doc->stream_len = n;
         return JL_OK;
@@ -56,6 +81,14 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
         rc = JL_OK;
     }
     if (rc) return rc;
+    int member = 0;
+    if (!doc->cut) {
+        rc = attach_member(doc, out, out_len, &member, err);
+        if (rc || member) {
+            jl_decompressed_free(&doc->alloc, out, out_owner);
+            return rc;
+        }
+    }
     if (jl_block_add(doc, out, out_len, out_owner, err) == JL_NONE) {
         jl_decompressed_free(&doc->alloc, out, out_owner);
         return err->code;
@@ -101,13 +134,12 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     int rc = jl_map_file(path, &doc->alloc, doc->limits.max_decompressed, &m, err);
     if (rc) goto fail;
     uint8_t owner = m.is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP;
-    if (jl_detect(m.p, m.len) != JL_COMP_NONE) {
-        rc = attach_stream(doc, m.p, m.len, owner, err);
+    int copied = 0;
+    rc = attach_stream(doc, m.p, m.len, owner, &copied, err);
+    if (rc || copied) {
         jl_unmap(&m);
     } else {
-        rc = attach_stream(doc, m.p, m.len, owner, err);
-        if (rc) jl_unmap(&m);
-        else doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
+        doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
     }
     if (rc) goto fail;
     if (jl_file_add(doc, path, doc->compression, err) == JL_NONE) {
@@ -143,10 +175,13 @@ int jl_open_memory(const uint8_t *p, uint64_t n, int borrow, const jl_open_opts 
             goto fail;
         }
         if (n) memcpy(copy, p, (size_t)n);
-        rc = attach_stream(doc, copy, n, JL_BLOCK_HEAP, err);
-        if (rc && doc->nblocks == 0) jl_free(&doc->alloc, copy);
-    } else
-        rc = attach_stream(doc, p, n, JL_BLOCK_BORROWED, err);
+        int copied = 0;
+        rc = attach_stream(doc, copy, n, JL_BLOCK_HEAP, &copied, err);
+        if ((rc && doc->nblocks == 0) || copied) jl_free(&doc->alloc, copy);
+    } else {
+        int copied = 0;
+        rc = attach_stream(doc, p, n, JL_BLOCK_BORROWED, &copied, err);
+    }
     if (rc) goto fail;
     rc = run(doc, NULL, NULL, err);
     if (rc) goto fail;

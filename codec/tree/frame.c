@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomtext.h"
 #include "dtype.h"
+#include "pdscalar.h"
 #include "render.h"
 
 /* Values nest (a Categorical's categories are an Index holding an array):
@@ -20,7 +22,13 @@ typedef struct fb {
     const jl_doc *doc;
     jl_table_plan *t;
     jl_error *err;
-    const char *col; /* the column being made, for messages */
+    const char *col;      /* the column being made, for messages */
+    int axis;             /* making an axis: no sparse values */
+    uint32_t unsupported; /* values that are no kind read here (for the message), else JL_NONE */
+    const char *at;       /* the frame's path at[0..atn), for messages */
+    size_t atn;
+    char why[200];        /* what about them */
+    char dt[64];          /* their dtype when known, else "" */
 } fb;
 
 /* One axis: its length and the columns of its levels. */
@@ -46,6 +54,19 @@ static int bad(fb *b, const char *fmt, ...) {
     return jl_fail(b->err, JL_E_FORMAT, JL_NO_OFFSET, "frame: %s", m);
 }
 
+/* Values of a kind not read here: the message names them; data_columns
+ * adds the column's dtype and where its raw values are. */
+static int unsupported(fb *b, uint32_t v, const char *dtype, const char *fmt, ...) JL_PRINTF(4, 5);
+static int unsupported(fb *b, uint32_t v, const char *dtype, const char *fmt, ...) {
+    snprintf(b->dt, sizeof b->dt, "%.60s", dtype ? dtype : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->why, sizeof b->why, fmt, ap);
+    va_end(ap);
+    b->unsupported = v;
+    return bad(b, "%s", b->why);
+}
+
 static uint32_t kid(const jl_doc *doc, uint32_t id, uint64_t i) {
     if (id == JL_NONE || !jl_is_container(doc->nodes[id].kind) || i >= doc->nodes[id].len) return JL_NONE;
     return jl_kids_of(doc, id)[i];
@@ -68,9 +89,10 @@ static int global_is(const jl_doc *doc, uint32_t g, const char *module, const ch
     return (!module || jl_ref_eq(doc, gl->module, module)) && jl_ref_eq(doc, gl->name, name);
 }
 
-/* A pandas class global named name (any pandas module: they moved). */
+/* A pandas class global named name (any pandas module: they moved; any
+ * name when NULL). */
 static int pandas_class(const jl_doc *doc, uint32_t g, const char *name) {
-    if (!global_is(doc, g, NULL, name)) return 0;
+    if (g == JL_NONE || doc->nodes[g].kind != JL_GLOBAL || (name && !global_is(doc, g, NULL, name))) return 0;
     jl_ref m = jl_global_of(doc, g)->module;
     return m.len >= 6 && memcmp(jl_ref_ptr(doc, m), "pandas", 6) == 0;
 }
@@ -142,6 +164,7 @@ static void tz_name(const jl_doc *doc, uint32_t dtype, char *out, size_t cap) {
 
 static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uint64_t *n, int depth);
 static uint32_t doc_index_data(const jl_doc *doc, uint32_t idx);
+static int period_col(fb *b, jl_tcol *c, uint32_t dtype);
 
 /* A 1-D int array of exactly n elements (codes, positions). */
 static const jl_array *int_array(const jl_doc *doc, uint32_t id, uint64_t n) {
@@ -253,6 +276,19 @@ static int backed_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     const jl_doc *doc = b->doc;
     uint32_t cls = arg_of(doc, v, 0), st = jl_object_of(doc, v)->state;
     uint32_t dtype = kid(doc, st, 0), data = kid(doc, st, 1);
+    /* NDArrayBacked.__setstate__ also takes (data, dtype, attrs) and a (dict,) */
+    if (dtype != JL_NONE && doc->nodes[dtype].kind == JL_NDARRAY && data != JL_NONE &&
+        doc->nodes[data].kind != JL_NDARRAY) {
+        uint32_t t = dtype;
+        dtype = data;
+        data = t;
+    }
+    if (is_seq(doc, st) && doc->nodes[st].len == 1 && dtype != JL_NONE && doc->nodes[dtype].kind == JL_DICT) {
+        uint32_t d = dtype;
+        data = jl_dict_get(doc, d, "_ndarray", 8);
+        if (data == JL_NONE) data = jl_dict_get(doc, d, "_data", 5);
+        dtype = jl_dict_get(doc, d, "_dtype", 6);
+    }
     if (!is_seq(doc, st) || data == JL_NONE) return bad(b, "a pandas array without its data");
     if (pandas_class(doc, cls, "Categorical")) {
         if (k != 1) return bad(b, "a Categorical for a block of %llu columns", U(k));
@@ -275,6 +311,7 @@ static int backed_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         snprintf(c->pdtype, sizeof c->pdtype, "datetime64[ns, %s]", tz);
     }
     if (rc == JL_OK && pandas_class(doc, cls, "StringArray")) snprintf(c->pdtype, sizeof c->pdtype, "string");
+    if (rc == JL_OK && pandas_class(doc, class_of(doc, dtype), "PeriodDtype")) rc = period_col(b, c, dtype);
     return rc;
 }
 
@@ -303,10 +340,13 @@ static int masked_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     return JL_OK;
 }
 
-/* The data of an Index object (_new_Index / _new_DatetimeIndex), or JL_NONE. */
+/* The dict of an Index object (_new_Index / _new_DatetimeIndex /
+ * _new_IntervalIndex), or JL_NONE. */
 static uint32_t index_dict(const jl_doc *doc, uint32_t idx) {
     uint32_t f = class_of(doc, idx);
-    if (!global_is(doc, f, NULL, "_new_Index") && !global_is(doc, f, NULL, "_new_DatetimeIndex")) return JL_NONE;
+    if (!global_is(doc, f, NULL, "_new_Index") && !global_is(doc, f, NULL, "_new_DatetimeIndex") &&
+        !global_is(doc, f, NULL, "_new_IntervalIndex"))
+        return JL_NONE;
     uint32_t d = arg_of(doc, idx, 1);
     return d != JL_NONE && doc->nodes[d].kind == JL_DICT ? d : JL_NONE;
 }
@@ -314,6 +354,197 @@ static uint32_t index_dict(const jl_doc *doc, uint32_t idx) {
 static uint32_t doc_index_data(const jl_doc *doc, uint32_t idx) {
     uint32_t d = index_dict(doc, idx);
     return d == JL_NONE ? JL_NONE : jl_dict_get(doc, d, "data", 4);
+}
+
+/* ---- Period, Interval and Sparse values ------------------------------------------------ */
+
+/* A str node's text into out (at most cap - 1 bytes); 0 when not a str. */
+static int str_text(const jl_doc *doc, uint32_t id, char *out, size_t cap) {
+    if (id == JL_NONE || doc->nodes[id].kind != JL_STR || doc->nodes[id].len >= cap) return 0;
+    jl_ref r = jl_node_ref(doc, id);
+    if (r.len) memcpy(out, jl_ref_ptr(doc, r), (size_t)r.len);
+    out[r.len] = 0;
+    return 1;
+}
+
+/* An int argument `i` of object o, else its state key `key`; dflt when neither. */
+static int64_t arg_or_state(const jl_doc *doc, uint32_t o, uint64_t i, const char *key, int64_t dflt) {
+    int64_t v;
+    if (int_of(doc, arg_of(doc, o, i), &v) == 0) return v;
+    if (key && int_of(doc, state_get(doc, o, key), &v) == 0) return v;
+    return dflt;
+}
+
+/* Column c holds the int64 ordinals of a PeriodArray whose PeriodDtype is
+ * `dtype`: PeriodDtype(offset) (pandas 1.x) or PeriodDtype('period[M]')
+ * (pandas 2.x). */
+static int period_col(fb *b, jl_tcol *c, uint32_t dtype) {
+    const jl_doc *doc = b->doc;
+    const jl_dtype *d = c->how == JL_TCOL_ARRAY ? &doc->dtypes[c->dtype] : NULL;
+    if (!d || d->kind != 'i' || d->itemsize != 8 || d->byteorder == '>' || c->flags)
+        return bad(b, "Period ordinals that are not an int64 array");
+    uint32_t f = arg_of(doc, dtype, 0);
+    if (f == JL_NONE) f = state_get(doc, dtype, "freq");
+    int unit = 0, adj = 0, ok = 0;
+    char name[48], text[48];
+    if (str_text(doc, f, text, sizeof text)) {
+        ok = jl_period_from_name(text, strlen(text), &unit, &adj, name, sizeof name);
+    } else if (class_of(doc, f) != JL_NONE) {
+        jl_ref cn = jl_global_of(doc, class_of(doc, f))->name;
+        int64_t n = arg_or_state(doc, f, 0, "n", 1);
+        int64_t anchor = arg_or_state(doc, f, 2, "weekday", -1);
+        if (anchor < 0) anchor = arg_or_state(doc, f, 2, "month", -1);
+        if (anchor < 0) anchor = arg_or_state(doc, f, 2, "startingMonth", -1);
+        ok = jl_period_from_offset((const char *)jl_ref_ptr(doc, cn), (size_t)cn.len, n, anchor, &unit, &adj, name,
+                                   sizeof name);
+    }
+    if (!ok) return unsupported(b, dtype, NULL, "a Period frequency that is not one of pandas' period frequencies");
+    c->flags |= JL_TCOL_F_PERIOD;
+    c->period = (uint8_t)unit;
+    c->week_adj = (int8_t)adj;
+    c->decl = "TEXT";
+    snprintf(c->pdtype, sizeof c->pdtype, "%s", name);
+    return JL_OK;
+}
+
+/* The state dict of an IntervalArray: Cython's (dict,) or a dict. */
+static uint32_t interval_state(const jl_doc *doc, uint32_t v) {
+    uint32_t st = jl_object_of(doc, v)->state;
+    if (is_seq(doc, st) && doc->nodes[st].len >= 1) st = kid(doc, st, 0);
+    return st != JL_NONE && doc->nodes[st].kind == JL_DICT ? st : JL_NONE;
+}
+
+/* Interval bounds `left` and `right` (arrays or Indexes of ints or
+ * floats) closed on `side`; v the values, for messages. */
+static int interval_bounds(fb *b, jl_tcol *c, uint32_t v, uint32_t left, uint32_t right, const char *side,
+                           uint64_t *n, int depth) {
+    const jl_doc *doc = b->doc;
+    if (left == JL_NONE || right == JL_NONE) return bad(b, "an interval array without its left and right bounds");
+    jl_tcol r;
+    memset(&r, 0, sizeof r);
+    int rc = values_col(b, c, left, 0, 1, n, depth + 1);
+    if (rc == JL_OK) rc = values_col(b, &r, right, 0, 1, n, depth + 1);
+    jl_free(b->t->alloc, r.sp_pos); /* sparse bounds: refused below */
+    if (rc) return rc;
+    int closed = jl_interval_closed(side, strlen(side));
+    if (closed < 0) return bad(b, "an interval array closed on side '%.20s'", side);
+    char sub[40];
+    snprintf(sub, sizeof sub, "%.39s", c->pdtype[0] ? c->pdtype : "object");
+    snprintf(c->pdtype, sizeof c->pdtype, "interval[%.24s, %.8s]", sub, side);
+    const jl_dtype *d = c->how == JL_TCOL_ARRAY ? &doc->dtypes[c->dtype] : NULL;
+    const jl_dtype *e = r.how == JL_TCOL_ARRAY ? &doc->dtypes[r.dtype] : NULL;
+    if (!d || !e || c->flags || r.flags || !strchr("iuf", d->kind) || d->kind != e->kind ||
+        d->itemsize != e->itemsize || d->byteorder == '>' || e->byteorder == '>' || d->itemsize > 8 ||
+        (d->kind == 'f' && d->itemsize < 4) || c->stride != r.stride || c->off != r.off)
+        return unsupported(b, v, c->pdtype, "interval bounds of dtype %s (ints and floats are read)", sub);
+    c->flags |= JL_TCOL_F_INTERVAL;
+    c->closed = (uint8_t)closed;
+    c->data2 = r.data;
+    c->decl = "TEXT";
+    return JL_OK;
+}
+
+/* An IntervalArray: `_left`, `_right` and `_dtype` with `closed` (older
+ * pandas: `closed` / `_closed` beside the bounds). */
+static int interval_col(fb *b, jl_tcol *c, uint32_t v, uint64_t k, uint64_t *n, int depth) {
+    const jl_doc *doc = b->doc;
+    if (k != 1) return bad(b, "an IntervalArray for a block of %llu columns", U(k));
+    uint32_t st = interval_state(doc, v);
+    if (st == JL_NONE) return bad(b, "an IntervalArray without its state");
+    char side[16] = "right";
+    if (!str_text(doc, state_get(doc, jl_dict_get(doc, st, "_dtype", 6), "closed"), side, sizeof side) &&
+        !str_text(doc, jl_dict_get(doc, st, "closed", 6), side, sizeof side))
+        str_text(doc, jl_dict_get(doc, st, "_closed", 7), side, sizeof side);
+    return interval_bounds(b, c, v, jl_dict_get(doc, st, "_left", 5), jl_dict_get(doc, st, "_right", 6), side, n,
+                           depth);
+}
+
+/* pandas' missing values: None, NaN, NA, NaT. */
+static int missing_node(const jl_doc *doc, uint32_t id) {
+    const jl_node *x = &doc->nodes[id];
+    if (x->kind == JL_NULL || (x->kind == JL_FLOAT && x->u.f != x->u.f)) return 1;
+    uint32_t g = x->kind == JL_GLOBAL ? id : class_of(doc, id);
+    return global_is(doc, g, NULL, "NA") || global_is(doc, g, NULL, "NaT") ||
+           global_is(doc, g, NULL, "__nat_unpickle");
+}
+
+/* str() of a sparse fill value, for the dtype's name. */
+static void fill_text(const jl_doc *doc, uint32_t f, char *out, size_t cap) {
+    jl_buf t;
+    jl_buf_init(&t, &doc->alloc, 64);
+    const jl_node *x = &doc->nodes[f];
+    if (x->kind == JL_FLOAT && x->u.f != x->u.f) jl_buf_puts(&t, "nan");
+    else if (x->kind == JL_FLOAT) jl_render_double(&t, x->u.f);
+    else if (x->kind == JL_INT) jl_render_int(doc, f, &t);
+    else if (x->kind == JL_BOOL) jl_buf_puts(&t, x->u.i ? "True" : "False");
+    else if (x->kind == JL_NULL) jl_buf_puts(&t, "None");
+    else jl_buf_puts(&t, "?");
+    snprintf(out, cap, "%.*s", t.failed || !t.p ? 0 : (int)t.len, t.p ? t.p : "");
+    jl_buf_free(&t);
+}
+
+/* The rows a sparse index names, into c->sp_pos: IntIndex(length,
+ * indices) or BlockIndex(length, blocs, blengths); nnz of them, each
+ * below *n, increasing. */
+static int sparse_rows(fb *b, jl_tcol *c, uint32_t idx, uint64_t nnz, uint64_t *n) {
+    const jl_doc *doc = b->doc;
+    uint32_t g = class_of(doc, idx);
+    int blocks = global_is(doc, g, NULL, "BlockIndex");
+    int64_t len;
+    if ((!blocks && !global_is(doc, g, NULL, "IntIndex")) || int_of(doc, arg_of(doc, idx, 0), &len) || len < 0) {
+        char what[128];
+        class_text(doc, idx, what, sizeof what);
+        return bad(b, "a sparse index that is %s, not IntIndex(length, indices) or BlockIndex", what);
+    }
+    if (*n == UINT64_MAX) *n = (uint64_t)len;
+    else if ((uint64_t)len != *n) return bad(b, "%llu values where the index has %llu", U((uint64_t)len), U(*n));
+    const jl_array *a = int_array(doc, arg_of(doc, idx, 1), blocks ? UINT64_MAX : nnz);
+    const jl_array *l = blocks && a ? int_array(doc, arg_of(doc, idx, 2), doc->dims[a->dims_at]) : NULL;
+    if (!a || (blocks && !l)) return bad(b, "a sparse index whose positions are not int arrays of %llu", U(nnz));
+    c->sp_pos = jl_malloc(b->t->alloc, (size_t)(nnz ? nnz : 1) * sizeof(uint64_t));
+    if (!c->sp_pos) return jl_fail(b->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
+    uint64_t count = 0, nblk = blocks ? doc->dims[a->dims_at] : nnz;
+    int64_t prev = -1;
+    for (uint64_t q = 0; q < nblk; q++) {
+        int64_t at = int_at(doc, a, q), run = blocks ? int_at(doc, l, q) : 1;
+        for (int64_t r = 0; r < run; r++, count++) {
+            if (count >= nnz || at + r <= prev || at + r >= len)
+                return bad(b, "a sparse index whose positions are not increasing rows below %lld for %llu values",
+                           (long long)len, U(nnz));
+            c->sp_pos[count] = (uint64_t)(prev = at + r);
+        }
+        if (run < 0) return bad(b, "a sparse block of %lld rows", (long long)run);
+    }
+    if (count != nnz) return bad(b, "a sparse index of %llu positions for %llu values", U(count), U(nnz));
+    c->sp_n = nnz;
+    return JL_OK;
+}
+
+/* A SparseArray: its values (`_sparse_values`) at the rows of
+ * `_sparse_index`, the other rows its dtype's `_fill_value`. */
+static int sparse_col(fb *b, jl_tcol *c, uint32_t v, uint64_t k, uint64_t *n, int depth) {
+    const jl_doc *doc = b->doc;
+    if (b->axis) return unsupported(b, v, NULL, "a sparse index");
+    if (k != 1) return bad(b, "a SparseArray for a block of %llu columns", U(k));
+    uint32_t idx = state_get(doc, v, "_sparse_index"), vals = state_get(doc, v, "_sparse_values");
+    uint32_t dt = state_get(doc, v, "_dtype");
+    uint32_t fill = dt != JL_NONE ? state_get(doc, dt, "_fill_value") : JL_NONE;
+    if (idx == JL_NONE || vals == JL_NONE || fill == JL_NONE)
+        return unsupported(b, v, NULL, "a SparseArray without _sparse_index, _sparse_values and a fill value");
+    uint64_t nnz = UINT64_MAX;
+    int rc = values_col(b, c, vals, 0, 1, &nnz, depth + 1);
+    if (rc) return rc;
+    if ((c->flags & ~JL_TCOL_F_NA) || (c->how != JL_TCOL_ARRAY && c->how != JL_TCOL_ITEMS))
+        return bad(b, "sparse values that are not a numpy array");
+    rc = sparse_rows(b, c, idx, nnz, n);
+    if (rc) return rc;
+    c->flags |= JL_TCOL_F_SPARSE;
+    c->fill = missing_node(doc, fill) ? JL_NONE : fill;
+    char ft[24], vt[24];
+    fill_text(doc, fill, ft, sizeof ft);
+    snprintf(vt, sizeof vt, "%.23s", c->pdtype);
+    snprintf(c->pdtype, sizeof c->pdtype, "Sparse[%.20s, %.16s]", vt, ft);
+    return JL_OK;
 }
 
 /* Values of any supported kind: column j of k of a block, n rows. */
@@ -327,6 +558,10 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     if (kind == JL_OBJECT && global_is(doc, cls, "pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"))
         return backed_col(b, c, v, j, k, n, depth);
     if (kind == JL_OBJECT && state_get(doc, v, "_mask") != JL_NONE) return masked_col(b, c, v, j, k, n, depth);
+    if (kind == JL_OBJECT && (global_is(doc, cls, NULL, "__pyx_unpickle_IntervalMixin") ||
+                              pandas_class(doc, cls, "IntervalArray")))
+        return interval_col(b, c, v, k, n, depth);
+    if (kind == JL_OBJECT && pandas_class(doc, cls, "SparseArray")) return sparse_col(b, c, v, k, n, depth);
     if (kind == JL_OBJECT && state_get(doc, v, "_codes") != JL_NONE) { /* older Categorical */
         uint64_t ncat;
         uint32_t dt = state_get(doc, v, "_dtype");
@@ -340,6 +575,14 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         snprintf(c->pdtype, sizeof c->pdtype, "category");
         return set_codes(b, c, codes, *n, ncat);
     }
+    if (kind == JL_OBJECT && pandas_class(doc, cls, NULL)) {
+        jl_ref name = jl_global_of(doc, cls)->name;
+        char what[128];
+        class_text(doc, v, what, sizeof what);
+        for (uint64_t q = 0; q + 5 <= name.len; q++)
+            if (memcmp(jl_ref_ptr(doc, name) + q, "Arrow", 5) == 0)
+                return unsupported(b, v, NULL, "Arrow-backed values (class %s) are not read", what);
+    }
     uint32_t inner = JL_NONE;
     if (kind == JL_OBJECT) inner = state_get(doc, v, "_data");
     if (kind == JL_OBJECT && inner == JL_NONE) inner = state_get(doc, v, "_ndarray");
@@ -349,6 +592,7 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
         uint32_t dt = state_get(doc, v, "_dtype");
         uint32_t d = index_dict(doc, v);
         uint32_t tz = d != JL_NONE ? jl_dict_get(doc, d, "tz", 2) : JL_NONE;
+        if (rc == JL_OK && pandas_class(doc, class_of(doc, dt), "PeriodDtype")) return period_col(b, c, dt);
         if (rc == JL_OK && (pandas_class(doc, class_of(doc, dt), "DatetimeTZDtype") ||
                             (tz != JL_NONE && doc->nodes[tz].kind != JL_NULL))) {
             c->flags |= JL_TCOL_F_UTC;
@@ -358,7 +602,7 @@ static int values_col(fb *b, jl_tcol *c, uint32_t v, uint64_t j, uint64_t k, uin
     }
     char what[128];
     class_text(doc, v, what, sizeof what);
-    return bad(b, "values of class %s are not supported", what);
+    return unsupported(b, v, NULL, "values of class %s are not supported", what);
 }
 
 /* ---- axes ---------------------------------------------------------------------------- */
@@ -441,9 +685,20 @@ static int axis_of(fb *b, uint32_t idx, axis *ax, int depth) {
     }
     ax->len = UINT64_MAX;
     const char *saved = b->col;
+    int saved_axis = b->axis;
     b->col = saved ? saved : "index";
-    int rc = values_col(b, c, idx, 0, 1, &ax->len, depth + 1);
+    b->axis = 1;
+    char side[16] = "right";
+    int rc;
+    if (global_is(doc, class_of(doc, idx), NULL, "_new_IntervalIndex")) { /* {left, right, closed, name} */
+        str_text(doc, jl_dict_get(doc, d, "closed", 6), side, sizeof side);
+        rc = interval_bounds(b, c, idx, jl_dict_get(doc, d, "left", 4), jl_dict_get(doc, d, "right", 5), side,
+                             &ax->len, depth + 1);
+    } else {
+        rc = values_col(b, c, idx, 0, 1, &ax->len, depth + 1);
+    }
     b->col = saved;
+    b->axis = saved_axis;
     return rc;
 }
 
@@ -453,11 +708,15 @@ typedef struct mgr {
     uint32_t axes;    /* list of axis nodes */
     uint32_t blocks;  /* sequence of blocks, or the one block (single) */
     int single;       /* SingleBlockManager(block, axis) */
+    int state;        /* the 0.14.1 state form */
+    int arrays;       /* an ArrayManager: `blocks` holds one 1-D array per column, `axes` is [index, columns] */
     uint32_t single_axis;
+    const char *key;  /* the frame's state key of the manager: "_mgr" or "_data" */
 } mgr;
 
 static uint32_t naxes(const jl_doc *doc, const mgr *m) { return m->single ? 1 : doc->nodes[m->axes].len; }
 static uint32_t axis_at(const jl_doc *doc, const mgr *m, uint32_t i) {
+    if (m->arrays) return kid(doc, m->axes, naxes(doc, m) == 2 ? 1 - i : i); /* BlockManager's order */
     return m->single ? m->single_axis : kid(doc, m->axes, i);
 }
 static uint64_t nblocks(const jl_doc *doc, const mgr *m) { return m->single ? 1 : doc->nodes[m->blocks].len; }
@@ -471,11 +730,21 @@ static int manager_of(fb *b, uint32_t mg, mgr *m) {
     if (mg == JL_NONE || doc->nodes[mg].kind != JL_OBJECT) return bad(b, "no block manager");
     const jl_object *o = jl_object_of(doc, mg);
     uint32_t st = o->state;
+    uint32_t g = class_of(doc, mg);
+    if ((pandas_class(doc, g, "ArrayManager") || pandas_class(doc, g, "SingleArrayManager")) && is_seq(doc, st) &&
+        doc->nodes[st].len == 2) { /* pandas 1.x's ArrayManager: __getstate__ (arrays, _axes) */
+        m->arrays = 1;
+        m->blocks = kid(doc, st, 0);
+        m->axes = kid(doc, st, 1);
+        if (is_seq(doc, m->axes) && is_seq(doc, m->blocks) && doc->nodes[m->axes].len >= 1) return JL_OK;
+        return bad(b, "an ArrayManager state without its arrays and axes");
+    }
     if (is_seq(doc, st) && doc->nodes[st].len >= 4 && doc->nodes[kid(doc, st, 3)].kind == JL_DICT) {
         uint32_t v = jl_dict_get(doc, kid(doc, st, 3), "0.14.1", 6);
         if (v != JL_NONE && doc->nodes[v].kind == JL_DICT) {
             m->axes = jl_dict_get(doc, v, "axes", 4);
             m->blocks = jl_dict_get(doc, v, "blocks", 6);
+            m->state = 1;
             if (is_seq(doc, m->axes) && is_seq(doc, m->blocks)) return JL_OK;
         }
         return bad(b, "a block manager state without its 0.14.1 axes and blocks");
@@ -569,7 +838,10 @@ int jl_frame_kind(const jl_doc *doc, uint32_t id) {
 /* Appends column `src` under name[0..n) (copied, made unique). */
 static int add(fb *b, const jl_tcol *src, const char *name, size_t n) {
     jl_tcol *c = jl_table_add_col(b->t, name, n, b->err);
-    if (!c) return b->err->code;
+    if (!c) {
+        jl_free(b->t->alloc, src->sp_pos); /* owned by the column it would have been */
+        return b->err->code;
+    }
     char *nm = c->name;
     *c = *src;
     c->name = nm;
@@ -618,7 +890,38 @@ static int label_of(fb *b, const axis *cols, uint64_t pos, jl_buf *out) {
 typedef struct slot {
     uint32_t values;
     uint64_t j, k;
+    uint64_t blk; /* the block's index */
 } slot;
+
+/* The path of block `blk`'s raw values, after the frame's own path. */
+static void raw_path(const jl_doc *doc, const mgr *m, uint64_t blk, char *out, size_t cap) {
+    uint32_t node = block_at(doc, m, blk);
+    const char *vstep = node != JL_NONE && doc->nodes[node].kind == JL_DICT ? ".values" : ".__args__[0]";
+    if (m->arrays) snprintf(out, cap, ".%s.__state__[0][%llu]", m->key, U(blk));
+    else if (m->single) snprintf(out, cap, ".%s.__args__[0]%s", m->key, vstep);
+    else if (m->state) snprintf(out, cap, ".%s.__state__[3].\"0.14.1\".blocks[%llu]%s", m->key, U(blk), vstep);
+    else snprintf(out, cap, ".%s.__args__[0][%llu]%s", m->key, U(blk), vstep);
+}
+
+/* The dtype of values v of a kind not read here, for messages:
+ * "string[pyarrow]", or its dtype's class. */
+static void dtype_text(const jl_doc *doc, uint32_t v, char *out, size_t cap) {
+    uint32_t st = doc->nodes[v].kind == JL_OBJECT ? jl_object_of(doc, v)->state : JL_NONE;
+    uint32_t dt = is_seq(doc, st) ? kid(doc, st, 0) : state_get(doc, v, "_dtype");
+    if (dt == JL_NONE) dt = state_get(doc, v, "dtype");
+    char storage[32];
+    uint32_t g = class_of(doc, dt);
+    if (pandas_class(doc, g, "StringDtype") &&
+        (str_text(doc, state_get(doc, dt, "storage"), storage, sizeof storage) ||
+         str_text(doc, arg_of(doc, dt, 0), storage, sizeof storage)))
+        snprintf(out, cap, "string[%s]", storage);
+    else if (g != JL_NONE) {
+        jl_ref r = jl_global_of(doc, g)->name;
+        snprintf(out, cap, "%.*s", (int)(r.len < 60 ? r.len : 60), (const char *)jl_ref_ptr(doc, r));
+    } else if (v != JL_NONE && doc->nodes[v].kind == JL_OBJECT)
+        class_text(doc, v, out, cap);
+    else snprintf(out, cap, "unknown");
+}
 
 static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, uint32_t series_name, uint64_t nrows) {
     const jl_doc *doc = b->doc;
@@ -629,12 +932,19 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
         return jl_fail(b->err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
     for (uint64_t p = 0; p < ncols; p++) slots[p].values = JL_NONE;
     uint64_t nb = nblocks(doc, m);
-    if (!cols) { /* a series: one block whose placement spans its rows */
+    if (m->arrays) { /* one 1-D array per column */
+        if (nb != ncols)
+            rc = jl_fail(b->err, JL_E_FORMAT, JL_NO_OFFSET, "frame: an ArrayManager of %llu arrays for %llu columns",
+                         U(nb), U(ncols));
+        for (uint64_t p = 0; rc == JL_OK && p < ncols; p++) slots[p] = (slot){ kid(doc, m->blocks, p), 0, 1, p };
+        nb = 0;
+    } else if (!cols) { /* a series: one block whose placement spans its rows */
         uint32_t locs = JL_NONE;
         if (nb != 1) rc = bad(b, "a Series of %llu blocks", U(nb));
         else rc = block_parts(b, block_at(doc, m, 0), 0, &slots[0].values, &locs);
         slots[0].j = 0;
         slots[0].k = 1;
+        slots[0].blk = 0;
         nb = 0;
     }
     for (uint64_t i = 0; i < nb && rc == JL_OK; i++) {
@@ -653,7 +963,7 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
                              "frame: block %llu places a column at position %lld, which another block holds",
                              (unsigned long long)i, (long long)pos);
             else
-                slots[pos] = (slot){ values, q, pl.count };
+                slots[pos] = (slot){ values, q, pl.count, i };
         }
     }
     for (uint64_t p = 0; rc == JL_OK && p < ncols; p++)
@@ -672,9 +982,19 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
             c.decl = "";
             uint64_t n = nrows;
             b->col = nm.p ? nm.p : "";
+            b->unsupported = JL_NONE;
             rc = values_col(b, &c, slots[p].values, slots[p].j, slots[p].k, &n, 0);
+            if (rc != JL_OK && b->unsupported != JL_NONE) {
+                char path[160], dt[64];
+                raw_path(doc, m, slots[p].blk, path, sizeof path);
+                if (b->dt[0]) snprintf(dt, sizeof dt, "%s", b->dt);
+                else dtype_text(doc, slots[p].values, dt, sizeof dt);
+                rc = jl_fail(b->err, b->err->code, JL_NO_OFFSET, "frame: column '%.60s' (dtype %s): %s; raw values at %.*s%s",
+                             b->col, dt, b->why, (int)(b->atn < 80 ? b->atn : 80), b->at, path);
+            }
             b->col = NULL;
             if (rc == JL_OK) rc = add(b, &c, nm.p ? nm.p : "", nm.p ? (size_t)nm.len : 0);
+            else jl_free(b->t->alloc, c.sp_pos);
         }
         jl_buf_free(&nm);
     }
@@ -682,20 +1002,68 @@ static int data_columns(fb *b, const mgr *m, const axis *cols, uint64_t ncols, u
     return rc;
 }
 
-int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, uint32_t *nindex,
-                       jl_error *err) {
+/* A node that is no table but holds a frame among its elements (a list
+ * or tuple of frames, a dict with a frame under a name): the error says
+ * the path that attaches it; else err as it is. */
+static int frame_inside(const jl_doc *doc, uint32_t id, const char *at, size_t atn, jl_error *err) {
+    const jl_node *n = &doc->nodes[id];
+    int dict = n->kind == JL_DICT;
+    if (!dict && n->kind != JL_LIST && n->kind != JL_TUPLE) return err->code;
+    const uint32_t *k = jl_kids_of(doc, id);
+    uint64_t count = dict ? n->len / 2 : n->len;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t v = dict ? k[2 * i + 1] : k[i];
+        int kind = jl_frame_kind(doc, v);
+        if (!kind) continue;
+        char step[80];
+        if (!dict) {
+            snprintf(step, sizeof step, "[%llu]", U(i));
+        } else {
+            uint32_t key = k[2 * i];
+            jl_ref r = jl_node_ref(doc, key);
+            const uint8_t *q = doc->nodes[key].kind == JL_STR ? jl_ref_ptr(doc, r) : NULL;
+            int plain = q && r.len > 0 && r.len < 60 && !(q[0] >= '0' && q[0] <= '9');
+            for (uint64_t c = 0; plain && c < r.len; c++)
+                plain = (q[c] >= 'a' && q[c] <= 'z') || (q[c] >= 'A' && q[c] <= 'Z') || (q[c] >= '0' && q[c] <= '9') ||
+                        q[c] == '_';
+            if (!plain) continue;
+            snprintf(step, sizeof step, ".%.*s", (int)r.len, (const char *)q);
+        }
+        int len = (int)(at ? (atn < 80 ? atn : 80) : 1);
+        return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
+                       "not table-shaped: a %s holding a pandas %s at %.*s%s (attach that path: joblib(src, "
+                       "'%.*s%s'))", jl_kind_name(n->kind), kind == 1 ? "DataFrame" : "Series", len, at ? at : "$",
+                       step, len, at ? at : "$", step);
+    }
+    return err->code;
+}
+
+int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const char *at, size_t atn, const jl_alloc *alloc,
+                       jl_table_plan *p, uint32_t *nindex, jl_error *err) {
     if (nindex) *nindex = 0;
     int kind = jl_frame_kind(doc, id);
-    if (!kind) return jl_table_plan_make(doc, id, alloc, p, err);
+    if (!kind) {
+        int rc = jl_table_plan_make(doc, id, alloc, p, err);
+        return rc == JL_E_FORMAT ? frame_inside(doc, id, at, atn, err) : rc;
+    }
     memset(p, 0, sizeof *p);
     p->alloc = alloc;
     p->records = JL_NONE;
-    fb b = { doc, p, err, NULL };
-    uint32_t mg = state_get(doc, id, "_mgr");
-    if (mg == JL_NONE) mg = state_get(doc, id, "_data");
+    fb b;
+    memset(&b, 0, sizeof b);
+    b.doc = doc;
+    b.t = p;
+    b.err = err;
+    b.at = at ? at : "$";
+    b.atn = at ? atn : 1;
+    b.unsupported = JL_NONE;
+    const char *key = "_mgr";
+    uint32_t mg = state_get(doc, id, key);
+    if (mg == JL_NONE) mg = state_get(doc, id, key = "_data");
     mgr m;
     int rc = manager_of(&b, mg, &m);
     if (rc) return rc;
+    m.key = key;
     uint32_t want = kind == 1 ? 2 : 1;
     if (naxes(doc, &m) != want)
         return bad(&b, "a %s with %u axes", kind == 1 ? "DataFrame" : "Series", naxes(doc, &m));
@@ -712,7 +1080,9 @@ int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl
     if (rc == JL_OK) {
         p->nrows = rows->len;
         if (nindex) *nindex = rows->nlev;
-        rc = data_columns(&b, &m, cols, ncols, state_get(doc, id, "name"), rows->len);
+        uint32_t name = state_get(doc, id, "name"); /* pandas 2.x: '_name' */
+        if (name == JL_NONE) name = state_get(doc, id, "_name");
+        rc = data_columns(&b, &m, cols, ncols, name, rows->len);
     }
     jl_free(alloc, ax);
     return rc;

@@ -14,9 +14,15 @@
  *     {"0.14.1": {"axes", "blocks"}})   since 0.14.1): blocks are dicts of
  *                                       values and mgr_locs
  *
+ *   ArrayManager: (arrays, [index,      pandas 1.x's mode.data_manager='array':
+ *     columns]) state                   one 1-D array per column
+ *
  * pandas 2.x pickles blocks and managers as 1.x does (its
- * _libs/internals.pyx: _unpickle_block, BlockManager.__reduce__); only 1.5.3
- * files and 0.2x shapes (tests/interop/old_pandas_pickles.py) are tested.
+ * _libs/internals.pyx: _unpickle_block, BlockManager.__reduce__); a
+ * Series's name is under '_name' there, a PeriodDtype is pickled by its
+ * name. Tested: pandas 1.5.3 files, 0.2x shapes
+ * (tests/interop/old_pandas_pickles.py) and 2.x shapes
+ * (tests/interop/new_pandas_pickles.py).
  *
  * axes are [columns, index] for a frame, [index] for a series. mgr_locs is
  * a slice(start, stop, step) or an int array of column positions; a block's
@@ -25,7 +31,10 @@
  *
  * Values: numpy arrays (bool, ints, floats, datetime64, timedelta64,
  * object); pandas' NDArrayBacked arrays (DatetimeArray with or without a
- * tz, TimedeltaArray, Categorical, StringArray, PandasArray); masked arrays
+ * tz, TimedeltaArray, Categorical, StringArray, PandasArray /
+ * NumpyExtensionArray, PeriodArray: pdscalar.h's text); IntervalArray of
+ * int or float bounds; SparseArray (IntIndex or BlockIndex rows, the
+ * fill value elsewhere); masked arrays
  * (IntegerArray, FloatingArray, BooleanArray: data + mask); objects whose
  * state dict holds `_data` / `_ndarray` (older pickles) or `_codes` with
  * `_dtype` or (pandas < 0.21) `_categories` (older Categoricals); an Index
@@ -62,11 +71,15 @@ int jl_frame_kind(const jl_doc *doc, uint32_t id);
 
 /* The plan of node id: a frame's columns (index first) when it is a frame,
  * else jl_table_plan_make's. Errors name what is wrong: "frame: block 1
- * places a column at position 5 of 4", "frame: column 'a' has 3 values,
- * the index has 4", "frame: column 'x': values of class
- * pandas.core.arrays.sparse.SparseArray are not supported". *nindex, when
- * not NULL, is set to the number of index columns (0 for non-frames). */
-int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const jl_alloc *alloc, jl_table_plan *p, uint32_t *nindex,
-                       jl_error *err);
+ * places a column at position 5 of 4", "frame: column 'a': 3 values
+ * where the index has 4"; values of a kind not read here name the
+ * column's dtype and the path of its raw values, after `at` (the frame's
+ * own path at[0..atn); NULL for "$"): "frame: column 'x' (dtype ArrowDtype): values
+ * of class pandas.core.arrays.arrow.array.ArrowExtensionArray are not
+ * supported; raw values at $._mgr.__args__[0][2].__args__[0]". *nindex,
+ * when not NULL, is set to the number of index columns (0 for
+ * non-frames). */
+int jl_frame_plan_make(const jl_doc *doc, uint32_t id, const char *at, size_t atn, const jl_alloc *alloc,
+                       jl_table_plan *p, uint32_t *nindex, jl_error *err);
 
 #endif

@@ -33,7 +33,7 @@ static uint32_t cell_node(jl_doc *doc, const jl_table_plan *p, const jl_tcol *c,
     uint64_t src;
     if (!jl_table_cell_source(doc, c, row, &src)) return null;
     if (c->how == JL_TCOL_RANGE) return jl_new_int(doc, (int64_t)((uint64_t)c->start + src * (uint64_t)c->step), err);
-    if (c->how != JL_TCOL_ARRAY) return jl_table_cell_node(doc, p, c, src);
+    if (c->how != JL_TCOL_ARRAY || src == JL_TCOL_FILL) return jl_table_cell_node(doc, p, c, src);
     const jl_dtype *d = &doc->dtypes[c->dtype];
     int plain = d->byteorder != '>' && !d->nfields && !d->sub_ndim;
     const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, src));
@@ -42,7 +42,7 @@ static uint32_t cell_node(jl_doc *doc, const jl_table_plan *p, const jl_tcol *c,
         memcpy(&v, q, 8);
         return jl_new_int(doc, v, err);
     }
-    if (plain && (d->kind == 'M' || (c->flags & JL_TCOL_F_UTC))) {
+    if (plain && (d->kind == 'M' || (c->flags & JL_TCOL_F_TEXT))) {
         jl_buf b;
         jl_buf_init(&b, &doc->alloc, 0);
         uint32_t id = JL_NONE;
@@ -98,10 +98,11 @@ static uint32_t column_list(jl_doc *doc, const jl_table_plan *p, uint32_t j0, ui
 
 /* The column of frame `frame` labelled s[0..len), or the index; JL_NONE
  * with err clear when there is no such column. */
-static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *s, size_t len, jl_error *err) {
+static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *at, size_t atn, const char *s, size_t len,
+                             jl_error *err) {
     jl_table_plan p;
     uint32_t nindex = 0, out = JL_NONE;
-    if (jl_frame_plan_make(doc, frame, &doc->alloc, &p, &nindex, err) != JL_OK) {
+    if (jl_frame_plan_make(doc, frame, at, atn, &doc->alloc, &p, &nindex, err) != JL_OK) {
         jl_table_plan_free(&p);
         return JL_NONE;
     }
@@ -119,11 +120,11 @@ static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *s, size_t 
     return out;
 }
 
-int jl_frame_columns(jl_doc *doc, uint32_t frame, uint32_t *out, jl_error *err) {
+int jl_frame_columns(jl_doc *doc, uint32_t frame, const char *at, size_t atn, uint32_t *out, jl_error *err) {
     jl_table_plan p;
     jl_error_clear(err);
     *out = JL_NONE;
-    int rc = jl_frame_plan_make(doc, frame, &doc->alloc, &p, NULL, err);
+    int rc = jl_frame_plan_make(doc, frame, at, atn, &doc->alloc, &p, NULL, err);
     uint32_t d = rc == JL_OK ? jl_node_new(doc, JL_DICT, err) : JL_NONE;
     for (uint32_t j = 0; d != JL_NONE && j < p.ncols; j++) {
         uint32_t kv[2];
@@ -150,7 +151,7 @@ int jl_frame_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n
         uint32_t frame = JL_NONE;
         if (step_label(path, i, e, &s, &len) && jl_path_resolve(doc, root, path, i, &frame, err) == JL_OK &&
             frame != JL_NONE && jl_frame_kind(doc, frame)) {
-            uint32_t col = frame_column(doc, frame, s, len, err);
+            uint32_t col = frame_column(doc, frame, path, i, s, len, err);
             if (err->code != JL_OK) return err->code;
             if (col == JL_NONE) return JL_OK;
             /* the rest of the path from the column: "$" + path[e..n) */

@@ -31,6 +31,6 @@ int jl_frame_path_resolve(jl_doc *doc, uint32_t root, const char *path, size_t n
 /* A dict node of frame `frame`'s columns, index columns first: the name
  * each has in the joblib table -> the list of its cells (what `.name`
  * selects). joblib_each lists it for a frame. Scratch nodes, as above. */
-int jl_frame_columns(jl_doc *doc, uint32_t frame, uint32_t *out, jl_error *err);
+int jl_frame_columns(jl_doc *doc, uint32_t frame, const char *at, size_t atn, uint32_t *out, jl_error *err);
 
 #endif

@@ -94,14 +94,15 @@ static int grid(const jl_doc *doc, const jl_table_plan *p, uint64_t edge, jl_buf
     return rc;
 }
 
-int jl_frame_show(const jl_doc *doc, uint32_t id, uint64_t edge_rows, jl_buf *b, jl_error *err) {
+int jl_frame_show(const jl_doc *doc, uint32_t id, const char *at, size_t atn, uint64_t edge_rows, jl_buf *b,
+                  jl_error *err) {
     int kind = jl_frame_kind(doc, id);
     const char *what = kind == 2 ? "Series" : "DataFrame";
     jl_table_plan p;
     jl_error perr;
     jl_error_clear(&perr);
     uint32_t nindex = 0;
-    int rc = jl_frame_plan_make(doc, id, b->alloc, &p, &nindex, &perr);
+    int rc = jl_frame_plan_make(doc, id, at, atn, b->alloc, &p, &nindex, &perr);
     if (rc == JL_E_NOMEM) {
         jl_table_plan_free(&p);
         *err = perr;

@@ -21,8 +21,10 @@
 
 #include "value.h"
 
-/* Appends the summary of frame node `id` (jl_frame_kind != 0) to b, each
- * line ending in "\n". Errors: JL_E_NOMEM / JL_E_LIMIT (b failed). */
-int jl_frame_show(const jl_doc *doc, uint32_t id, uint64_t edge_rows, jl_buf *b, jl_error *err);
+/* Appends the summary of frame node `id` (jl_frame_kind != 0, at path
+ * at[0..atn), NULL for "$") to b, each line ending in "\n". Errors:
+ * JL_E_NOMEM / JL_E_LIMIT (b failed). */
+int jl_frame_show(const jl_doc *doc, uint32_t id, const char *at, size_t atn, uint64_t edge_rows, jl_buf *b,
+                  jl_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include "dtype.h"
 #include "atomtext.h"
 #include "jsonin.h"
+#include "pdscalar.h"
 #include "render.h"
 
 /* ---- declared types ------------------------------------------------------------- */
@@ -527,6 +528,7 @@ void jl_table_plan_free(jl_table_plan *p) {
     for (uint32_t j = 0; p->cols && j < p->ncols; j++) {
         jl_free(p->alloc, p->cols[j].name);
         jl_free(p->alloc, p->cols[j].vtype);
+        jl_free(p->alloc, p->cols[j].sp_pos);
     }
     jl_free(p->alloc, p->cols);
     p->cols = NULL;
@@ -574,12 +576,26 @@ int jl_table_cell_source(const jl_doc *doc, const jl_tcol *c, uint64_t row, uint
         if (code < 0) return 0;
         row = (uint64_t)code;
     }
+    if (c->flags & JL_TCOL_F_SPARSE) { /* the place of row among sp_pos, else the fill */
+        uint64_t lo = 0, hi = c->sp_n;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (c->sp_pos[mid] < row) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == c->sp_n || c->sp_pos[lo] != row) {
+            *src = JL_TCOL_FILL;
+            return c->fill != JL_NONE;
+        }
+        row = lo;
+    }
     *src = row;
     if (c->how == JL_TCOL_ARRAY) {
         const jl_dtype *d = &doc->dtypes[c->dtype];
         if (d->byteorder == '>' || d->nfields || d->sub_ndim) return 1;
         const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, row));
-        if ((d->kind == 'M' || d->kind == 'm') && d->itemsize == 8) return read_int(q, 8, 'i') != INT64_MIN;
+        if ((d->kind == 'M' || d->kind == 'm' || (c->flags & JL_TCOL_F_PERIOD)) && d->itemsize == 8)
+            return read_int(q, 8, 'i') != INT64_MIN;
         if (d->kind == 'f' && d->itemsize == 8) {
             double v;
             memcpy(&v, q, 8);
@@ -604,6 +620,7 @@ jl_ref jl_table_cell_ref(const jl_doc *doc, const jl_tcol *c, uint64_t row) {
 }
 
 uint32_t jl_table_cell_node(const jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, uint64_t row) {
+    if (row == JL_TCOL_FILL) return c->fill;
     switch (c->how) {
     case JL_TCOL_ITEMS: return jl_kids_of(doc, c->node)[row * c->stride + c->off];
     case JL_TCOL_RECDICT: return dict_lookup(doc, jl_kids_of(doc, p->records)[row], c->key, c->index);
@@ -619,11 +636,21 @@ int jl_table_cell_text(const jl_doc *doc, const jl_table_plan *p, const jl_tcol 
                        jl_error *err) {
     if (c->how == JL_TCOL_RANGE) {
         jl_render_i64(b, (int64_t)((uint64_t)c->start + src * (uint64_t)c->step));
-    } else if (c->how == JL_TCOL_ARRAY) {
+    } else if (c->how == JL_TCOL_ARRAY && src != JL_TCOL_FILL) {
         const jl_dtype *d = &doc->dtypes[c->dtype];
         const uint8_t *q = jl_ref_ptr(doc, jl_table_cell_ref(doc, c, src));
         int plain = d->byteorder != '>' && !d->nfields && !d->sub_ndim;
-        if (plain && (d->kind == 'i' || d->kind == 'u') && d->itemsize <= 8) {
+        if (plain && (c->flags & JL_TCOL_F_PERIOD) && d->itemsize == 8) {
+            jl_period_text(b, read_int(q, 8, 'i'), c->period, c->week_adj);
+        } else if (plain && (c->flags & JL_TCOL_F_INTERVAL)) {
+            jl_interval_bracket(b, c->closed, 0);
+            jl_interval_bound_text(b, q, d->kind, d->itemsize);
+            jl_buf_puts(b, ", ");
+            jl_ref r = c->data2;
+            r.off += src * c->stride + c->off;
+            jl_interval_bound_text(b, jl_ref_ptr(doc, r), d->kind, d->itemsize);
+            jl_interval_bracket(b, c->closed, 1);
+        } else if (plain && (d->kind == 'i' || d->kind == 'u') && d->itemsize <= 8) {
             int64_t v = read_int(q, d->itemsize, d->kind);
             if (d->kind == 'u' && d->itemsize == 8) jl_render_u64(b, (uint64_t)v, 0);
             else jl_render_i64(b, v);

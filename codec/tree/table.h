@@ -51,6 +51,13 @@ typedef enum jl_tcol_how {
 #define JL_TCOL_F_UTC 0x04   /* datetime64 of a tz-aware column: UTC text with a "Z" */
 #define JL_TCOL_F_INT64 0x08 /* timedelta64: the count of its unit as INTEGER */
 #define JL_TCOL_F_NA 0x10    /* object items: pandas' NA and NaT objects are missing */
+#define JL_TCOL_F_PERIOD 0x20   /* int64 ordinals: the text of pandas' Period (`period`, `week_adj`) */
+#define JL_TCOL_F_INTERVAL 0x40 /* left bounds in `data`, right ones in `data2`: '(0.0, 1.0]' (`closed`) */
+#define JL_TCOL_F_SPARSE 0x80   /* rows `sp_pos` hold the values in order; the others are `fill` */
+/* Columns whose cells are the TEXT jl_table_cell_text gives. */
+#define JL_TCOL_F_TEXT (JL_TCOL_F_UTC | JL_TCOL_F_PERIOD | JL_TCOL_F_INTERVAL)
+/* The source row jl_table_cell_source gives for a sparse column's fill. */
+#define JL_TCOL_FILL UINT64_MAX
 
 typedef struct jl_tcol {
     char *name;        /* unique (without ASCII case) UTF-8 name; owned by the plan */
@@ -63,7 +70,7 @@ typedef struct jl_tcol {
     uint32_t node;     /* ITEMS: the list node */
     uint32_t key;      /* RECDICT: key node */
     uint64_t index;    /* RECDICT: the key's usual pair position; RECSEQ: element index */
-    uint8_t flags;     /* JL_TCOL_F_* */
+    uint16_t flags;    /* JL_TCOL_F_* */
     jl_ref mask;       /* F_MASK: the mask bytes (row i at mask.off + i) */
     jl_ref codes;      /* F_CODES: the codes (row i at codes.off + i * itemsize) */
     uint32_t codes_dtype; /* F_CODES: their dtype (a signed int) */
@@ -72,6 +79,13 @@ typedef struct jl_tcol {
                         * "datetime64[ns, UTC]"); "" elsewhere */
     char *vtype;       /* VECTOR: the declared type, numpy's dtype name and the row
                         * shape ("float32[384]", "int64[4][3]"); owned; NULL elsewhere */
+    uint8_t period;    /* F_PERIOD: JL_PER_* (pdscalar.h) */
+    int8_t week_adj;   /* F_PERIOD: pandas' day adjustment of weekly periods */
+    uint8_t closed;    /* F_INTERVAL: JL_CLOSED_* */
+    jl_ref data2;      /* F_INTERVAL: the right bounds (same dtype, stride, off as data) */
+    uint64_t *sp_pos;  /* F_SPARSE: increasing rows that hold values (owned by the plan) */
+    uint64_t sp_n;     /* F_SPARSE: how many */
+    uint32_t fill;     /* F_SPARSE: the fill value's node; JL_NONE when it is missing (NaN) */
 } jl_tcol;
 
 /* The columns of a table-shaped node. */
@@ -105,7 +119,9 @@ const char *jl_table_items_decl(const jl_doc *doc, uint32_t list, uint64_t strid
 
 /* Where row `row` of column c comes from: 0 when the cell is missing
  * (masked, category code -1, NaT, pandas' NA), else 1 with *src the row
- * to read (the category code for F_CODES columns, else row). */
+ * to read (the category code for F_CODES columns, the place among the
+ * values for F_SPARSE ones, else row), or JL_TCOL_FILL for a sparse
+ * column's fill (its node is `fill`). */
 int jl_table_cell_source(const jl_doc *doc, const jl_tcol *c, uint64_t row, uint64_t *src);
 
 /* The text of source row `src` (from jl_table_cell_source) of column c,
@@ -118,7 +134,8 @@ int jl_table_cell_text(const jl_doc *doc, const jl_table_plan *p, const jl_tcol 
 
 /* The bytes of row `row` of ARRAY column c. */
 jl_ref jl_table_cell_ref(const jl_doc *doc, const jl_tcol *c, uint64_t row);
-/* The node of row `row` of another column c, or JL_NONE for a missing cell. */
+/* The node of row `row` of another column c, or JL_NONE for a missing
+ * cell; `fill` for JL_TCOL_FILL. */
 uint32_t jl_table_cell_node(const jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, uint64_t row);
 
 /* A copy of s[0..n) as strict UTF-8 appended to b: bytes that are not

@@ -147,7 +147,7 @@ static void plan_root(jl_doc *doc) {
     jl_table_plan p;
     jl_error err;
     jl_error_clear(&err);
-    int rc = jl_frame_plan_make(doc, doc->root, &doc->alloc, &p, NULL, &err);
+    int rc = jl_frame_plan_make(doc, doc->root, NULL, 0, &doc->alloc, &p, NULL, &err);
     if (rc != JL_OK) JL_CHECK(err.code == (jl_code)rc && err.message[0], "plan error %d without a message", rc);
     for (uint64_t r = 0; rc == JL_OK && r < p.nrows && r < 64; r++)
         for (uint32_t j = 0; j < p.ncols; j++) {

@@ -2,9 +2,12 @@
  * test_frame.c - pandas frames as column plans (codec/tree/frame.c) over
  * the committed seeds tests/fuzz/seeds/fuzz_decode/frame.pkl (a DataFrame
  * with a MultiIndex and int, object, category, tz datetime, Int64 and
- * timedelta columns, pickled once by pandas 1.5.3, protocol 4) and
- * series.pkl (a named Series, protocol 2): names, declared types and
- * every cell; then every truncation and one-byte change of both seeds,
+ * timedelta columns, pickled once by pandas 1.5.3, protocol 4),
+ * series.pkl (a named Series, protocol 2), kinds.pkl (Period, Interval,
+ * block and object Sparse columns, pandas 1.5.3, protocol 4) and
+ * series.tar (a Series pickle in a tar, as to_pickle's compression='tar'
+ * writes it): names, declared types and every cell; then every
+ * truncation and one-byte change of the seeds,
  * planned and read cell by cell (never out of the doc's bytes: ASan and
  * valgrind runs check), and allocation failures at every step of a plan.
  */
@@ -38,9 +41,11 @@ static char *cells(const jl_doc *doc, const jl_table_plan *p) {
             uint64_t src;
             if (j) jl_buf_putc(&b, '|');
             if (!jl_table_cell_source(doc, c, r, &src)) continue;
-            if (c->how == JL_TCOL_ARRAY) {
+            if (c->how == JL_TCOL_ARRAY && src != JL_TCOL_FILL) {
                 jl_ref at = jl_table_cell_ref(doc, c, src);
                 assert_true(at.off + at.len <= doc->blocks[at.block].len);
+                if (c->flags & JL_TCOL_F_INTERVAL)
+                    assert_true(c->data2.off + src * c->stride + c->off + at.len <= doc->blocks[c->data2.block].len);
             }
             jl_error_clear(&err);
             jl_table_cell_text(doc, p, c, src, &b, &err);
@@ -67,7 +72,7 @@ static jl_doc *planned(const char *name, int kind, uint8_t **p, jl_table_plan *p
     jl_doc *doc = open_seed(*p, n);
     assert_non_null(doc);
     assert_int_equal(jl_frame_kind(doc, doc->root), kind);
-    assert_int_equal(jl_frame_plan_make(doc, doc->root, jl_alloc_default(), plan, nindex, &err), JL_OK);
+    assert_int_equal(jl_frame_plan_make(doc, doc->root, NULL, 0, jl_alloc_default(), plan, nindex, &err), JL_OK);
     return doc;
 }
 
@@ -95,7 +100,7 @@ static void test_frame_seed(void **state) {
     jl_table_plan_free(&plan);
     jl_buf b;
     jl_buf_init(&b, jl_alloc_default(), 0);
-    assert_int_equal(jl_frame_show(doc, doc->root, 1, &b, &err), JL_OK);
+    assert_int_equal(jl_frame_show(doc, doc->root, NULL, 0, 1, &b, &err), JL_OK);
     jl_buf_putc(&b, 0);
     assert_string_equal(b.p, "DataFrame: 3 rows \xC3\x97 6 columns\n"
                              "index: k int64, l object\n"
@@ -133,14 +138,14 @@ static void try_bytes(const uint8_t *q, uint64_t n) {
         jl_table_plan plan;
         jl_error err;
         jl_error_clear(&err);
-        int rc = jl_frame_plan_make(doc, doc->root, jl_alloc_default(), &plan, NULL, &err);
+        int rc = jl_frame_plan_make(doc, doc->root, NULL, 0, jl_alloc_default(), &plan, NULL, &err);
         if (rc == JL_OK) free(cells(doc, &plan));
         else assert_true(err.message[0] != 0);
         jl_table_plan_free(&plan);
         if (jl_frame_kind(doc, doc->root)) {
             jl_buf b;
             jl_buf_init(&b, jl_alloc_default(), 0);
-            assert_int_equal(jl_frame_show(doc, doc->root, 2, &b, &err), JL_OK);
+            assert_int_equal(jl_frame_show(doc, doc->root, NULL, 0, 2, &b, &err), JL_OK);
             jl_buf_free(&b);
         }
     }
@@ -173,10 +178,51 @@ static void test_hostile_series(void **state) {
     hostile("series.pkl");
 }
 
-static void test_alloc_failures(void **state) {
+static void test_kinds_seed(void **state) {
     (void)state;
+    uint8_t *p;
+    jl_table_plan plan;
+    jl_doc *doc = planned("kinds.pkl", 1, &p, &plan, NULL);
+    static const char *const names[] = { "index", "p", "iv", "sp", "so" };
+    static const char *const decls[] = { "INTEGER", "TEXT", "TEXT", "INTEGER", "TEXT" };
+    static const char *const dtypes[] = { "int64", "period[M]", "interval[float64, left]", "Sparse[int64, 0]",
+                                          "Sparse[object, nan]" };
+    assert_int_equal(plan.ncols, 5);
+    for (uint32_t j = 0; j < 5; j++) {
+        assert_string_equal(plan.cols[j].name, names[j]);
+        assert_string_equal(plan.cols[j].decl, decls[j]);
+        assert_string_equal(plan.cols[j].pdtype, dtypes[j]);
+    }
+    char *text = cells(doc, &plan);
+    assert_string_equal(text, "0|2024-01|[0.0, 1.0)|0|a\n1||[1.0, 2.5)|5|\n2|2024-03|[2.5, 4.0)|6|b\n");
+    free(text);
+    jl_table_plan_free(&plan);
+    jl_doc_free(doc);
+    free(p);
+}
+
+static void test_tar_seed(void **state) {
+    (void)state;
+    uint8_t *p;
+    jl_table_plan plan;
+    jl_doc *doc = planned("series.tar", 2, &p, &plan, NULL);
+    char *text = cells(doc, &plan);
+    assert_string_equal(text, "0|1.5\n1|\n");
+    free(text);
+    jl_table_plan_free(&plan);
+    jl_doc_free(doc);
+    free(p);
+}
+
+static void test_hostile_kinds(void **state) {
+    (void)state;
+    hostile("kinds.pkl");
+    hostile("series.tar");
+}
+
+static void alloc_failures(const char *name) {
     uint64_t n;
-    uint8_t *p = seed("frame.pkl", &n);
+    uint8_t *p = seed(name, &n);
     jl_doc *doc = open_seed(p, n);
     assert_non_null(doc);
     for (long k = 0;; k++) {
@@ -184,7 +230,7 @@ static void test_alloc_failures(void **state) {
         jl_test_alloc_init(&ta, k);
         jl_table_plan plan;
         jl_error err;
-        int rc = jl_frame_plan_make(doc, doc->root, &ta.alloc, &plan, NULL, &err);
+        int rc = jl_frame_plan_make(doc, doc->root, NULL, 0, &ta.alloc, &plan, NULL, &err);
         jl_table_plan_free(&plan);
         assert_int_equal(ta.live, 0);
         if (rc == JL_OK) break;
@@ -195,12 +241,21 @@ static void test_alloc_failures(void **state) {
     free(p);
 }
 
+static void test_alloc_failures(void **state) {
+    (void)state;
+    alloc_failures("frame.pkl");
+    alloc_failures("kinds.pkl");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_seed),
         cmocka_unit_test(test_series_seed),
         cmocka_unit_test(test_hostile_frame),
         cmocka_unit_test(test_hostile_series),
+        cmocka_unit_test(test_kinds_seed),
+        cmocka_unit_test(test_tar_seed),
+        cmocka_unit_test(test_hostile_kinds),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
