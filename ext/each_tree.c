@@ -253,7 +253,6 @@ static int each_close(sqlite3_vtab_cursor *cur) {
 
 static int set_error(each_cursor *c, const jl_error *err, const char *path) {
     sqlite3_vtab *vt = c->base.pVtab;
-    if (err->code == JL_E_NOMEM) return SQLITE_NOMEM;
     const char *file =
         c->src && sqlite3_value_type(c->src) == SQLITE_TEXT ? (const char *)sqlite3_value_text(c->src) : NULL;
     sqlite3_free(vt->zErrMsg);
@@ -589,7 +588,7 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
     case COL_ATOM:
         if (r->is_ref) {
             if (col == COL_VALUE) {
-                if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+                if (row_strings(c)) jl_ext_result_nomem(ctx, "naming the row");
                 else sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
             }
         } else if (col == COL_VALUE || !jl_is_compound(kind)) {
@@ -608,7 +607,7 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
         break;
     case COL_FULLKEY:
     case COL_PATH:
-        if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+        if (row_strings(c)) jl_ext_result_nomem(ctx, "naming the row");
         else sqlite3_result_text(ctx, col == COL_FULLKEY ? r->fullkey : r->path, -1, SQLITE_TRANSIENT);
         break;
     case COL_CLASS:

@@ -416,7 +416,7 @@ static int prepare(exporter *x, const char *sql, int n) {
         char *q = dot < 0 ? sqlite3_mprintf("SELECT * FROM \"%w\"", sql)
                           : sqlite3_mprintf("SELECT * FROM \"%.*w\".\"%w\"", dot, sql, sql + dot + 1);
         if (!q) {
-            sqlite3_result_error_nomem(x->ctx);
+            jl_ext_result_nomem(x->ctx, "naming the table");
             return -1;
         }
         int rc = sqlite3_prepare_v2(db, q, -1, &x->st, NULL);
@@ -457,7 +457,7 @@ static int prepare(exporter *x, const char *sql, int n) {
     }
     x->cols = sqlite3_malloc64(sizeof(col) * (uint64_t)x->ncols);
     if (!x->cols) {
-        sqlite3_result_error_nomem(x->ctx);
+        jl_ext_result_nomem(x->ctx, "for the columns");
         return -1;
     }
     memset(x->cols, 0, sizeof(col) * (size_t)x->ncols);
@@ -466,7 +466,7 @@ static int prepare(exporter *x, const char *sql, int n) {
         const char *name = sqlite3_column_name(x->st, j);
         c->name = name ? sqlite3_mprintf("%s", name) : NULL;
         if (!c->name) {
-            sqlite3_result_error_nomem(x->ctx);
+            jl_ext_result_nomem(x->ctx, "naming the columns");
             return -1;
         }
         if (!jl_utf8_valid((const uint8_t *)c->name, strlen(c->name), NULL)) {
@@ -497,9 +497,8 @@ static int read_rows(exporter *x) {
         x->nrows++;
     }
     if (rc != SQLITE_DONE) {
-        if (rc == SQLITE_NOMEM) sqlite3_result_error_nomem(x->ctx);
-        else jl_ext_result_errorf(x->ctx, FNAME ": select_sql failed at row %llu: %s",
-                                  (unsigned long long)x->nrows, sqlite3_errmsg(db));
+        jl_ext_result_errorf(x->ctx, FNAME ": select_sql failed at row %llu: %s",
+                             (unsigned long long)x->nrows, sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -542,9 +541,10 @@ static int write_file(exporter *x, uint32_t root, const jl_write_opts *o, const 
     if (rc == JL_OK && b.failed) rc = b.failed;
     exporter_free_columns(x);
     if (rc != JL_OK) {
+        char size[32];
         if (b.failed == JL_E_LIMIT)
-            jl_fail(&x->err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
-                    (unsigned long long)b.max);
+            jl_fail(&x->err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%s)",
+                    jl_ext_size_text(b.max, size));
         else if (b.failed || x->err.code == JL_OK)
             nomem(&x->err);
         jl_buf_free(&b);
@@ -598,7 +598,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int sqln = sqlite3_value_bytes(sqlv);
     const char *dest = (const char *)sqlite3_value_text(destv);
     if (!sql || !dest) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the arguments");
         return;
     }
     if (!*dest) {
@@ -627,7 +627,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!path || !x.doc) {
         sqlite3_free(path);
         jl_doc_free(x.doc);
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting the export");
         return;
     }
     uint32_t root = JL_NONE;

@@ -120,9 +120,23 @@ char *jl_ext_msg_utf8(char *m);
  * BLOB src, offset JL_NO_OFFSET, path NULL). Returned from sqlite3_mprintf
  * (free with sqlite3_free); NULL on OOM. */
 char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path);
-/* Sets that message as the result error (NOMEM as sqlite3_result_error_nomem). */
+/* Sets that message as the result error. A JL_LIMIT message that names a
+ * limit gets ": raise it with joblib_config('max_alloc', N)"; a JL_E_NOMEM
+ * one the size of the request SQLite's allocator last refused on this
+ * thread (": a request for 1.0 GiB failed"). Never a bare SQLITE_NOMEM
+ * unless even a fixed message cannot be copied. */
 void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
                          const char *path);
+/* "joblib: out of memory <what>" (with the refused size when known) as the
+ * result error: what every ext/ function says instead of
+ * sqlite3_result_error_nomem. */
+void jl_ext_result_nomem(sqlite3_context *ctx, const char *what);
+/* The size of the request jl_ext_alloc() last refused on this thread, 0
+ * when none; reading clears it. */
+uint64_t jl_ext_failed_request(void);
+/* n bytes for messages: "100 bytes", "512 MiB", "1.5 GiB" (binary units,
+ * one decimal unless whole). Returns out. */
+char *jl_ext_size_text(uint64_t n, char out[32]);
 /* "joblib: <fmt...>" as the result error. */
 void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) JL_PRINTF(2, 3);
 
@@ -179,6 +193,11 @@ void jl_ext_end(jl_ext_call *c);
  * doc may be freed before SQLite reads the value). Returns JL_OK or an
  * error for the caller to report. */
 int jl_ext_result_node(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err);
+
+/* Sets err to "<what> is longer than max_alloc (N): raise it ..." or
+ * "... than SQLITE_LIMIT_LENGTH (N)", whichever bounds results of this
+ * call (jl_ext_max_result); returns JL_E_LIMIT. */
+int jl_ext_too_long(sqlite3_context *ctx, const jl_doc *doc, const char *what, jl_error *err);
 
 /* Sets node `id` rendered as JSON (with the JSON subtype). */
 int jl_ext_result_json(sqlite3_context *ctx, const jl_doc *doc, uint32_t id, jl_error *err);

@@ -91,7 +91,7 @@ static int path_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, int i,
     case SQLITE_TEXT:
         *path = (const char *)sqlite3_value_text(argv[i]);
         if (!*path) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the path argument");
             return 0;
         }
         *n = (size_t)sqlite3_value_bytes(argv[i]);
@@ -164,6 +164,7 @@ static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
     if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
+        if (b.failed == JL_E_LIMIT) jl_ext_too_long(ctx, c.doc, "the JSON text", &err);
         jl_buf_free(&b);
         jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
     } else {
@@ -456,7 +457,7 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                          : t == SQLITE_FLOAT ? sqlite3_mprintf("%!.15g", sqlite3_value_double(v))
                                              : sqlite3_mprintf("%s", jl_ext_type_name(v));
             if (!what) {
-                sqlite3_result_error_nomem(ctx);
+                jl_ext_result_nomem(ctx, "reading the value argument");
                 return;
             }
             jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "

@@ -29,13 +29,30 @@
 
 /* ---- SQLite's allocator --------------------------------------------------- */
 
+/* The size of the last request SQLite's allocator refused on this thread,
+ * 0 when none since it was last read: a message for JL_E_NOMEM can then say
+ * how much was asked for (jl_ext_errmsg). Per thread because a connection
+ * may be used from any thread; a read-and-clear value, not error state the
+ * codec sees. */
+static _Thread_local uint64_t failed_request;
+
 static void *sq_malloc(void *ctx, size_t n) {
     (void)ctx;
-    return sqlite3_malloc64((sqlite3_uint64)n);
+    void *p = sqlite3_malloc64((sqlite3_uint64)n);
+    if (!p) failed_request = n;
+    return p;
 }
 static void *sq_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
-    return sqlite3_realloc64(p, (sqlite3_uint64)n);
+    void *q = sqlite3_realloc64(p, (sqlite3_uint64)n);
+    if (!q) failed_request = n;
+    return q;
+}
+
+uint64_t jl_ext_failed_request(void) {
+    uint64_t n = failed_request;
+    failed_request = 0;
+    return n;
 }
 static void sq_free(void *ctx, void *p) {
     (void)ctx;
@@ -98,16 +115,64 @@ static int says_offset(const char *msg, uint64_t off) {
     return 0;
 }
 
+char *jl_ext_size_text(uint64_t n, char out[32]) {
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    if (n < 1024) {
+        snprintf(out, 32, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
+        return out;
+    }
+    unsigned u = 0;
+    uint64_t whole = n >> 10;
+    while (u + 1 < sizeof units / sizeof units[0] && whole >= 1024) {
+        whole >>= 10;
+        u++;
+    }
+    uint64_t unit = (uint64_t)1 << (10 * (u + 1));
+    if (n % unit == 0) snprintf(out, 32, "%llu %s", (unsigned long long)(n / unit), units[u]);
+    else snprintf(out, 32, "%.1f %s", (double)n / (double)unit, units[u]);
+    return out;
+}
+
+/* The joblib_config knob behind a JL_E_LIMIT message: the first row whose
+ * words the message contains. The codec's messages name the limit
+ * ("exceeds max_alloc (N)", "more than max_nodes (N) values") except the
+ * decompressors', which say "decompressed size exceeds the limit". */
+static const struct {
+    const char *says;
+    const char *knob;
+} limit_knobs[] = {
+    { "max_decompressed", "max_decompressed" },
+    { "decompressed size exceeds the limit", "max_decompressed" },
+    { "max_alloc", "max_alloc" },
+    { "max_nodes", "max_nodes" },
+    { "max_depth", "max_depth" },
+    { "max_memo", "max_memo" },
+};
+
+static const char *limit_knob(const char *msg) {
+    if (strstr(msg, "joblib_config(")) return NULL; /* already says how */
+    for (size_t i = 0; i < sizeof limit_knobs / sizeof limit_knobs[0]; i++)
+        if (strstr(msg, limit_knobs[i].says)) return limit_knobs[i].knob;
+    return NULL;
+}
+
 char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
-    const char *msg = err->message[0] ? err->message : "unknown error";
+    const char *msg = err->message[0] ? err->message : err->code == JL_E_NOMEM ? "out of memory"
+                                                                                : "unknown error";
     /* a message that already names the file (source errors do) is not told twice */
     int say_file = file && *file && !strstr(msg, file);
     /* nor is an offset the message already gives */
     int say_off = err->offset != JL_NO_OFFSET && !says_offset(msg, err->offset);
     int say_path = path && *path;
     const char *sep = " (";
+    const char *knob = err->code == JL_E_LIMIT ? limit_knob(msg) : NULL;
+    uint64_t asked = err->code == JL_E_NOMEM ? jl_ext_failed_request() : 0;
+    char size[32];
     sqlite3_str *s = sqlite3_str_new(NULL);
     sqlite3_str_appendf(s, "joblib: %s", msg);
+    if (knob) sqlite3_str_appendf(s, ": raise it with joblib_config('%s', N)", knob);
+    if (err->code == JL_E_NOMEM && asked)
+        sqlite3_str_appendf(s, ": a request for %s failed", jl_ext_size_text(asked, size));
     if (say_file) {
         sqlite3_str_appendf(s, "%sfile '%s'", sep, file);
         sep = ", ";
@@ -124,19 +189,21 @@ char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
     return jl_ext_msg_utf8(sqlite3_str_finish(s));
 }
 
+/* When even the message cannot be made: a fixed text, which SQLite copies
+ * (only when that copy fails too does the caller see a bare SQLITE_NOMEM). */
+static const char nomem_fallback[] = "joblib: out of memory (no memory left even for the message)";
+
 void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
                          const char *path) {
-    if (err->code == JL_E_NOMEM) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
     char *m = jl_ext_errmsg(err, file, path);
-    if (!m) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_error(ctx, m, -1);
+    sqlite3_result_error(ctx, m ? m : nomem_fallback, -1);
     sqlite3_free(m);
+}
+
+void jl_ext_result_nomem(sqlite3_context *ctx, const char *what) {
+    jl_error err;
+    jl_fail(&err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory %s", what);
+    jl_ext_result_error(ctx, &err, NULL, NULL);
 }
 
 void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
@@ -146,11 +213,7 @@ void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
     va_end(ap);
     char *m = body ? jl_ext_msg_utf8(sqlite3_mprintf("joblib: %s", body)) : NULL;
     sqlite3_free(body);
-    if (!m) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_error(ctx, m, -1);
+    sqlite3_result_error(ctx, m ? m : nomem_fallback, -1);
     sqlite3_free(m);
 }
 

@@ -261,9 +261,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     goto done;
 
 codec_error:
-    if (err.code == JL_E_NOMEM) {
-        rc = SQLITE_NOMEM;
-    } else {
+    {
         char *msg = jl_ext_errmsg(&err, blob ? NULL : src, path);
         if (!msg) {
             rc = SQLITE_NOMEM;
@@ -576,7 +574,6 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         if (rc == JL_OK) return SQLITE_OK;
     }
 error:
-    if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
     {
         char *m = jl_ext_errmsg(&err, NULL, NULL);
         sqlite3_free(t->base.zErrMsg);

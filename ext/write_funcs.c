@@ -89,7 +89,7 @@ static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_v
     case SQLITE_TEXT: {
         const char *s = (const char *)sqlite3_value_text(arg);
         if (!s) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the compress argument");
             return -1;
         }
         rc = jl_compress_from_text(s, dest, allow_npy, out, &err);
@@ -139,6 +139,15 @@ jl_doc *jl_write_new_doc(sqlite3_context *ctx) {
     return jl_doc_new(jl_ext_alloc(), ext ? &ext->limits : NULL);
 }
 
+/* "the bundle is larger than max_alloc (1 MiB)", or SQLITE_LIMIT_LENGTH
+ * when max is the result limit below max_alloc. */
+static int too_big(const jl_doc *doc, uint64_t max, jl_error *err) {
+    char size[32];
+    return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %s (%s)",
+                   max >= doc->limits.max_alloc ? "max_alloc" : "SQLITE_LIMIT_LENGTH",
+                   jl_ext_size_text(max, size));
+}
+
 /* The uncompressed stream of node id into *out (allocated with
  * jl_ext_alloc(), at most max bytes); in the legacy layout when sc is not
  * NULL (sc->ids then lists the sidecars). */
@@ -153,8 +162,7 @@ static int write_stream(jl_doc *doc, uint32_t id, int protocol, jl_write_sidecar
         int failed = b.failed;
         jl_buf_free(&b);
         if (failed == JL_E_LIMIT)
-            return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
-                           "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
+            return too_big(doc, max, err);
         if (failed == JL_E_NOMEM || (err->code == JL_OK))
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
         return rc;
@@ -193,8 +201,7 @@ static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const jl_compres
     if (rc == JL_OK && *n > max) {
         sqlite3_free(*out);
         *out = NULL;
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
-                       "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
+        return too_big(doc, max, err);
     }
     return rc;
 }
@@ -223,8 +230,7 @@ int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, const c
     if (rc != JL_OK) {
         int file_error = b.failed == JL_E_IO && err->code != JL_OK; /* already in err */
         if (!file_error && b.failed == JL_E_LIMIT)
-            jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
-                    (unsigned long long)b.max);
+            too_big(doc, b.max, err);
         else if (!file_error && (b.failed || err->code == JL_OK))
             jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
         jl_buf_free(&b);
@@ -342,7 +348,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
         }
         dest = (const char *)sqlite3_value_text(d);
         if (!dest) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the destination argument");
             return;
         }
         if (!*dest) {
@@ -365,7 +371,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     jl_error_clear(&err);
     jl_doc *doc = jl_write_new_doc(ctx);
     if (!doc) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting a bundle");
         return;
     }
     jl_sqlin in;
@@ -437,7 +443,7 @@ static void fn_joblib(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const uint8_t *p = sqlite3_value_blob(v);
     int n = sqlite3_value_bytes(v);
     if (!p && n > 0) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the bundle argument");
         return;
     }
     const jl_ext *ext = sqlite3_user_data(ctx);

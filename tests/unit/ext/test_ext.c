@@ -899,8 +899,8 @@ static void test_big_array_mapped(void **state) {
     /* the bundle joblib_extract builds stops at the limit, naming file and path */
     sql = sqlite3_mprintf("SELECT joblib_extract(%Q, '$')", path);
     got = run(sql, NULL, 0);
-    char *want = sqlite3_mprintf("error:joblib: the bundle is larger than 1048576 bytes (max_alloc or "
-                                 "SQLITE_LIMIT_LENGTH) (file '%s', path $)", path);
+    char *want = sqlite3_mprintf("error:joblib: the bundle is larger than SQLITE_LIMIT_LENGTH (1 MiB) "
+                                 "(file '%s', path $)", path);
     assert_string_equal(got, want);
     sqlite3_free(want);
     sqlite3_free(got);
