@@ -65,7 +65,8 @@ SQLITE_EXTENSION_INIT3
  * struct lives as long as any joblib function or module does. */
 typedef struct jl_ext {
     jl_limits limits; /* joblib_config(): limits for every doc opened from now on */
-    int refs;         /* registrations holding this struct */
+    int refs;         /* registrations holding this struct, and cache entries in use */
+    struct jl_doc_cache *cache; /* opened files across statements (doc_cache.h); owned */
 } jl_ext;
 
 jl_ext *jl_ext_new(void);        /* refs = 1 (the caller's); NULL on OOM */
@@ -165,12 +166,14 @@ void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m);
 
 /* One scalar-function call over a src argument, with the doc cached per
  * statement through sqlite3_get/set_auxdata on that argument (so a
- * function called once per row with a constant src parses once). */
+ * function called once per row with a constant src parses once), and a
+ * file's doc across statements in the connection's cache (doc_cache.h). */
 typedef struct jl_ext_call {
     sqlite3_context *ctx;
     int argi;           /* index of the src argument */
-    jl_doc *doc;        /* the opened doc (cached or fresh) */
-    int cached;         /* 1 when doc came from sqlite3_get_auxdata */
+    jl_doc *doc;        /* the opened doc (cached or fresh): entry->doc */
+    struct jl_cache_entry *entry; /* the doc_cache.h entry holding doc, one reference */
+    int cached;         /* 1 when entry came from sqlite3_get_auxdata */
     jl_doc_mark mark;   /* doc's counts when the call began */
     const char *file;   /* src path when TEXT (valid during the call), else NULL */
 } jl_ext_call;
@@ -180,8 +183,8 @@ typedef struct jl_ext_call {
  * for a wrong type, or the open error). */
 int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const char *fname,
                  jl_ext_call *c);
-/* Ends a call: undoes what the call appended to the doc and hands the doc to
- * sqlite3_set_auxdata (which may free it at once). Call after the result is
+/* Ends a call: undoes what the call appended to the doc and hands its cache
+ * entry to sqlite3_set_auxdata (which may release it at once). Call after the result is
  * set; the doc must not be used afterwards. */
 void jl_ext_end(jl_ext_call *c);
 

@@ -66,6 +66,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "doc_cache.h"
 #include "dtype.h"
 #include "frame.h"
 #include "ndarray.h"
@@ -388,20 +389,40 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* ---- joblib_config ------------------------------------------------------------ */
 
+/* What joblib_config() names: a limit (a field of jl_limits), the cache's
+ * size, or its counters (read only, JSON). */
+enum { CFG_LIMIT, CFG_CACHE_BYTES, CFG_CACHE_STATS };
+
 static const struct {
     const char *name;
-    size_t off; /* in jl_limits */
+    int kind;
+    size_t off; /* CFG_LIMIT: in jl_limits */
 } config_names[] = {
-    { "max_decompressed", offsetof(jl_limits, max_decompressed) },
-    { "max_nodes", offsetof(jl_limits, max_nodes) },
-    { "max_depth", offsetof(jl_limits, max_depth) },
-    { "max_memo", offsetof(jl_limits, max_memo) },
-    { "max_alloc", offsetof(jl_limits, max_alloc) },
+    { "max_decompressed", CFG_LIMIT, offsetof(jl_limits, max_decompressed) },
+    { "max_nodes", CFG_LIMIT, offsetof(jl_limits, max_nodes) },
+    { "max_depth", CFG_LIMIT, offsetof(jl_limits, max_depth) },
+    { "max_memo", CFG_LIMIT, offsetof(jl_limits, max_memo) },
+    { "max_alloc", CFG_LIMIT, offsetof(jl_limits, max_alloc) },
+    { "cache_bytes", CFG_CACHE_BYTES, 0 },
+    { "cache_stats", CFG_CACHE_STATS, 0 },
 };
 #define N_CONFIG (sizeof config_names / sizeof config_names[0])
 
 static uint64_t *config_slot(jl_ext *e, size_t i) {
+    if (config_names[i].kind == CFG_CACHE_BYTES) return &e->cache->max_bytes;
     return (uint64_t *)((char *)&e->limits + config_names[i].off);
+}
+
+/* Sets knob i to x (checked: >= 1, or >= 0 for cache_bytes). A new limit
+ * applies to bundles opened afterwards, so the docs cached under the old
+ * limits are dropped. */
+static void config_set(jl_ext *e, size_t i, uint64_t x) {
+    if (config_names[i].kind == CFG_CACHE_BYTES) {
+        jl_doc_cache_set_max(e->cache, x);
+    } else if (*config_slot(e, i) != x) {
+        *config_slot(e, i) = x;
+        jl_doc_cache_clear(e->cache);
+    }
 }
 
 static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -410,8 +431,9 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_buf b;
         jl_buf_init(&b, jl_ext_alloc(), 0);
         for (size_t i = 0; i < N_CONFIG; i++)
-            jl_buf_printf(&b, "%c\"%s\":%llu", i ? ',' : '{', config_names[i].name,
-                          (unsigned long long)*config_slot(e, i));
+            if (config_names[i].kind != CFG_CACHE_STATS)
+                jl_buf_printf(&b, "%c\"%s\":%llu", i ? ',' : '{', config_names[i].name,
+                              (unsigned long long)*config_slot(e, i));
         jl_buf_putc(&b, '}');
         jl_ext_result_buf(ctx, &b, 1);
         return;
@@ -428,8 +450,20 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (i == N_CONFIG) {
         jl_ext_result_errorf(ctx,
                              "joblib_config(): argument 1 (name) must be one of max_decompressed, "
-                             "max_nodes, max_depth, max_memo, max_alloc, not %s%s%s",
+                             "max_nodes, max_depth, max_memo, max_alloc, cache_bytes, cache_stats, "
+                             "not %s%s%s",
                              name ? "'" : "", name ? name : jl_ext_type_name(argv[0]), name ? "'" : "");
+        return;
+    }
+    if (config_names[i].kind == CFG_CACHE_STATS) {
+        if (argc > 1) {
+            jl_ext_result_errorf(ctx, "joblib_config(): cache_stats cannot be set");
+            return;
+        }
+        jl_buf b;
+        jl_buf_init(&b, jl_ext_alloc(), 0);
+        jl_doc_cache_stats(e->cache, &b);
+        jl_ext_result_buf(ctx, &b, 1);
         return;
     }
     if (argc > 1) {
@@ -437,6 +471,7 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         int64_t x = 0;
         double d;
         int t = sqlite3_value_type(v);
+        int least = config_names[i].kind == CFG_CACHE_BYTES ? 0 : 1;
         switch (t) {
         case SQLITE_NULL:
             sqlite3_result_null(ctx);
@@ -446,12 +481,12 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             break;
         case SQLITE_FLOAT:
             d = sqlite3_value_double(v);
-            x = d >= 1 && d < 9.2e18 && d == (double)(int64_t)d ? (int64_t)d : 0;
+            x = d >= 0 && d < 9.2e18 && d == (double)(int64_t)d ? (int64_t)d : -1;
             break;
         default:
-            x = 0;
+            x = -1;
         }
-        if (x < 1) {
+        if (x < least) {
             /* a number is named by its value (-1, 2.5), anything else by its type */
             char *what = t == SQLITE_INTEGER ? sqlite3_mprintf("%lld", (long long)sqlite3_value_int64(v))
                          : t == SQLITE_FLOAT ? sqlite3_mprintf("%!.15g", sqlite3_value_double(v))
@@ -460,12 +495,12 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                 jl_ext_result_nomem(ctx, "reading the value argument");
                 return;
             }
-            jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "
-                                      "integer, not %s", what);
+            jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a %s integer, not %s",
+                                 least ? "positive" : "non-negative", what);
             sqlite3_free(what);
             return;
         }
-        *config_slot(e, i) = (uint64_t)x;
+        config_set(e, i, (uint64_t)x);
     }
     uint64_t v = *config_slot(e, i);
     sqlite3_result_int64(ctx, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);

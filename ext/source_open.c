@@ -9,10 +9,12 @@
  *   src NULL  -> the function returns NULL
  *   other     -> an error naming the function and the argument
  *
- * Scalar functions go through jl_ext_begin / jl_ext_end, which cache the
- * doc with sqlite3_get_auxdata / sqlite3_set_auxdata on the src argument:
- * when src is a constant (a literal or a bound parameter), a function
- * called once per row parses the bundle once per statement execution.
+ * Scalar functions go through jl_ext_begin / jl_ext_end, which keep the
+ * doc's cache entry with sqlite3_get_auxdata / sqlite3_set_auxdata on the
+ * src argument: when src is a constant (a literal or a bound parameter), a
+ * function called once per row finds it without a lookup. A file's doc
+ * comes from the connection's cache (doc_cache.h), so the next statement
+ * reading the same unchanged file does not open it again.
  * A BLOB src is copied into the doc rather than borrowed, because the doc
  * can outlive the sqlite3_value it came from.
  *
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "doc_cache.h"
 
 /* ---- SQLite's allocator --------------------------------------------------- */
 
@@ -71,8 +74,15 @@ int jl_ext_is_sqlite_alloc(const jl_alloc *a) {
 
 jl_ext *jl_ext_new(void) {
     jl_ext *e = sqlite3_malloc64(sizeof *e);
-    if (!e) return NULL;
+    jl_doc_cache *c = sqlite3_malloc64(sizeof *c);
+    if (!e || !c) {
+        sqlite3_free(e);
+        sqlite3_free(c);
+        return NULL;
+    }
     jl_limits_default(&e->limits);
+    jl_doc_cache_init(c);
+    e->cache = c;
     e->refs = 1;
     return e;
 }
@@ -81,7 +91,13 @@ void jl_ext_ref(jl_ext *e) { e->refs++; }
 
 void jl_ext_unref(void *p) {
     jl_ext *e = p;
-    if (e && --e->refs == 0) sqlite3_free(e);
+    if (e && --e->refs == 0) {
+        /* no registration is left and no entry is in use: the connection
+         * is closing */
+        jl_doc_cache_free(e->cache);
+        sqlite3_free(e->cache);
+        sqlite3_free(e);
+    }
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -275,12 +291,10 @@ void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m) {
     if (doc->ndims > m->ndims) doc->ndims = m->ndims;
 }
 
-static void doc_destroy(void *p) { jl_doc_free(p); }
-
 int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const char *fname,
                  jl_ext_call *c) {
     sqlite3_value *v = argv[argi];
-    const jl_ext *ext = sqlite3_user_data(ctx);
+    jl_ext *ext = sqlite3_user_data(ctx);
     jl_error err;
     memset(c, 0, sizeof *c);
     c->ctx = ctx;
@@ -301,14 +315,25 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
     }
     if (sqlite3_value_type(v) == SQLITE_TEXT) c->file = (const char *)sqlite3_value_text(v);
     jl_error_clear(&err);
-    c->doc = sqlite3_get_auxdata(ctx, argi);
-    if (c->doc) {
+    c->entry = sqlite3_get_auxdata(ctx, argi);
+    if (c->entry) {
         c->cached = 1;
-    } else if (jl_ext_open_value(ext, v, 0, &c->doc, &err) != JL_OK) {
-        c->doc = NULL;
+    } else if (c->file && *c->file && (size_t)sqlite3_value_bytes(v) == strlen(c->file)) {
+        /* a file: through the connection's cache */
+        if (jl_doc_cache_open(ext, c->file, 0, &c->entry, &err) != JL_OK) c->entry = NULL;
+    } else {
+        /* a BLOB (or a file name the open refuses): a private doc */
+        jl_doc *doc = NULL;
+        if (jl_ext_open_value(ext, v, 0, &doc, &err) == JL_OK) {
+            c->entry = jl_doc_cache_private(ext, doc);
+            if (!c->entry) jl_fail(&err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory keeping the bundle");
+        }
+    }
+    if (!c->entry) {
         jl_ext_result_error(ctx, &err, c->file, NULL);
         return 0;
     }
+    c->doc = c->entry->doc;
     jl_doc_mark_get(c->doc, &c->mark);
     return 1;
 }
@@ -316,6 +341,7 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
 void jl_ext_end(jl_ext_call *c) {
     if (!c->doc) return;
     jl_doc_rollback(c->doc, &c->mark);
-    if (!c->cached) sqlite3_set_auxdata(c->ctx, c->argi, c->doc, doc_destroy);
+    if (!c->cached) sqlite3_set_auxdata(c->ctx, c->argi, c->entry, jl_doc_cache_release_aux);
     c->doc = NULL;
+    c->entry = NULL;
 }

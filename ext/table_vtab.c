@@ -74,6 +74,7 @@
 
 #include "array_build.h"
 #include "decode.h"
+#include "doc_cache.h"
 #include "framepath.h"
 #include "path.h"
 #include "frame.h"
@@ -85,7 +86,8 @@ typedef struct jl_table {
     sqlite3_vtab base;
     char *broken;     /* xConnect could not open the bundle: the message every scan
                        * returns (sqlite3_malloc), else NULL */
-    jl_doc *doc;      /* owned: the open bundle */
+    jl_doc *doc;      /* the open bundle: entry->doc for a file, else owned */
+    jl_cache_entry *entry; /* a file's doc, held in the connection's cache (doc_cache.h) */
     jl_table_plan plan; /* the columns (codec/tree/table.h); owned */
 } jl_table;
 
@@ -97,7 +99,8 @@ typedef struct jl_table_cursor {
 static void table_free(jl_table *t) {
     if (!t) return;
     jl_table_plan_free(&t->plan);
-    jl_doc_free(t->doc);
+    if (t->entry) jl_doc_cache_release(t->entry, 1);
+    else jl_doc_free(t->doc);
     sqlite3_free(t->broken);
     sqlite3_free(t);
 }
@@ -171,7 +174,9 @@ static char *schema_of(const jl_table *t) {
  * still opens and DROP TABLE still works. */
 static int connect_broken(sqlite3 *db, jl_table *t, char *msg, sqlite3_vtab **out) {
     jl_table_plan_free(&t->plan);
-    jl_doc_free(t->doc);
+    if (t->entry) jl_doc_cache_release(t->entry, 1);
+    else jl_doc_free(t->doc);
+    t->entry = NULL;
     t->doc = NULL;
     t->broken = msg;
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(joblib_error)");
@@ -183,7 +188,7 @@ static int connect_broken(sqlite3 *db, jl_table *t, char *msg, sqlite3_vtab **ou
 /* xCreate and xConnect: opens src, resolves path, shapes the table. */
 static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **pzErr,
                       int create) {
-    const jl_ext *ext = aux;
+    jl_ext *ext = aux;
     jl_table *t = NULL;
     char *src = NULL, *path = NULL, *schema = NULL;
     int rc = SQLITE_ERROR, srcn = 0, pathn = 0, blob = 0, bad = 0, pblob = 0;
@@ -224,6 +229,9 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if (blob) {
         static const uint8_t empty[1];
         rc = jl_open_memory(srcn ? (const uint8_t *)src : empty, (uint64_t)srcn, 0, &o, &t->doc, &err);
+    } else if (ext) {
+        rc = jl_doc_cache_open(ext, src, 1, &t->entry, &err);
+        if (rc == JL_OK) t->doc = t->entry->doc;
     } else {
         rc = jl_open_file(src, &o, &t->doc, &err);
     }

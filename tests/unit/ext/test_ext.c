@@ -864,6 +864,9 @@ static int check_big(const char *sql, const char *path, const uint8_t *data, siz
 
 static void test_big_array_mapped(void **state) {
     (void)state;
+    /* what lives per statement: the cache across statements is off here
+     * (tests/interop/test_doc_cache.py tests it) */
+    assert_int_equal(sqlite3_exec(db, "SELECT joblib_config('cache_bytes', 0)", NULL, NULL, NULL), SQLITE_OK);
     long ps = sysconf(_SC_PAGESIZE);
     uint8_t *data = big_data();
     char path[256];
@@ -952,6 +955,8 @@ static void test_big_array_mapped(void **state) {
     sqlite3_finalize(st);
     unlink(path);
     free(data);
+    assert_int_equal(sqlite3_exec(db, "SELECT joblib_config('cache_bytes', 268435456)", NULL, NULL, NULL),
+                     SQLITE_OK);
 }
 
 int main(void) {
