@@ -523,41 +523,13 @@ static void exporter_free_columns(exporter *x) {
 
 
 
-/* Writes the bundle of node `root` to path. Uncompressed, the stream goes
- * to the file as it is made (array payloads straight from the column
- * buffers), so the result never stands twice in memory. Compressed, the
- * stream is made whole, the columns are freed, then it is compressed and
- * written. The doc is freed here either way. */
+/* Writes the bundle of node `root` to path: the stream goes to the file as
+ * it is made (array payloads straight from the column buffers), through the
+ * compressor when there is one, so that neither the stream nor the file
+ * stands in memory beside the columns. The doc is freed here either way. */
 static int write_file(exporter *x, uint32_t root, const jl_write_opts *o, const char *path) {
-    if (o->compression == JL_COMP_NONE) {
-        int rc = jl_write_file_streamed(x->doc, root, o->protocol, path, &x->err);
-        exporter_free_columns(x);
-        return rc;
-    }
-    jl_buf b;
-    jl_buf_init(&b, jl_ext_alloc(), x->doc->limits.max_alloc);
-    b.can_share = 1; /* a big stream is cheaper to fill in huge pages */
-    int rc = jl_write_stream(x->doc, root, o->protocol, &b, &x->err);
-    if (rc == JL_OK && b.failed) rc = b.failed;
+    int rc = jl_write_file_streamed(x->doc, root, o->protocol, o->compression, o->level, path, &x->err);
     exporter_free_columns(x);
-    if (rc != JL_OK) {
-        char size[32];
-        if (b.failed == JL_E_LIMIT)
-            jl_fail(&x->err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%s)",
-                    jl_ext_size_text(b.max, size));
-        else if (b.failed || x->err.code == JL_OK)
-            nomem(&x->err);
-        jl_buf_free(&b);
-        return x->err.code;
-    }
-    const uint8_t *p = (const uint8_t *)b.p;
-    uint64_t n = b.len;
-    uint8_t *z = NULL;
-    rc = jl_compress(o->compression, o->level, p, n, jl_ext_alloc(), &z, &n, &x->err);
-    jl_buf_free(&b);
-    if (rc != JL_OK) return rc;
-    rc = jl_atomic_write(path, z, n, &x->err);
-    sqlite3_free(z);
     return rc;
 }
 
