@@ -299,6 +299,7 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
     memset(c, 0, sizeof *c);
     c->ctx = ctx;
     c->argi = argi;
+    (void)jl_ext_failed_request(); /* a refusal an earlier call recovered from is not this call's */
     switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
         sqlite3_result_null(ctx);

@@ -116,8 +116,21 @@ static void result_doc_blob(sqlite3_context *ctx, const uint8_t *p, uint64_t n) 
 }
 
 static void result_doc_text(sqlite3_context *ctx, const uint8_t *p, uint64_t n) {
-    if (n == 0) sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-    else if (!over_limit(ctx, n)) sqlite3_result_text64(ctx, (const char *)p, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (n == 0) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    if (over_limit(ctx, n)) return;
+    char *q = n < UINT64_MAX ? sqlite3_malloc64(n + 1) : NULL; /* as result_doc_blob, NUL-terminated */
+    if (!q) {
+        char size[32];
+        jl_ext_result_errorf(ctx, "out of memory copying %s of text: the process could not allocate it",
+                             jl_ext_size_text(n, size));
+        return;
+    }
+    memcpy(q, p, (size_t)n);
+    q[n] = 0;
+    sqlite3_result_text64(ctx, q, n, sqlite3_free, SQLITE_UTF8);
 }
 
 void jl_ext_result_owned_blob(sqlite3_context *ctx, const jl_alloc *a, uint8_t *owned, uint64_t n) {

@@ -404,6 +404,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
 
     jl_error err;
     jl_error_clear(&err);
+    (void)jl_ext_failed_request(); /* only this call's refusals are named in its errors */
     jl_doc *doc = jl_write_new_doc(ctx);
     if (!doc) {
         jl_ext_result_nomem(ctx, "starting a bundle");
