@@ -13,9 +13,13 @@
  *                               an array keeps its dtype, byte order, shape;
  *                               it carries the bundle subtype, so it nests
  *                               as its value in joblib_list(...) and co.
- *   joblib_config(name [, value])  a per-connection limit: returns its
- *                               value (after setting it when value is given);
- *                               joblib_config() returns all of them as JSON
+ *   joblib_config(name [, value])  a per-connection limit, or the size of
+ *                               the cache of opened files (cache_bytes, 0 =
+ *                               off; doc_cache.h): returns its value (after
+ *                               setting it when value is given);
+ *                               joblib_config() returns all of them as JSON;
+ *                               joblib_config('cache_stats') the cache's
+ *                               counters as JSON (read only)
  *
  * src is a file path (TEXT) or the bytes of a bundle (BLOB); NULL gives
  * NULL. Example:
@@ -58,7 +62,9 @@
  *   max_depth         nesting depth                      (100 000)
  *   max_memo          pickle memo entries / largest index (100 000 000)
  *   max_alloc         bytes in any one allocation        (8 GiB)
- * They apply to bundles opened after the change, on this connection.
+ * They apply to bundles opened after the change, on this connection (the
+ * cached ones are dropped). A request past one is an error naming the knob
+ * to raise (source_open.c, limit_knobs[]).
  */
 #include "ext.h"
 
