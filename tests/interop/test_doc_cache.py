@@ -13,6 +13,7 @@ import tempfile
 import jltest
 from jltest import case, expect, expect_eq, one, sql_error
 
+jltest.preload()
 np, joblib = jltest.require("numpy", "joblib")
 
 TMP = tempfile.mkdtemp(prefix="jl_cache_")

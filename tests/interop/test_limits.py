@@ -14,6 +14,7 @@ import tempfile
 import jltest
 from jltest import case, expect, expect_eq, sql_error
 
+jltest.preload()
 np, joblib = jltest.require("numpy", "joblib")
 
 TMP = tempfile.mkdtemp(prefix="jl_limits_")

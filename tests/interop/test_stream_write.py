@@ -16,6 +16,7 @@ import tempfile
 import jltest
 from jltest import case, expect, expect_eq
 
+jltest.preload()
 np, joblib = jltest.require("numpy", "joblib")
 
 TMP = tempfile.mkdtemp(prefix="jl_stream_write_")
