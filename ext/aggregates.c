@@ -75,7 +75,7 @@ typedef struct agg {
 static agg *agg_get(sqlite3_context *ctx, agg_kind kind) {
     agg *a = sqlite3_aggregate_context(ctx, sizeof(agg));
     if (!a) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting the aggregate");
         return NULL;
     }
     if (a->kind == 0) {
@@ -86,7 +86,7 @@ static agg *agg_get(sqlite3_context *ctx, agg_kind kind) {
         a->doc = jl_write_new_doc(ctx);
         if (!a->doc) {
             a->failed = 1;
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "starting the aggregate");
             return NULL;
         }
         a->data.max = a->doc->limits.max_alloc;
@@ -104,7 +104,7 @@ static int push_id(sqlite3_context *ctx, agg *a, uint32_t id) {
     if (jl_grow(jl_ext_alloc(), (void **)&a->ids, &a->cap_ids, a->nids + 1, sizeof(uint32_t),
                 a->doc->limits.max_alloc)) {
         a->failed = 1;
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "adding a row to the aggregate");
         return -1;
     }
     a->ids[a->nids++] = id;
@@ -118,7 +118,7 @@ static int push_value(sqlite3_context *ctx, agg *a, sqlite3_value *v, const char
     uint32_t id;
     if (jl_sqlin_value(&a->in, v, &id, &err) != JL_OK) {
         a->failed = 1;
-        if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
+        if (err.code == JL_E_NOMEM) jl_ext_result_error(ctx, &err, NULL, NULL);
         else jl_ext_result_errorf(ctx, "%s: %s of row %llu: %s", fname, what, (unsigned long long)a->rows + 1,
                                   err.message);
         return -1;
@@ -216,7 +216,7 @@ static int array_dtype(sqlite3_context *ctx, agg *a, sqlite3_value *v) {
     size_t n = (size_t)sqlite3_value_bytes(v);
     if (!s) {
         a->failed = 1;
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the dtype argument");
         return -1;
     }
     jl_error err;
@@ -224,7 +224,7 @@ static int array_dtype(sqlite3_context *ctx, agg *a, sqlite3_value *v) {
     int rc = jl_dtype_parse_text(a->doc, s, n, sqlite3_value_subtype(v) == JL_JSON_SUBTYPE, &a->dt, &err);
     if (rc != JL_OK) {
         a->failed = 1;
-        if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
+        if (err.code == JL_E_NOMEM) jl_ext_result_error(ctx, &err, NULL, NULL);
         else jl_ext_result_errorf(ctx, "joblib_group_array: bad dtype '%.100s': %s", s, err.message);
         return -1;
     }

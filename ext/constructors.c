@@ -63,7 +63,7 @@ static int shape_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, int64_
     }
     const char *s = (const char *)sqlite3_value_text(v);
     if (!s) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading a text argument");
         return -1;
     }
     jl_error err;
@@ -116,7 +116,7 @@ static int dtype_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, const 
     }
     const char *s = (const char *)sqlite3_value_text(v);
     if (!s) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the dtype argument");
         return -1;
     }
     jl_error err;
@@ -124,7 +124,7 @@ static int dtype_arg(sqlite3_context *ctx, jl_doc *doc, sqlite3_value *v, const 
     int rc = jl_dtype_parse_text(doc, s, (size_t)sqlite3_value_bytes(v), sqlite3_value_subtype(v) == JL_JSON_SUBTYPE,
                                  dt, &err);
     if (rc != JL_OK) {
-        if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
+        if (err.code == JL_E_NOMEM) jl_ext_result_error(ctx, &err, NULL, NULL);
         else jl_ext_result_errorf(ctx, "%s: bad dtype '%.100s': %s", fname, s, err.message);
         return -1;
     }
@@ -145,13 +145,13 @@ void jl_fn_ndarray(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const uint8_t *data = sqlite3_value_blob(argv[0]);
     uint64_t len = (uint64_t)sqlite3_value_bytes(argv[0]);
     if (!data && len) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the data argument");
         return;
     }
     if (!data) data = empty_bytes;
     jl_doc *doc = jl_write_new_doc(ctx);
     if (!doc) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting a bundle");
         return;
     }
     jl_error err;
@@ -213,7 +213,7 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     }
     jl_doc *doc = jl_write_new_doc(ctx);
     if (!doc) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting a bundle");
         return;
     }
     jl_sqlin in;
@@ -223,12 +223,12 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     uint32_t *ids = argc ? sqlite3_malloc64((sqlite3_uint64)argc * sizeof *ids) : NULL;
     uint32_t id = JL_NONE;
     if (argc && !ids) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the arguments");
         goto done;
     }
     for (int i = 0; i < argc; i++) {
         if (jl_sqlin_value(&in, argv[i], &ids[i], &err) != JL_OK) {
-            if (err.code == JL_E_NOMEM) sqlite3_result_error_nomem(ctx);
+            if (err.code == JL_E_NOMEM) jl_ext_result_error(ctx, &err, NULL, NULL);
             else jl_ext_result_errorf(ctx, "%s: argument %d: %s", fname, i + 1, err.message);
             goto done;
         }
@@ -241,7 +241,7 @@ static void make_container(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     uint64_t nids = (uint64_t)argc, pairs;
     if (kind == JL_DICT) { /* joblib_dict(1, 'x', 1.0, 'y') is {1: 'y'}, as in Python */
         if (jl_py_dict_merge(doc, ids, nids, &pairs, &err)) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_error(ctx, &err, NULL, NULL);
             goto done;
         }
         nids = 2 * pairs;

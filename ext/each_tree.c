@@ -57,6 +57,7 @@
  * (e.g. the next row of a join) gets the same src.
  */
 #include "ext.h"
+#include "doc_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,8 @@ typedef struct each_cursor {
     sqlite3_value *src;  /* copy of the src argument (owned, sqlite3_value_free); a
                             BLOB doc borrows its bytes */
     sqlite3_value *root; /* copy of the root argument (owned) or NULL */
-    jl_doc *doc;         /* opened from src (owned, jl_doc_free) */
+    jl_doc *doc;         /* opened from src: entry->doc for a file, else owned (jl_doc_free) */
+    jl_cache_entry *entry; /* a file's doc, held in the connection's cache (doc_cache.h) */
     jl_doc_mark mark;    /* doc as opened: what a walk appended is undone per xFilter */
     jl_walk *walk;       /* owned, jl_walk_free */
     jl_walk_row row;     /* current row (its strings belong to walk) */
@@ -299,7 +301,9 @@ static void cursor_reset(each_cursor *c) {
 }
 
 static void cursor_drop_doc(each_cursor *c) {
-    jl_doc_free(c->doc);
+    if (c->entry) jl_doc_cache_release(c->entry, 1);
+    else jl_doc_free(c->doc);
+    c->entry = NULL;
     c->doc = NULL;
     sqlite3_value_free(c->src);
     c->src = NULL;
@@ -316,7 +320,6 @@ static int each_close(sqlite3_vtab_cursor *cur) {
 
 static int set_error(each_cursor *c, const jl_error *err, const char *path) {
     sqlite3_vtab *vt = c->base.pVtab;
-    if (err->code == JL_E_NOMEM) return SQLITE_NOMEM;
     const char *file =
         c->src && sqlite3_value_type(c->src) == SQLITE_TEXT ? (const char *)sqlite3_value_text(c->src) : NULL;
     sqlite3_free(vt->zErrMsg);
@@ -672,12 +675,19 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         cursor_drop_doc(c);
         c->src = sqlite3_value_dup(src);
         if (!c->src) return SQLITE_NOMEM;
-        /* the copy lives as long as the doc: the doc may borrow its bytes */
-        if (jl_ext_open_value(t->ext, c->src, 1, &c->doc, &err) != JL_OK) {
+        /* a file through the connection's cache, held for the cursor's
+         * marks; a BLOB's copy lives as long as the doc, which borrows it */
+        const char *file = st == SQLITE_TEXT ? (const char *)sqlite3_value_text(c->src) : NULL;
+        int rc = file && *file && (size_t)sqlite3_value_bytes(c->src) == strlen(file)
+                     ? jl_doc_cache_open(t->ext, file, 1, &c->entry, &err)
+                     : jl_ext_open_value(t->ext, c->src, 1, &c->doc, &err);
+        if (rc == JL_OK && c->entry) c->doc = c->entry->doc;
+        if (rc != JL_OK) {
+            c->entry = NULL;
             c->doc = NULL;
-            int rc = set_error(c, &err, NULL);
+            int erc = set_error(c, &err, NULL);
             cursor_drop_doc(c);
-            return rc;
+            return erc;
         }
         jl_doc_mark_get(c->doc, &c->mark);
     }
@@ -797,7 +807,7 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
     case COL_ATOM:
         if (r->is_ref) {
             if (col == COL_VALUE) {
-                if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+                if (row_strings(c)) jl_ext_result_nomem(ctx, "naming the row");
                 else sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
             }
         } else if (col == COL_VALUE || !jl_is_compound(kind)) {
@@ -816,7 +826,7 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
         break;
     case COL_FULLKEY:
     case COL_PATH:
-        if (row_strings(c)) sqlite3_result_error_nomem(ctx);
+        if (row_strings(c)) jl_ext_result_nomem(ctx, "naming the row");
         else sqlite3_result_text(ctx, col == COL_FULLKEY ? r->fullkey : r->path, -1, SQLITE_TRANSIENT);
         break;
     case COL_CLASS:

@@ -458,7 +458,7 @@ static int prepare(exporter *x, const char *sql, int n) {
         char *q = dot < 0 ? sqlite3_mprintf("SELECT * FROM \"%w\"", sql)
                           : sqlite3_mprintf("SELECT * FROM \"%.*w\".\"%w\"", dot, sql, sql + dot + 1);
         if (!q) {
-            sqlite3_result_error_nomem(x->ctx);
+            jl_ext_result_nomem(x->ctx, "naming the table");
             return -1;
         }
         int rc = sqlite3_prepare_v2(db, q, -1, &x->st, NULL);
@@ -499,7 +499,7 @@ static int prepare(exporter *x, const char *sql, int n) {
     }
     x->cols = sqlite3_malloc64(sizeof(col) * (uint64_t)x->ncols);
     if (!x->cols) {
-        sqlite3_result_error_nomem(x->ctx);
+        jl_ext_result_nomem(x->ctx, "for the columns");
         return -1;
     }
     memset(x->cols, 0, sizeof(col) * (size_t)x->ncols);
@@ -508,7 +508,7 @@ static int prepare(exporter *x, const char *sql, int n) {
         const char *name = sqlite3_column_name(x->st, j);
         c->name = name ? sqlite3_mprintf("%s", name) : NULL;
         if (!c->name) {
-            sqlite3_result_error_nomem(x->ctx);
+            jl_ext_result_nomem(x->ctx, "naming the columns");
             return -1;
         }
         if (!jl_utf8_valid((const uint8_t *)c->name, strlen(c->name), NULL)) {
@@ -541,9 +541,8 @@ static int read_rows(exporter *x) {
         x->nrows++;
     }
     if (rc != SQLITE_DONE) {
-        if (rc == SQLITE_NOMEM) sqlite3_result_error_nomem(x->ctx);
-        else jl_ext_result_errorf(x->ctx, FNAME ": select_sql failed at row %llu: %s",
-                                  (unsigned long long)x->nrows, sqlite3_errmsg(db));
+        jl_ext_result_errorf(x->ctx, FNAME ": select_sql failed at row %llu: %s",
+                             (unsigned long long)x->nrows, sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -569,40 +568,13 @@ static void exporter_free_columns(exporter *x) {
 
 
 
-/* Writes the bundle of node `root` to path. Uncompressed, the stream goes
- * to the file as it is made (array payloads straight from the column
- * buffers), so the result never stands twice in memory. Compressed, the
- * stream is made whole, the columns are freed, then it is compressed and
- * written. The doc is freed here either way. */
+/* Writes the bundle of node `root` to path: the stream goes to the file as
+ * it is made (array payloads straight from the column buffers), through the
+ * compressor when there is one, so that neither the stream nor the file
+ * stands in memory beside the columns. The doc is freed here either way. */
 static int write_file(exporter *x, uint32_t root, const jl_write_opts *o, const char *path) {
-    if (o->compression == JL_COMP_NONE) {
-        int rc = jl_write_file_streamed(x->doc, root, o->protocol, path, &x->err);
-        exporter_free_columns(x);
-        return rc;
-    }
-    jl_buf b;
-    jl_buf_init(&b, jl_ext_alloc(), x->doc->limits.max_alloc);
-    b.can_share = 1; /* a big stream is cheaper to fill in huge pages */
-    int rc = jl_write_stream(x->doc, root, o->protocol, &b, &x->err);
-    if (rc == JL_OK && b.failed) rc = b.failed;
+    int rc = jl_write_file_streamed(x->doc, root, o->protocol, o->compression, o->level, path, &x->err);
     exporter_free_columns(x);
-    if (rc != JL_OK) {
-        if (b.failed == JL_E_LIMIT)
-            jl_fail(&x->err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
-                    (unsigned long long)b.max);
-        else if (b.failed || x->err.code == JL_OK)
-            nomem(&x->err);
-        jl_buf_free(&b);
-        return x->err.code;
-    }
-    const uint8_t *p = (const uint8_t *)b.p;
-    uint64_t n = b.len;
-    uint8_t *z = NULL;
-    rc = jl_compress(o->compression, o->level, p, n, jl_ext_alloc(), &z, &n, &x->err);
-    jl_buf_free(&b);
-    if (rc != JL_OK) return rc;
-    rc = jl_atomic_write(path, z, n, &x->err);
-    sqlite3_free(z);
     return rc;
 }
 
@@ -643,7 +615,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int sqln = sqlite3_value_bytes(sqlv);
     const char *dest = (const char *)sqlite3_value_text(destv);
     if (!sql || !dest) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the arguments");
         return;
     }
     if (!*dest) {
@@ -672,7 +644,7 @@ void jl_fn_export(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!path || !x.doc) {
         sqlite3_free(path);
         jl_doc_free(x.doc);
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting the export");
         return;
     }
     uint32_t root = JL_NONE;

@@ -65,7 +65,8 @@ SQLITE_EXTENSION_INIT3
  * struct lives as long as any joblib function or module does. */
 typedef struct jl_ext {
     jl_limits limits; /* joblib_config(): limits for every doc opened from now on */
-    int refs;         /* registrations holding this struct */
+    int refs;         /* registrations holding this struct, and cache entries in use */
+    struct jl_doc_cache *cache; /* opened files across statements (doc_cache.h); owned */
 } jl_ext;
 
 jl_ext *jl_ext_new(void);        /* refs = 1 (the caller's); NULL on OOM */
@@ -120,9 +121,23 @@ char *jl_ext_msg_utf8(char *m);
  * BLOB src, offset JL_NO_OFFSET, path NULL). Returned from sqlite3_mprintf
  * (free with sqlite3_free); NULL on OOM. */
 char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path);
-/* Sets that message as the result error (NOMEM as sqlite3_result_error_nomem). */
+/* Sets that message as the result error. A JL_LIMIT message that names a
+ * limit gets ": raise it with joblib_config('max_alloc', N)"; a JL_E_NOMEM
+ * one the size of the request SQLite's allocator last refused on this
+ * thread (": a request for 1.0 GiB failed"). Never a bare SQLITE_NOMEM
+ * unless even a fixed message cannot be copied. */
 void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
                          const char *path);
+/* "joblib: out of memory <what>" (with the refused size when known) as the
+ * result error: what every ext/ function says instead of
+ * sqlite3_result_error_nomem. */
+void jl_ext_result_nomem(sqlite3_context *ctx, const char *what);
+/* The size of the request jl_ext_alloc() last refused on this thread, 0
+ * when none; reading clears it. */
+uint64_t jl_ext_failed_request(void);
+/* n bytes for messages: "100 bytes", "512 MiB", "1.5 GiB" (binary units,
+ * one decimal unless whole). Returns out. */
+char *jl_ext_size_text(uint64_t n, char out[32]);
 /* "joblib: <fmt...>" as the result error. */
 void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) JL_PRINTF(2, 3);
 
@@ -151,12 +166,14 @@ void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m);
 
 /* One scalar-function call over a src argument, with the doc cached per
  * statement through sqlite3_get/set_auxdata on that argument (so a
- * function called once per row with a constant src parses once). */
+ * function called once per row with a constant src parses once), and a
+ * file's doc across statements in the connection's cache (doc_cache.h). */
 typedef struct jl_ext_call {
     sqlite3_context *ctx;
     int argi;           /* index of the src argument */
-    jl_doc *doc;        /* the opened doc (cached or fresh) */
-    int cached;         /* 1 when doc came from sqlite3_get_auxdata */
+    jl_doc *doc;        /* the opened doc (cached or fresh): entry->doc */
+    struct jl_cache_entry *entry; /* the doc_cache.h entry holding doc, one reference */
+    int cached;         /* 1 when entry came from sqlite3_get_auxdata */
     jl_doc_mark mark;   /* doc's counts when the call began */
     const char *file;   /* src path when TEXT (valid during the call), else NULL */
 } jl_ext_call;
@@ -166,8 +183,8 @@ typedef struct jl_ext_call {
  * for a wrong type, or the open error). */
 int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const char *fname,
                  jl_ext_call *c);
-/* Ends a call: undoes what the call appended to the doc and hands the doc to
- * sqlite3_set_auxdata (which may free it at once). Call after the result is
+/* Ends a call: undoes what the call appended to the doc and hands its cache
+ * entry to sqlite3_set_auxdata (which may release it at once). Call after the result is
  * set; the doc must not be used afterwards. */
 void jl_ext_end(jl_ext_call *c);
 
@@ -179,6 +196,11 @@ void jl_ext_end(jl_ext_call *c);
  * doc may be freed before SQLite reads the value). Returns JL_OK or an
  * error for the caller to report. */
 int jl_ext_result_node(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err);
+
+/* Sets err to "<what> is longer than max_alloc (N): raise it ..." or
+ * "... than SQLITE_LIMIT_LENGTH (N)", whichever bounds results of this
+ * call (jl_ext_max_result); returns JL_E_LIMIT. */
+int jl_ext_too_long(sqlite3_context *ctx, const jl_doc *doc, const char *what, jl_error *err);
 
 /* Sets node `id` rendered as JSON (with the JSON subtype). */
 int jl_ext_result_json(sqlite3_context *ctx, const jl_doc *doc, uint32_t id, jl_error *err);

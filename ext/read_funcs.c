@@ -19,9 +19,13 @@
  *                               an array keeps its dtype, byte order, shape;
  *                               it carries the bundle subtype, so it nests
  *                               as its value in joblib_list(...) and co.
- *   joblib_config(name [, value])  a per-connection limit: returns its
- *                               value (after setting it when value is given);
- *                               joblib_config() returns all of them as JSON
+ *   joblib_config(name [, value])  a per-connection limit, or the size of
+ *                               the cache of opened files (cache_bytes, 0 =
+ *                               off; doc_cache.h): returns its value (after
+ *                               setting it when value is given);
+ *                               joblib_config() returns all of them as JSON;
+ *                               joblib_config('cache_stats') the cache's
+ *                               counters as JSON (read only)
  *
  * src is a file path (TEXT) or the bytes of a bundle (BLOB); NULL gives
  * NULL. Example:
@@ -64,7 +68,9 @@
  *   max_depth         nesting depth                      (100 000)
  *   max_memo          pickle memo entries / largest index (100 000 000)
  *   max_alloc         bytes in any one allocation        (8 GiB)
- * They apply to bundles opened after the change, on this connection.
+ * They apply to bundles opened after the change, on this connection (the
+ * cached ones are dropped). A request past one is an error naming the knob
+ * to raise (source_open.c, limit_knobs[]).
  */
 #include "ext.h"
 
@@ -73,6 +79,7 @@
 
 #include "atomtext.h"
 #include "container.h"
+#include "doc_cache.h"
 #include "dtype.h"
 #include "frame.h"
 #include "ndarray.h"
@@ -98,7 +105,7 @@ static int path_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, int i,
     case SQLITE_TEXT:
         *path = (const char *)sqlite3_value_text(argv[i]);
         if (!*path) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the path argument");
             return 0;
         }
         *n = (size_t)sqlite3_value_bytes(argv[i]);
@@ -171,6 +178,7 @@ static void fn_json(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));
     if (jl_render_json(c.doc, id, &b, &err) != JL_OK) {
+        if (b.failed == JL_E_LIMIT) jl_ext_too_long(ctx, c.doc, "the JSON text", &err);
         jl_buf_free(&b);
         jl_ext_result_error(ctx, &err, c.file, argc > 1 ? path : NULL);
     } else {
@@ -461,20 +469,40 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* ---- joblib_config ------------------------------------------------------------ */
 
+/* What joblib_config() names: a limit (a field of jl_limits), the cache's
+ * size, or its counters (read only, JSON). */
+enum { CFG_LIMIT, CFG_CACHE_BYTES, CFG_CACHE_STATS };
+
 static const struct {
     const char *name;
-    size_t off; /* in jl_limits */
+    int kind;
+    size_t off; /* CFG_LIMIT: in jl_limits */
 } config_names[] = {
-    { "max_decompressed", offsetof(jl_limits, max_decompressed) },
-    { "max_nodes", offsetof(jl_limits, max_nodes) },
-    { "max_depth", offsetof(jl_limits, max_depth) },
-    { "max_memo", offsetof(jl_limits, max_memo) },
-    { "max_alloc", offsetof(jl_limits, max_alloc) },
+    { "max_decompressed", CFG_LIMIT, offsetof(jl_limits, max_decompressed) },
+    { "max_nodes", CFG_LIMIT, offsetof(jl_limits, max_nodes) },
+    { "max_depth", CFG_LIMIT, offsetof(jl_limits, max_depth) },
+    { "max_memo", CFG_LIMIT, offsetof(jl_limits, max_memo) },
+    { "max_alloc", CFG_LIMIT, offsetof(jl_limits, max_alloc) },
+    { "cache_bytes", CFG_CACHE_BYTES, 0 },
+    { "cache_stats", CFG_CACHE_STATS, 0 },
 };
 #define N_CONFIG (sizeof config_names / sizeof config_names[0])
 
 static uint64_t *config_slot(jl_ext *e, size_t i) {
+    if (config_names[i].kind == CFG_CACHE_BYTES) return &e->cache->max_bytes;
     return (uint64_t *)((char *)&e->limits + config_names[i].off);
+}
+
+/* Sets knob i to x (checked: >= 1, or >= 0 for cache_bytes). A new limit
+ * applies to bundles opened afterwards, so the docs cached under the old
+ * limits are dropped. */
+static void config_set(jl_ext *e, size_t i, uint64_t x) {
+    if (config_names[i].kind == CFG_CACHE_BYTES) {
+        jl_doc_cache_set_max(e->cache, x);
+    } else if (*config_slot(e, i) != x) {
+        *config_slot(e, i) = x;
+        jl_doc_cache_clear(e->cache);
+    }
 }
 
 static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -483,8 +511,9 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_buf b;
         jl_buf_init(&b, jl_ext_alloc(), 0);
         for (size_t i = 0; i < N_CONFIG; i++)
-            jl_buf_printf(&b, "%c\"%s\":%llu", i ? ',' : '{', config_names[i].name,
-                          (unsigned long long)*config_slot(e, i));
+            if (config_names[i].kind != CFG_CACHE_STATS)
+                jl_buf_printf(&b, "%c\"%s\":%llu", i ? ',' : '{', config_names[i].name,
+                              (unsigned long long)*config_slot(e, i));
         jl_buf_putc(&b, '}');
         jl_ext_result_buf(ctx, &b, 1);
         return;
@@ -501,8 +530,20 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (i == N_CONFIG) {
         jl_ext_result_errorf(ctx,
                              "joblib_config(): argument 1 (name) must be one of max_decompressed, "
-                             "max_nodes, max_depth, max_memo, max_alloc, not %s%s%s",
+                             "max_nodes, max_depth, max_memo, max_alloc, cache_bytes, cache_stats, "
+                             "not %s%s%s",
                              name ? "'" : "", name ? name : jl_ext_type_name(argv[0]), name ? "'" : "");
+        return;
+    }
+    if (config_names[i].kind == CFG_CACHE_STATS) {
+        if (argc > 1) {
+            jl_ext_result_errorf(ctx, "joblib_config(): cache_stats cannot be set");
+            return;
+        }
+        jl_buf b;
+        jl_buf_init(&b, jl_ext_alloc(), 0);
+        jl_doc_cache_stats(e->cache, &b);
+        jl_ext_result_buf(ctx, &b, 1);
         return;
     }
     if (argc > 1) {
@@ -510,6 +551,7 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         int64_t x = 0;
         double d;
         int t = sqlite3_value_type(v);
+        int least = config_names[i].kind == CFG_CACHE_BYTES ? 0 : 1;
         switch (t) {
         case SQLITE_NULL:
             sqlite3_result_null(ctx);
@@ -519,26 +561,26 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             break;
         case SQLITE_FLOAT:
             d = sqlite3_value_double(v);
-            x = d >= 1 && d < 9.2e18 && d == (double)(int64_t)d ? (int64_t)d : 0;
+            x = d >= 0 && d < 9.2e18 && d == (double)(int64_t)d ? (int64_t)d : -1;
             break;
         default:
-            x = 0;
+            x = -1;
         }
-        if (x < 1) {
+        if (x < least) {
             /* a number is named by its value (-1, 2.5), anything else by its type */
             char *what = t == SQLITE_INTEGER ? sqlite3_mprintf("%lld", (long long)sqlite3_value_int64(v))
                          : t == SQLITE_FLOAT ? sqlite3_mprintf("%!.15g", sqlite3_value_double(v))
                                              : sqlite3_mprintf("%s", jl_ext_type_name(v));
             if (!what) {
-                sqlite3_result_error_nomem(ctx);
+                jl_ext_result_nomem(ctx, "reading the value argument");
                 return;
             }
-            jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a positive "
-                                      "integer, not %s", what);
+            jl_ext_result_errorf(ctx, "joblib_config(): argument 2 (value) must be a %s integer, not %s",
+                                 least ? "positive" : "non-negative", what);
             sqlite3_free(what);
             return;
         }
-        *config_slot(e, i) = (uint64_t)x;
+        config_set(e, i, (uint64_t)x);
     }
     uint64_t v = *config_slot(e, i);
     sqlite3_result_int64(ctx, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);

@@ -75,7 +75,7 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
         path = (const char *)sqlite3_value_text(argv[1]);
         if (!path) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the path argument");
             return;
         }
         n = (size_t)sqlite3_value_bytes(argv[1]);
@@ -115,7 +115,7 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         int frame = jl_frame_kind(c.doc, id) != 0;
         if (frame && argc < 3) o.depth = 1;
         if (!root_path) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the path argument");
         } else if ((frame && jl_frame_show(c.doc, id, path, n, 5, &b, &err) != JL_OK) ||
                    jl_show(c.doc, id, root_path, &o, &b, &err) != JL_OK) {
             jl_buf_free(&b);

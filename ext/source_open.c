@@ -9,10 +9,12 @@
  *   src NULL  -> the function returns NULL
  *   other     -> an error naming the function and the argument
  *
- * Scalar functions go through jl_ext_begin / jl_ext_end, which cache the
- * doc with sqlite3_get_auxdata / sqlite3_set_auxdata on the src argument:
- * when src is a constant (a literal or a bound parameter), a function
- * called once per row parses the bundle once per statement execution.
+ * Scalar functions go through jl_ext_begin / jl_ext_end, which keep the
+ * doc's cache entry with sqlite3_get_auxdata / sqlite3_set_auxdata on the
+ * src argument: when src is a constant (a literal or a bound parameter), a
+ * function called once per row finds it without a lookup. A file's doc
+ * comes from the connection's cache (doc_cache.h), so the next statement
+ * reading the same unchanged file does not open it again.
  * A BLOB src is copied into the doc rather than borrowed, because the doc
  * can outlive the sqlite3_value it came from.
  *
@@ -26,16 +28,34 @@
 #include <string.h>
 
 #include "decode.h"
+#include "doc_cache.h"
 
 /* ---- SQLite's allocator --------------------------------------------------- */
 
+/* The size of the last request SQLite's allocator refused on this thread,
+ * 0 when none since it was last read: a message for JL_E_NOMEM can then say
+ * how much was asked for (jl_ext_errmsg). Per thread because a connection
+ * may be used from any thread; a read-and-clear value, not error state the
+ * codec sees. */
+static _Thread_local uint64_t failed_request;
+
 static void *sq_malloc(void *ctx, size_t n) {
     (void)ctx;
-    return sqlite3_malloc64((sqlite3_uint64)n);
+    void *p = sqlite3_malloc64((sqlite3_uint64)n);
+    if (!p) failed_request = n;
+    return p;
 }
 static void *sq_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
-    return sqlite3_realloc64(p, (sqlite3_uint64)n);
+    void *q = sqlite3_realloc64(p, (sqlite3_uint64)n);
+    if (!q) failed_request = n;
+    return q;
+}
+
+uint64_t jl_ext_failed_request(void) {
+    uint64_t n = failed_request;
+    failed_request = 0;
+    return n;
 }
 static void sq_free(void *ctx, void *p) {
     (void)ctx;
@@ -54,8 +74,15 @@ int jl_ext_is_sqlite_alloc(const jl_alloc *a) {
 
 jl_ext *jl_ext_new(void) {
     jl_ext *e = sqlite3_malloc64(sizeof *e);
-    if (!e) return NULL;
+    jl_doc_cache *c = sqlite3_malloc64(sizeof *c);
+    if (!e || !c) {
+        sqlite3_free(e);
+        sqlite3_free(c);
+        return NULL;
+    }
     jl_limits_default(&e->limits);
+    jl_doc_cache_init(c);
+    e->cache = c;
     e->refs = 1;
     return e;
 }
@@ -64,7 +91,13 @@ void jl_ext_ref(jl_ext *e) { e->refs++; }
 
 void jl_ext_unref(void *p) {
     jl_ext *e = p;
-    if (e && --e->refs == 0) sqlite3_free(e);
+    if (e && --e->refs == 0) {
+        /* no registration is left and no entry is in use: the connection
+         * is closing */
+        jl_doc_cache_free(e->cache);
+        sqlite3_free(e->cache);
+        sqlite3_free(e);
+    }
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -98,16 +131,64 @@ static int says_offset(const char *msg, uint64_t off) {
     return 0;
 }
 
+char *jl_ext_size_text(uint64_t n, char out[32]) {
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    if (n < 1024) {
+        snprintf(out, 32, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
+        return out;
+    }
+    unsigned u = 0;
+    uint64_t whole = n >> 10;
+    while (u + 1 < sizeof units / sizeof units[0] && whole >= 1024) {
+        whole >>= 10;
+        u++;
+    }
+    uint64_t unit = (uint64_t)1 << (10 * (u + 1));
+    if (n % unit == 0) snprintf(out, 32, "%llu %s", (unsigned long long)(n / unit), units[u]);
+    else snprintf(out, 32, "%.1f %s", (double)n / (double)unit, units[u]);
+    return out;
+}
+
+/* The joblib_config knob behind a JL_E_LIMIT message: the first row whose
+ * words the message contains. The codec's messages name the limit
+ * ("exceeds max_alloc (N)", "more than max_nodes (N) values") except the
+ * decompressors', which say "decompressed size exceeds the limit". */
+static const struct {
+    const char *says;
+    const char *knob;
+} limit_knobs[] = {
+    { "max_decompressed", "max_decompressed" },
+    { "decompressed size exceeds the limit", "max_decompressed" },
+    { "max_alloc", "max_alloc" },
+    { "max_nodes", "max_nodes" },
+    { "max_depth", "max_depth" },
+    { "max_memo", "max_memo" },
+};
+
+static const char *limit_knob(const char *msg) {
+    if (strstr(msg, "joblib_config(")) return NULL; /* already says how */
+    for (size_t i = 0; i < sizeof limit_knobs / sizeof limit_knobs[0]; i++)
+        if (strstr(msg, limit_knobs[i].says)) return limit_knobs[i].knob;
+    return NULL;
+}
+
 char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
-    const char *msg = err->message[0] ? err->message : "unknown error";
+    const char *msg = err->message[0] ? err->message : err->code == JL_E_NOMEM ? "out of memory"
+                                                                                : "unknown error";
     /* a message that already names the file (source errors do) is not told twice */
     int say_file = file && *file && !strstr(msg, file);
     /* nor is an offset the message already gives */
     int say_off = err->offset != JL_NO_OFFSET && !says_offset(msg, err->offset);
     int say_path = path && *path;
     const char *sep = " (";
+    const char *knob = err->code == JL_E_LIMIT ? limit_knob(msg) : NULL;
+    uint64_t asked = err->code == JL_E_NOMEM ? jl_ext_failed_request() : 0;
+    char size[32];
     sqlite3_str *s = sqlite3_str_new(NULL);
     sqlite3_str_appendf(s, "joblib: %s", msg);
+    if (knob) sqlite3_str_appendf(s, ": raise it with joblib_config('%s', N)", knob);
+    if (err->code == JL_E_NOMEM && asked)
+        sqlite3_str_appendf(s, ": a request for %s failed", jl_ext_size_text(asked, size));
     if (say_file) {
         sqlite3_str_appendf(s, "%sfile '%s'", sep, file);
         sep = ", ";
@@ -124,19 +205,21 @@ char *jl_ext_errmsg(const jl_error *err, const char *file, const char *path) {
     return jl_ext_msg_utf8(sqlite3_str_finish(s));
 }
 
+/* When even the message cannot be made: a fixed text, which SQLite copies
+ * (only when that copy fails too does the caller see a bare SQLITE_NOMEM). */
+static const char nomem_fallback[] = "joblib: out of memory (no memory left even for the message)";
+
 void jl_ext_result_error(sqlite3_context *ctx, const jl_error *err, const char *file,
                          const char *path) {
-    if (err->code == JL_E_NOMEM) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
     char *m = jl_ext_errmsg(err, file, path);
-    if (!m) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_error(ctx, m, -1);
+    sqlite3_result_error(ctx, m ? m : nomem_fallback, -1);
     sqlite3_free(m);
+}
+
+void jl_ext_result_nomem(sqlite3_context *ctx, const char *what) {
+    jl_error err;
+    jl_fail(&err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory %s", what);
+    jl_ext_result_error(ctx, &err, NULL, NULL);
 }
 
 void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
@@ -146,11 +229,7 @@ void jl_ext_result_errorf(sqlite3_context *ctx, const char *fmt, ...) {
     va_end(ap);
     char *m = body ? jl_ext_msg_utf8(sqlite3_mprintf("joblib: %s", body)) : NULL;
     sqlite3_free(body);
-    if (!m) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_error(ctx, m, -1);
+    sqlite3_result_error(ctx, m ? m : nomem_fallback, -1);
     sqlite3_free(m);
 }
 
@@ -212,16 +291,15 @@ void jl_doc_rollback(jl_doc *doc, const jl_doc_mark *m) {
     if (doc->ndims > m->ndims) doc->ndims = m->ndims;
 }
 
-static void doc_destroy(void *p) { jl_doc_free(p); }
-
 int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const char *fname,
                  jl_ext_call *c) {
     sqlite3_value *v = argv[argi];
-    const jl_ext *ext = sqlite3_user_data(ctx);
+    jl_ext *ext = sqlite3_user_data(ctx);
     jl_error err;
     memset(c, 0, sizeof *c);
     c->ctx = ctx;
     c->argi = argi;
+    (void)jl_ext_failed_request(); /* a refusal an earlier call recovered from is not this call's */
     switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
         sqlite3_result_null(ctx);
@@ -238,14 +316,25 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
     }
     if (sqlite3_value_type(v) == SQLITE_TEXT) c->file = (const char *)sqlite3_value_text(v);
     jl_error_clear(&err);
-    c->doc = sqlite3_get_auxdata(ctx, argi);
-    if (c->doc) {
+    c->entry = sqlite3_get_auxdata(ctx, argi);
+    if (c->entry) {
         c->cached = 1;
-    } else if (jl_ext_open_value(ext, v, 0, &c->doc, &err) != JL_OK) {
-        c->doc = NULL;
+    } else if (c->file && *c->file && (size_t)sqlite3_value_bytes(v) == strlen(c->file)) {
+        /* a file: through the connection's cache */
+        if (jl_doc_cache_open(ext, c->file, 0, &c->entry, &err) != JL_OK) c->entry = NULL;
+    } else {
+        /* a BLOB (or a file name the open refuses): a private doc */
+        jl_doc *doc = NULL;
+        if (jl_ext_open_value(ext, v, 0, &doc, &err) == JL_OK) {
+            c->entry = jl_doc_cache_private(ext, doc);
+            if (!c->entry) jl_fail(&err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory keeping the bundle");
+        }
+    }
+    if (!c->entry) {
         jl_ext_result_error(ctx, &err, c->file, NULL);
         return 0;
     }
+    c->doc = c->entry->doc;
     jl_doc_mark_get(c->doc, &c->mark);
     return 1;
 }
@@ -253,6 +342,7 @@ int jl_ext_begin(sqlite3_context *ctx, sqlite3_value **argv, int argi, const cha
 void jl_ext_end(jl_ext_call *c) {
     if (!c->doc) return;
     jl_doc_rollback(c->doc, &c->mark);
-    if (!c->cached) sqlite3_set_auxdata(c->ctx, c->argi, c->doc, doc_destroy);
+    if (!c->cached) sqlite3_set_auxdata(c->ctx, c->argi, c->entry, jl_doc_cache_release_aux);
     c->doc = NULL;
+    c->entry = NULL;
 }

@@ -60,17 +60,19 @@ void jl_ext_result_buf(sqlite3_context *ctx, jl_buf *b, int json) {
         int failed = b->failed;
         uint64_t max = b->max;
         jl_buf_free(b);
+        char size[32];
         if (failed == JL_E_LIMIT)
-            jl_ext_result_errorf(ctx, "result is larger than %llu bytes (SQLITE_LIMIT_LENGTH or "
-                                      "max_alloc)", (unsigned long long)max);
-        else sqlite3_result_error_nomem(ctx);
+            jl_ext_result_errorf(ctx, "the result is larger than %s, the smaller of max_alloc and "
+                                      "SQLITE_LIMIT_LENGTH: raise it with joblib_config('max_alloc', N) "
+                                      "or sqlite3_limit()", jl_ext_size_text(max, size));
+        else jl_ext_result_nomem(ctx, "building the result");
         return;
     }
     uint64_t n = 0;
     const jl_alloc *a = b->alloc;
     char *p = jl_buf_take(b, &n);
     if (!p) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "taking the result");
         return;
     }
     if (jl_ext_is_sqlite_alloc(a)) {
@@ -93,15 +95,42 @@ static int over_limit(sqlite3_context *ctx, uint64_t n) {
     return 1;
 }
 
-/* Bytes inside the doc: copied by SQLite at once. */
+/* Bytes inside the doc, copied: into a buffer of our own (handed over
+ * with sqlite3_free) so that a copy that cannot be had is a joblib: error
+ * saying how much, where SQLITE_TRANSIENT would give a bare SQLITE_NOMEM. */
 static void result_doc_blob(sqlite3_context *ctx, const uint8_t *p, uint64_t n) {
-    if (n == 0) sqlite3_result_zeroblob(ctx, 0); /* a NULL pointer would make NULL */
-    else if (!over_limit(ctx, n)) sqlite3_result_blob64(ctx, p, n, SQLITE_TRANSIENT);
+    if (n == 0) {
+        sqlite3_result_zeroblob(ctx, 0); /* a NULL pointer would make NULL */
+        return;
+    }
+    if (over_limit(ctx, n)) return;
+    uint8_t *q = sqlite3_malloc64(n);
+    if (!q) {
+        char size[32];
+        jl_ext_result_errorf(ctx, "out of memory copying %s of array data: the process could not "
+                                  "allocate it", jl_ext_size_text(n, size));
+        return;
+    }
+    memcpy(q, p, (size_t)n);
+    sqlite3_result_blob64(ctx, q, n, sqlite3_free);
 }
 
 static void result_doc_text(sqlite3_context *ctx, const uint8_t *p, uint64_t n) {
-    if (n == 0) sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-    else if (!over_limit(ctx, n)) sqlite3_result_text64(ctx, (const char *)p, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (n == 0) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    if (over_limit(ctx, n)) return;
+    char *q = n < UINT64_MAX ? sqlite3_malloc64(n + 1) : NULL; /* as result_doc_blob, NUL-terminated */
+    if (!q) {
+        char size[32];
+        jl_ext_result_errorf(ctx, "out of memory copying %s of text: the process could not allocate it",
+                             jl_ext_size_text(n, size));
+        return;
+    }
+    memcpy(q, p, (size_t)n);
+    q[n] = 0;
+    sqlite3_result_text64(ctx, q, n, sqlite3_free, SQLITE_UTF8);
 }
 
 void jl_ext_result_owned_blob(sqlite3_context *ctx, const jl_alloc *a, uint8_t *owned, uint64_t n) {
@@ -126,6 +155,17 @@ static const uint8_t *node_bytes(const jl_doc *doc, uint32_t id, uint64_t *n) {
     return r.len ? jl_ref_ptr(doc, r) : NULL;
 }
 
+int jl_ext_too_long(sqlite3_context *ctx, const jl_doc *doc, const char *what, jl_error *err) {
+    int lim = sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+    uint64_t max = jl_ext_max_result(ctx, doc);
+    char size[32];
+    if (doc && doc->limits.max_alloc == max && (lim < 0 || max < (uint64_t)lim))
+        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "%s is longer than max_alloc (%s)", what,
+                       jl_ext_size_text(max, size));
+    return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "%s is longer than SQLITE_LIMIT_LENGTH (%s)", what,
+                   jl_ext_size_text(max, size));
+}
+
 int jl_ext_result_json(sqlite3_context *ctx, const jl_doc *doc, uint32_t id, jl_error *err) {
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, doc));
@@ -133,10 +173,8 @@ int jl_ext_result_json(sqlite3_context *ctx, const jl_doc *doc, uint32_t id, jl_
         int failed = b.failed;
         jl_buf_free(&b);
         if (failed == JL_E_NOMEM && err->code == JL_OK)
-            return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory");
-        if (failed == JL_E_LIMIT && err->code == JL_OK)
-            return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "JSON text larger than %llu bytes",
-                           (unsigned long long)b.max);
+            return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory rendering JSON");
+        if (failed == JL_E_LIMIT) return jl_ext_too_long(ctx, doc, "the JSON text", err);
         return err->code != JL_OK ? (int)err->code : JL_E_FORMAT;
     }
     jl_ext_result_buf(ctx, &b, 1);
@@ -316,6 +354,13 @@ static int r_scalar(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *er
     const uint8_t *p = NULL;
     uint64_t n = 0;
     uint8_t *owned = NULL;
+    uint64_t need = 0;
+    if (jl_mul_overflow(jl_array_count(doc, a), doc->dtypes[a->dtype].itemsize, &need)) need = UINT64_MAX;
+    if (need > doc->limits.max_alloc) {
+        char size[32], max[32];
+        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the array needs %s, more than max_alloc (%s)",
+                       jl_ext_size_text(need, size), jl_ext_size_text(doc->limits.max_alloc, max));
+    }
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     int rc = n == dt->itemsize ? fn(ctx, p, n, err) : -1;
     jl_free(&doc->alloc, owned);
@@ -449,6 +494,13 @@ static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *e
     const uint8_t *p = NULL;
     uint64_t n = 0;
     uint8_t *owned = NULL;
+    uint64_t need = 0;
+    if (jl_mul_overflow(jl_array_count(doc, a), doc->dtypes[a->dtype].itemsize, &need)) need = UINT64_MAX;
+    if (need > doc->limits.max_alloc) {
+        char size[32], max[32];
+        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the array needs %s, more than max_alloc (%s)",
+                       jl_ext_size_text(need, size), jl_ext_size_text(doc->limits.max_alloc, max));
+    }
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     if (owned) jl_ext_result_owned_blob(ctx, &doc->alloc, owned, n);
     else if (n < JL_BLOCK_FD_MIN || a->data.block >= doc->nblocks ||

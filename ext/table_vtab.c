@@ -85,6 +85,7 @@
 
 #include "array_build.h"
 #include "decode.h"
+#include "doc_cache.h"
 #include "dtype.h"
 #include "ndarray.h"
 #include "framepath.h"
@@ -98,14 +99,15 @@ typedef struct jl_table {
     sqlite3_vtab base;
     char *broken;     /* xConnect could not open the bundle: the message every scan
                        * returns (sqlite3_malloc), else NULL */
-    jl_doc *doc;      /* owned: the open bundle */
+    jl_doc *doc;      /* the open bundle: entry->doc for a file, else owned */
+    jl_cache_entry *entry; /* a file's doc, held in the connection's cache (doc_cache.h) */
     jl_table_plan plan; /* the columns (codec/tree/table.h); owned */
     /* for refresh(): what the table was made from (sqlite3_malloc), NULL
      * for a BLOB src; the file's identity when it was read */
     char *name, *file, *path;
     int pathn;
     struct stat seen;
-    const jl_ext *ext;
+    jl_ext *ext;
     int nopen;        /* open cursors */
 } jl_table;
 
@@ -117,7 +119,8 @@ typedef struct jl_table_cursor {
 static void table_free(jl_table *t) {
     if (!t) return;
     jl_table_plan_free(&t->plan);
-    jl_doc_free(t->doc);
+    if (t->entry) jl_doc_cache_release(t->entry, 1);
+    else jl_doc_free(t->doc);
     sqlite3_free(t->broken);
     sqlite3_free(t->name);
     sqlite3_free(t->file);
@@ -194,7 +197,9 @@ static char *schema_of(const jl_table *t) {
  * still opens and DROP TABLE still works. */
 static int connect_broken(sqlite3 *db, jl_table *t, char *msg, sqlite3_vtab **out) {
     jl_table_plan_free(&t->plan);
-    jl_doc_free(t->doc);
+    if (t->entry) jl_doc_cache_release(t->entry, 1);
+    else jl_doc_free(t->doc);
+    t->entry = NULL;
     t->doc = NULL;
     t->broken = msg;
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(joblib_error)");
@@ -206,7 +211,7 @@ static int connect_broken(sqlite3 *db, jl_table *t, char *msg, sqlite3_vtab **ou
 /* xCreate and xConnect: opens src, resolves path, shapes the table. */
 static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **pzErr,
                       int create) {
-    const jl_ext *ext = aux;
+    jl_ext *ext = aux;
     jl_table *t = NULL;
     char *src = NULL, *path = NULL, *schema = NULL;
     int rc = SQLITE_ERROR, srcn = 0, pathn = 0, blob = 0, bad = 0, pblob = 0;
@@ -247,6 +252,9 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if (blob) {
         static const uint8_t empty[1];
         rc = jl_open_memory(srcn ? (const uint8_t *)src : empty, (uint64_t)srcn, 0, &o, &t->doc, &err);
+    } else if (ext) {
+        rc = jl_doc_cache_open(ext, src, 1, &t->entry, &err);
+        if (rc == JL_OK) t->doc = t->entry->doc;
     } else {
         rc = jl_open_file(src, &o, &t->doc, &err);
     }
@@ -296,9 +304,7 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
     goto done;
 
 codec_error:
-    if (err.code == JL_E_NOMEM) {
-        rc = SQLITE_NOMEM;
-    } else {
+    {
         char *msg = jl_ext_errmsg(&err, blob ? NULL : src, path);
         if (!msg) {
             rc = SQLITE_NOMEM;
@@ -439,6 +445,12 @@ static int refresh_error(jl_table *t, char *msg) {
  * cursor is open): the same columns swap in the new doc and rows; other
  * columns, or a file that is no longer a table, are an error (the table
  * keeps the bundle it had). A file that is gone is not re-read. */
+/* Lets go of a doc: its cache entry's hold, or the doc itself. */
+static void drop_doc(jl_cache_entry *entry, jl_doc *doc) {
+    if (entry) jl_doc_cache_release(entry, 1);
+    else jl_doc_free(doc);
+}
+
 static int refresh(jl_table *t) {
     struct stat now;
     if (!t->file || stat(t->file, &now) != 0 || same_file(&now, &t->seen)) return SQLITE_OK;
@@ -449,11 +461,18 @@ static int refresh(jl_table *t) {
     jl_error err;
     jl_error_clear(&err);
     jl_doc *doc = NULL;
+    jl_cache_entry *entry = NULL; /* the new doc's, when the connection has a cache */
     jl_table_plan plan;
     memset(&plan, 0, sizeof plan);
     plan.records = JL_NONE;
     uint32_t node = JL_NONE;
-    int rc = jl_open_file(t->file, &o, &doc, &err);
+    int rc;
+    if (t->ext) {
+        rc = jl_doc_cache_open(t->ext, t->file, 1, &entry, &err);
+        if (rc == JL_OK) doc = entry->doc;
+    } else {
+        rc = jl_open_file(t->file, &o, &doc, &err);
+    }
     if (rc == JL_OK) {
         node = doc->root;
         if (node != JL_NONE && t->path &&
@@ -470,7 +489,7 @@ static int refresh(jl_table *t) {
         rc = jl_frame_plan_make(doc, node, t->path, t->path ? (size_t)t->pathn : 0, jl_ext_alloc(), &plan, NULL, &err);
     if (rc != JL_OK) {
         jl_table_plan_free(&plan);
-        jl_doc_free(doc);
+        drop_doc(entry, doc);
         if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
         char *m = jl_ext_errmsg(&err, t->file, t->path);
         const char *why = m && strncmp(m, "joblib: ", 8) == 0 ? m + 8 : m;
@@ -491,12 +510,13 @@ static int refresh(jl_table *t) {
         sqlite3_free(was);
         sqlite3_free(is);
         jl_table_plan_free(&plan);
-        jl_doc_free(doc);
+        drop_doc(entry, doc);
         return rc;
     }
     jl_table_plan_free(&t->plan);
-    jl_doc_free(t->doc);
+    drop_doc(t->entry, t->doc);
     t->plan = plan;
+    t->entry = entry;
     t->doc = doc;
     t->seen = now;
     return SQLITE_OK;
@@ -745,7 +765,6 @@ static int t_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         if (rc == JL_OK) return SQLITE_OK;
     }
 error:
-    if (err.code == JL_E_NOMEM) return SQLITE_NOMEM;
     {
         char *m = jl_ext_errmsg(&err, NULL, NULL);
         sqlite3_free(t->base.zErrMsg);

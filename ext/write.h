@@ -62,11 +62,14 @@ int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
 int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
                                 jl_write_opts *o);
 
-/* Writes node `id` of doc as an uncompressed bundle file at path, the
- * stream going to a temporary file as it is made (array payloads straight
- * from where they lie) and renamed over path at the end: the bundle never
- * stands in memory. On failure nothing is left and err says why. */
-int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, const char *path, jl_error *err);
+/* Writes node `id` of doc as a bundle file at path, compressed with comp at
+ * level unless JL_COMP_NONE: the stream goes to a temporary file as it is
+ * made (array payloads straight from where they lie, through the
+ * compressor when there is one: compress_stream.h) and the file is renamed
+ * over path at the end; neither the stream nor the file stands whole in
+ * memory. On failure nothing is left and err says why. */
+int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, jl_compression comp, int level,
+                           const char *path, jl_error *err);
 
 /* Writes node `id` of doc as an uncompressed protocol-4 bundle and sets it
  * as the result BLOB with JL_BUNDLE_SUBTYPE (or the error). Used by the

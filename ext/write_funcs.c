@@ -67,6 +67,7 @@
 #include "shared.h"
 #include "container.h"
 #include "decode.h"
+#include "compress_stream.h"
 #include "writer.h"
 
 /* ---- compressors ------------------------------------------------------- */
@@ -89,7 +90,7 @@ static int choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_v
     case SQLITE_TEXT: {
         const char *s = (const char *)sqlite3_value_text(arg);
         if (!s) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the compress argument");
             return -1;
         }
         rc = jl_compress_from_text(s, dest, allow_npy, out, &err);
@@ -139,6 +140,15 @@ jl_doc *jl_write_new_doc(sqlite3_context *ctx) {
     return jl_doc_new(jl_ext_alloc(), ext ? &ext->limits : NULL);
 }
 
+/* "the bundle is larger than max_alloc (1 MiB)", or SQLITE_LIMIT_LENGTH
+ * when max is the result limit below max_alloc. */
+static int too_big(const jl_doc *doc, uint64_t max, jl_error *err) {
+    char size[32];
+    return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %s (%s)",
+                   max >= doc->limits.max_alloc ? "max_alloc" : "SQLITE_LIMIT_LENGTH",
+                   jl_ext_size_text(max, size));
+}
+
 /* The uncompressed stream of node id into *out (allocated with
  * jl_ext_alloc(), at most max bytes); in the legacy layout when sc is not
  * NULL (sc->ids then lists the sidecars). */
@@ -153,8 +163,7 @@ static int write_stream(jl_doc *doc, uint32_t id, int protocol, jl_write_sidecar
         int failed = b.failed;
         jl_buf_free(&b);
         if (failed == JL_E_LIMIT)
-            return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
-                           "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
+            return too_big(doc, max, err);
         if (failed == JL_E_NOMEM || (err->code == JL_OK))
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
         return rc;
@@ -174,65 +183,97 @@ static void free_bytes(uint8_t *p, int shared) {
 /* SQLite's destructor for a result BLOB that is a shared block's data. */
 static void unref_blob(void *p) { jl_shared_unref(p); }
 
-/* The bundle bytes of node id: the stream, compressed as c says. */
-static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const jl_compress_choice *c, uint64_t max, uint8_t **out,
-                        uint64_t *n, int *shared, jl_error *err) {
-    uint8_t *s;
-    uint64_t sn;
-    int rc = write_stream(doc, id, protocol, NULL, c->c == JL_COMP_NONE ? max : doc->limits.max_alloc, &s, &sn,
-                          shared, err);
-    if (rc) return rc;
-    if (c->c == JL_COMP_NONE) {
-        *out = s;
-        *n = sn;
-        return JL_OK;
-    }
-    rc = jl_compress(c->c, c->level, s, sn, jl_ext_alloc(), out, n, err);
-    free_bytes(s, *shared);
-    *shared = 0;
-    if (rc == JL_OK && *n > max) {
-        sqlite3_free(*out);
-        *out = NULL;
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than %llu bytes (max_alloc or "
-                       "SQLITE_LIMIT_LENGTH)", (unsigned long long)max);
-    }
-    return rc;
-}
+/* ---- streaming: the stream goes on as it is made ------------------------------ */
 
-/* The sink of a streamed file: the bytes go on to the temporary file. */
-typedef struct file_sink {
-    jl_atomic_file *f;
+/* Where the writer's buffer hands its chunks: straight to `put`, or
+ * through a compressor whose output goes to `put`. */
+typedef struct stream_sink {
+    jl_zstream *z; /* NULL: no compression */
+    jl_deflate_put put;
+    void *ctx;
     jl_error *err;
-} file_sink;
+} stream_sink;
 
-static int to_file(void *ctx, const void *p, uint64_t n) {
-    file_sink *fs = ctx;
-    return jl_atomic_append(fs->f, p, n, fs->err);
+static int to_stream(void *ctx, const void *p, uint64_t n) {
+    stream_sink *ss = ctx;
+    return ss->z ? jl_zstream_write(ss->z, p, n, ss->err) : ss->put(ss->ctx, p, n, ss->err);
 }
 
-int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, const char *path, jl_error *err) {
-    file_sink fs = { jl_atomic_open(path, err), err };
-    if (!fs.f) return err->code;
+/* Writes node id's joblib stream, compressed with comp at level unless
+ * JL_COMP_NONE, to put(ctx, ...) as it is made: neither the uncompressed
+ * stream nor the compressed one stands whole in memory here (array
+ * payloads go from where they lie; the compressor holds its buffers,
+ * compress_stream.h). */
+static int stream_through(const jl_doc *doc, uint32_t id, int protocol, jl_compression comp, int level,
+                          jl_deflate_put put, void *ctx, jl_error *err) {
+    stream_sink ss = { NULL, put, ctx, err };
+    if (comp != JL_COMP_NONE && jl_zstream_open(comp, level, jl_ext_alloc(), put, ctx, &ss.z, err) != JL_OK)
+        return err->code;
     jl_buf b;
     jl_buf_init(&b, jl_ext_alloc(), doc->limits.max_alloc);
-    b.sink = to_file;
-    b.sink_ctx = &fs;
+    b.sink = to_stream;
+    b.sink_ctx = &ss;
     int rc = jl_write_stream(doc, id, protocol, &b, err);
     if (rc == JL_OK && !b.failed) jl_buf_flush(&b);
     if (rc == JL_OK && b.failed) rc = b.failed;
+    if (rc == JL_OK && ss.z) rc = jl_zstream_finish(ss.z, err);
     if (rc != JL_OK) {
-        int file_error = b.failed == JL_E_IO && err->code != JL_OK; /* already in err */
-        if (!file_error && b.failed == JL_E_LIMIT)
-            jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is larger than max_alloc (%llu bytes)",
-                    (unsigned long long)b.max);
-        else if (!file_error && (b.failed || err->code == JL_OK))
+        int sink_error = b.failed == JL_E_IO && err->code != JL_OK; /* the sink said why, in err */
+        if (!sink_error && b.failed == JL_E_LIMIT)
+            too_big(doc, b.max, err);
+        else if (!sink_error && (b.failed || err->code == JL_OK))
             jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
-        jl_buf_free(&b);
-        jl_atomic_abort(fs.f);
-        return err->code != JL_OK ? (int)err->code : rc;
+        rc = err->code != JL_OK ? (int)err->code : rc;
     }
     jl_buf_free(&b);
-    return jl_atomic_commit(fs.f, err);
+    jl_zstream_free(ss.z);
+    return rc;
+}
+
+/* put into a jl_buf (the result of joblib_dumps); its max bounds it. */
+static int put_buf(void *ctx, const void *p, uint64_t n, jl_error *err) {
+    jl_buf *b = ctx;
+    int rc = jl_buf_append(b, p, n);
+    if (rc == JL_E_LIMIT) return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the bundle is too large");
+    return rc ? jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle") : JL_OK;
+}
+
+/* The bundle bytes of node id: the stream, compressed as c says. A
+ * compressed bundle is compressed as it is made: only its compressed
+ * bytes stand in memory. */
+static int write_bundle(jl_doc *doc, uint32_t id, int protocol, const jl_compress_choice *c, uint64_t max, uint8_t **out,
+                        uint64_t *n, int *shared, jl_error *err) {
+    if (c->c == JL_COMP_NONE) return write_stream(doc, id, protocol, NULL, max, out, n, shared, err);
+    *shared = 0;
+    jl_buf b;
+    jl_buf_init(&b, jl_ext_alloc(), max);
+    int rc = stream_through(doc, id, protocol, c->c, c->level, put_buf, &b, err);
+    if (rc == JL_OK && b.failed) rc = b.failed;
+    if (rc != JL_OK) {
+        int limit = b.failed == JL_E_LIMIT;
+        jl_buf_free(&b);
+        return limit ? too_big(doc, max, err) : rc;
+    }
+    *out = (uint8_t *)jl_buf_take(&b, n);
+    if (!*out) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory writing the bundle");
+    return JL_OK;
+}
+
+/* put into the temporary file of an atomic write. */
+static int put_file(void *ctx, const void *p, uint64_t n, jl_error *err) {
+    return jl_atomic_append(ctx, p, n, err);
+}
+
+int jl_write_file_streamed(const jl_doc *doc, uint32_t id, int protocol, jl_compression comp, int level,
+                           const char *path, jl_error *err) {
+    jl_atomic_file *f = jl_atomic_open(path, err);
+    if (!f) return err->code;
+    int rc = stream_through(doc, id, protocol, comp, level, put_file, f, err);
+    if (rc != JL_OK) {
+        jl_atomic_abort(f);
+        return rc;
+    }
+    return jl_atomic_commit(f, err);
 }
 
 /* Sets bytes p[0..n) (from write_bundle; taken) as a bundle BLOB. */
@@ -342,7 +383,7 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
         }
         dest = (const char *)sqlite3_value_text(d);
         if (!dest) {
-            sqlite3_result_error_nomem(ctx);
+            jl_ext_result_nomem(ctx, "reading the destination argument");
             return;
         }
         if (!*dest) {
@@ -363,9 +404,10 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
 
     jl_error err;
     jl_error_clear(&err);
+    (void)jl_ext_failed_request(); /* only this call's refusals are named in its errors */
     jl_doc *doc = jl_write_new_doc(ctx);
     if (!doc) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "starting a bundle");
         return;
     }
     jl_sqlin in;
@@ -377,9 +419,9 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     uint64_t max = to_file ? doc->limits.max_alloc : jl_ext_max_result(ctx, doc);
     jl_buf files;
     jl_buf_init(&files, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
-    int streamed = to_file && !c.npy && c.c == JL_COMP_NONE;
+    int streamed = to_file && !c.npy;
     if (rc == JL_OK && c.npy) rc = dump_legacy(doc, root, protocol, dest, &files, &err);
-    else if (rc == JL_OK && streamed) rc = jl_write_file_streamed(doc, root, protocol, dest, &err);
+    else if (rc == JL_OK && streamed) rc = jl_write_file_streamed(doc, root, protocol, c.c, c.level, dest, &err);
     int shared = 0;
     if (rc == JL_OK && !c.npy && !streamed) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &shared, &err);
     jl_sqlin_free(&in);
@@ -437,7 +479,7 @@ static void fn_joblib(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const uint8_t *p = sqlite3_value_blob(v);
     int n = sqlite3_value_bytes(v);
     if (!p && n > 0) {
-        sqlite3_result_error_nomem(ctx);
+        jl_ext_result_nomem(ctx, "reading the bundle argument");
         return;
     }
     const jl_ext *ext = sqlite3_user_data(ctx);

@@ -165,11 +165,13 @@ static int slot_grow(slot *s, uint64_t need) {
 }
 
 /* Deflates in[start..start+len) into s (raw), primed with up to 32 KiB
- * before start; `last` ends the stream, otherwise a sync flush ends the
+ * before start (in[-before..] is readable); `last` ends the stream, otherwise a sync flush ends the
  * block on a byte boundary. */
-static int block_deflate(engine *e, const uint8_t *in, uint64_t start, uint64_t len, int last,
-                         int want_crc, slot *s) {
-    uint64_t dlen = start < DICT ? start : DICT;
+static int block_deflate(engine *e, const uint8_t *in, uint64_t before, uint64_t start, uint64_t len,
+                         int last, int want_crc, slot *s) {
+    /* the dictionary may reach `before` bytes in front of in (a part of a
+     * longer stream, jl_deflate_parallel_part) */
+    uint64_t dlen = start + before < DICT ? start + before : DICT;
     s->len = 0;
     s->in_len = len;
     s->check = want_crc ? jl_crc32(0, in + start, len) : jl_adler32(1, in + start, len);
@@ -257,8 +259,9 @@ nomem:
 
 typedef struct job {
     const uint8_t *in;
+    uint64_t before; /* readable bytes in front of in, for the first block's dictionary */
     uint64_t n, block, nblocks;
-    int isal, level, want_crc;
+    int isal, level, want_crc, last;
     pthread_mutex_t mu;
     pthread_cond_t can_take; /* a slot was freed, or stop */
     pthread_cond_t finished; /* a block is done */
@@ -295,7 +298,8 @@ static void *worker(void *arg) {
         pthread_mutex_unlock(&j->mu);
         uint64_t start = i * j->block;
         uint64_t len = j->n - start < j->block ? j->n - start : j->block;
-        int brc = block_deflate(&e, j->in, start, len, i + 1 == j->nblocks, j->want_crc, s);
+        int brc = block_deflate(&e, j->in, j->before, start, len, j->last && i + 1 == j->nblocks,
+                                j->want_crc, s);
         pthread_mutex_lock(&j->mu);
         s->rc = brc;
         s->index = i;
@@ -348,13 +352,14 @@ static void put_le32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* Appends slot s (block i) and folds its checksum into *check. */
-static int take_slot(outbuf *o, slot *s, uint64_t i, int want_crc, uint32_t *check,
+/* Hands slot s on to `put` and folds its checksum into *check (assigned
+ * for the stream's first block, combined after). */
+static int take_slot(jl_deflate_put put, void *ctx, slot *s, int first, int want_crc, uint32_t *check,
                      jl_error *err) {
     if (s->rc) return jl_fail(err, (jl_code)s->rc, JL_NO_OFFSET, "%s", s->msg);
-    int rc = out_append(o, s->buf, s->len, err);
+    int rc = put(ctx, s->buf, s->len, err);
     if (rc) return rc;
-    if (i == 0)
+    if (first)
         *check = s->check;
     else if (want_crc)
         *check = (uint32_t)crc32_combine(*check, s->check, (z_off_t)s->in_len);
@@ -363,9 +368,170 @@ static int take_slot(outbuf *o, slot *s, uint64_t i, int want_crc, uint32_t *che
     return JL_OK;
 }
 
+static int put_outbuf(void *ctx, const void *p, uint64_t n, jl_error *err) {
+    return out_append(ctx, p, n, err);
+}
+
 static int online_cpus(void) {
     long k = sysconf(_SC_NPROCESSORS_ONLN);
     return k < 1 ? 1 : k > JL_PDEFLATE_MAX_THREADS ? JL_PDEFLATE_MAX_THREADS : (int)k;
+}
+
+/* The engine o asks for: 1 ISA-L, 0 zlib, -1 (err set) ISA-L asked of a
+ * build without it. */
+static int choose_isal(const jl_pdeflate_opts *o, jl_error *err) {
+    jl_deflate_engine eng = o ? o->engine : JL_ENGINE_AUTO;
+    int isal = 0;
+    if (eng == JL_ENGINE_ISAL || eng == JL_ENGINE_AUTO) isal = jl_deflate_have_isal();
+    if (eng == JL_ENGINE_ISAL && !isal) {
+        jl_fail(err, JL_E_UNSUPPORTED, JL_NO_OFFSET, "this build has no ISA-L support");
+        return -1;
+    }
+    return isal;
+}
+
+static uint64_t block_size(const jl_pdeflate_opts *o) {
+    uint64_t block = o && o->block ? o->block : JL_PDEFLATE_BLOCK;
+    if (block < MIN_BLOCK) block = MIN_BLOCK;
+    if (block > MAX_BLOCK) block = MAX_BLOCK;
+    return block;
+}
+
+/* Deflates in[0..n) as blocks of `block` bytes, the last one ending the
+ * stream when `last`, on up to `threads` threads; each block's raw output
+ * goes to put in order. `first` when in starts the stream. */
+static int deflate_blocks(int isal, int level, int want_crc, const uint8_t *in, uint64_t before,
+                          uint64_t n, int last, uint64_t block, int threads, int first,
+                          jl_deflate_put put, void *ctx, uint32_t *check, jl_error *err) {
+    uint64_t nblocks = n ? (n - 1) / block + 1 : 1; /* an empty input is one empty final block */
+    if ((uint64_t)threads > nblocks) threads = (int)nblocks;
+    int rc = JL_OK;
+    if (threads <= 1) {
+        engine e;
+        slot s;
+        memset(&s, 0, sizeof s);
+        rc = engine_init(&e, isal, level, s.msg, sizeof s.msg);
+        if (rc) return jl_fail(err, (jl_code)rc, JL_NO_OFFSET, "%s", s.msg);
+        for (uint64_t i = 0; i < nblocks && !rc; i++) {
+            uint64_t start = i * block;
+            uint64_t len = n - start < block ? n - start : block;
+            s.rc = block_deflate(&e, in, before, start, len, last && i + 1 == nblocks, want_crc, &s);
+            rc = take_slot(put, ctx, &s, first && i == 0, want_crc, check, err);
+        }
+        engine_end(&e);
+        free(s.buf);
+        return rc;
+    }
+    job j;
+    memset(&j, 0, sizeof j);
+    j.in = in;
+    j.before = before;
+    j.n = n;
+    j.block = block;
+    j.nblocks = nblocks;
+    j.isal = isal;
+    j.level = level;
+    j.want_crc = want_crc;
+    j.last = last;
+    j.nslots = (uint64_t)threads * 2;
+    j.slots = calloc((size_t)j.nslots, sizeof(slot));
+    pthread_t tid[JL_PDEFLATE_MAX_THREADS];
+    int started = 0;
+    if (!j.slots) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for deflate threads");
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.can_take, NULL);
+    pthread_cond_init(&j.finished, NULL);
+    for (int t = 0; t < threads; t++) {
+        if (pthread_create(&tid[started], NULL, worker, &j) != 0) break;
+        started++;
+    }
+    if (!started) {
+        rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot start a deflate thread");
+    } else {
+        pthread_mutex_lock(&j.mu);
+        for (uint64_t i = 0; i < nblocks; i++) {
+            slot *s = &j.slots[i % j.nslots];
+            while (!(s->done && s->index == i) && !(j.stop && j.init_rc))
+                pthread_cond_wait(&j.finished, &j.mu);
+            if (!(s->done && s->index == i)) {
+                rc = jl_fail(err, (jl_code)j.init_rc, JL_NO_OFFSET, "%s", j.init_msg);
+                break;
+            }
+            pthread_mutex_unlock(&j.mu); /* the slot is ours until next_out moves */
+            rc = take_slot(put, ctx, s, first && i == 0, want_crc, check, err);
+            pthread_mutex_lock(&j.mu);
+            s->done = 0;
+            j.next_out = i + 1;
+            if (rc) j.stop = 1;
+            pthread_cond_broadcast(&j.can_take);
+            if (rc) break;
+        }
+        j.stop = 1;
+        pthread_cond_broadcast(&j.can_take);
+        pthread_mutex_unlock(&j.mu);
+    }
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    for (uint64_t k = 0; k < j.nslots; k++) free(j.slots[k].buf);
+    free(j.slots);
+    pthread_cond_destroy(&j.finished);
+    pthread_cond_destroy(&j.can_take);
+    pthread_mutex_destroy(&j.mu);
+    return rc;
+}
+
+static int thread_count(const jl_pdeflate_opts *o) {
+    int threads = o && o->threads > 0 ? o->threads : online_cpus();
+    return threads > JL_PDEFLATE_MAX_THREADS ? JL_PDEFLATE_MAX_THREADS : threads;
+}
+
+uint64_t jl_deflate_parallel_block(const jl_pdeflate_opts *o) { return block_size(o); }
+
+int jl_deflate_parallel_header(jl_deflate_wrap wrap, int level, uint8_t out[10]) {
+    if (wrap == JL_WRAP_ZLIB) {
+        static const uint8_t flg[4] = { 0x01, 0x5E, 0x9C, 0xDA };
+        int lf = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
+        out[0] = 0x78;
+        out[1] = flg[lf];
+        return 2;
+    }
+    if (wrap == JL_WRAP_GZIP) {
+        static const uint8_t h[10] = { 0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03 };
+        memcpy(out, h, sizeof h);
+        out[8] = level == 9 ? 2 : level < 2 ? 4 : 0;
+        return 10;
+    }
+    return 0;
+}
+
+int jl_deflate_parallel_trailer(jl_deflate_wrap wrap, uint32_t check, uint64_t total, uint8_t out[8]) {
+    if (wrap == JL_WRAP_ZLIB) {
+        put_be32(out, check);
+        return 4;
+    }
+    if (wrap == JL_WRAP_GZIP) {
+        put_le32(out, check);
+        put_le32(out + 4, (uint32_t)total); /* ISIZE: the length modulo 2^32 */
+        return 8;
+    }
+    return 0;
+}
+
+int jl_deflate_parallel_part(jl_deflate_wrap wrap, int level, const uint8_t *in, uint64_t before,
+                             uint64_t n, int last, const jl_pdeflate_opts *o, jl_deflate_put put,
+                             void *ctx, uint32_t *check, uint64_t *total, jl_error *err) {
+    if (level < 1 || level > 9)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "deflate level must be 1..9, not %d", level);
+    int isal = choose_isal(o, err);
+    if (isal < 0) return err->code;
+    uint64_t block = block_size(o);
+    if (!last && n % block)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "a part of %llu bytes that does not end the stream "
+                       "must be whole blocks of %llu", ULL(n), ULL(block));
+    static const uint8_t empty[1];
+    int rc = deflate_blocks(isal, level, wrap == JL_WRAP_GZIP, in ? in : empty, before, in ? n : 0, last,
+                            block, thread_count(o), *total == 0, put, ctx, check, err);
+    if (rc == JL_OK) *total += in ? n : 0;
+    return rc;
 }
 
 int jl_deflate_parallel(jl_deflate_wrap wrap, int level, const uint8_t *in, uint64_t n,
@@ -378,23 +544,15 @@ int jl_deflate_parallel(jl_deflate_wrap wrap, int level, const uint8_t *in, uint
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "deflate level must be 1..9, not %d", level);
     if (wrap != JL_WRAP_RAW && wrap != JL_WRAP_ZLIB && wrap != JL_WRAP_GZIP)
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "unknown deflate wrapper %d", (int)wrap);
-    jl_deflate_engine eng = o ? o->engine : JL_ENGINE_AUTO;
-    int isal = 0;
-    if (eng == JL_ENGINE_ISAL || eng == JL_ENGINE_AUTO) isal = jl_deflate_have_isal();
-    if (eng == JL_ENGINE_ISAL && !isal)
-        return jl_fail(err, JL_E_UNSUPPORTED, JL_NO_OFFSET, "this build has no ISA-L support");
+    int isal = choose_isal(o, err);
+    if (isal < 0) return err->code;
     static const uint8_t empty[1];
     if (!in) {
         in = empty;
         n = 0;
     }
-    uint64_t block = o && o->block ? o->block : JL_PDEFLATE_BLOCK;
-    if (block < MIN_BLOCK) block = MIN_BLOCK;
-    if (block > MAX_BLOCK) block = MAX_BLOCK;
-    uint64_t nblocks = n ? (n - 1) / block + 1 : 1; /* an empty input is one empty final block */
-    int threads = o && o->threads > 0 ? o->threads : online_cpus();
-    if (threads > JL_PDEFLATE_MAX_THREADS) threads = JL_PDEFLATE_MAX_THREADS;
-    if ((uint64_t)threads > nblocks) threads = (int)nblocks;
+    uint64_t block = block_size(o);
+    uint64_t nblocks = n ? (n - 1) / block + 1 : 1;
     int want_crc = wrap == JL_WRAP_GZIP;
 
     outbuf ob = { a, NULL, 0, 0 };
@@ -405,105 +563,16 @@ int jl_deflate_parallel(jl_deflate_wrap wrap, int level, const uint8_t *in, uint
         ob.p = jl_malloc(a, (size_t)guess);
         if (ob.p) ob.cap = guess;
     }
-    if (wrap == JL_WRAP_ZLIB) {
-        static const uint8_t flg[4] = { 0x01, 0x5E, 0x9C, 0xDA };
-        int lf = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
-        uint8_t h[2] = { 0x78, flg[lf] };
-        if ((rc = out_append(&ob, h, 2, err))) goto fail;
-    } else if (wrap == JL_WRAP_GZIP) {
-        uint8_t h[10] = { 0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03 };
-        h[8] = level == 9 ? 2 : level < 2 ? 4 : 0;
-        if ((rc = out_append(&ob, h, 10, err))) goto fail;
-    }
-
+    uint8_t h[10];
+    int hn = jl_deflate_parallel_header(wrap, level, h);
+    if ((rc = out_append(&ob, h, (uint64_t)hn, err))) goto fail;
     uint32_t check = want_crc ? 0 : 1;
-    if (threads <= 1) {
-        engine e;
-        slot s;
-        memset(&s, 0, sizeof s);
-        rc = engine_init(&e, isal, level, s.msg, sizeof s.msg);
-        if (rc) {
-            jl_fail(err, (jl_code)rc, JL_NO_OFFSET, "%s", s.msg);
-            goto fail;
-        }
-        for (uint64_t i = 0; i < nblocks && !rc; i++) {
-            uint64_t start = i * block;
-            uint64_t len = n - start < block ? n - start : block;
-            s.rc = block_deflate(&e, in, start, len, i + 1 == nblocks, want_crc, &s);
-            rc = take_slot(&ob, &s, i, want_crc, &check, err);
-        }
-        engine_end(&e);
-        free(s.buf);
-        if (rc) goto fail;
-    } else {
-        job j;
-        memset(&j, 0, sizeof j);
-        j.in = in;
-        j.n = n;
-        j.block = block;
-        j.nblocks = nblocks;
-        j.isal = isal;
-        j.level = level;
-        j.want_crc = want_crc;
-        j.nslots = (uint64_t)threads * 2;
-        j.slots = calloc((size_t)j.nslots, sizeof(slot));
-        pthread_t tid[JL_PDEFLATE_MAX_THREADS];
-        int started = 0;
-        if (!j.slots) {
-            rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for deflate threads");
-            goto fail;
-        }
-        pthread_mutex_init(&j.mu, NULL);
-        pthread_cond_init(&j.can_take, NULL);
-        pthread_cond_init(&j.finished, NULL);
-        for (int t = 0; t < threads; t++) {
-            if (pthread_create(&tid[started], NULL, worker, &j) != 0) break;
-            started++;
-        }
-        if (!started) {
-            rc = jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot start a deflate thread");
-        } else {
-            pthread_mutex_lock(&j.mu);
-            for (uint64_t i = 0; i < nblocks; i++) {
-                slot *s = &j.slots[i % j.nslots];
-                while (!(s->done && s->index == i) && !(j.stop && j.init_rc))
-                    pthread_cond_wait(&j.finished, &j.mu);
-                if (!(s->done && s->index == i)) {
-                    rc = jl_fail(err, (jl_code)j.init_rc, JL_NO_OFFSET, "%s", j.init_msg);
-                    break;
-                }
-                pthread_mutex_unlock(&j.mu); /* the slot is ours until next_out moves */
-                rc = take_slot(&ob, s, i, want_crc, &check, err);
-                pthread_mutex_lock(&j.mu);
-                s->done = 0;
-                j.next_out = i + 1;
-                if (rc) j.stop = 1;
-                pthread_cond_broadcast(&j.can_take);
-                if (rc) break;
-            }
-            j.stop = 1;
-            pthread_cond_broadcast(&j.can_take);
-            pthread_mutex_unlock(&j.mu);
-        }
-        for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-        for (uint64_t k = 0; k < j.nslots; k++) free(j.slots[k].buf);
-        free(j.slots);
-        pthread_cond_destroy(&j.finished);
-        pthread_cond_destroy(&j.can_take);
-        pthread_mutex_destroy(&j.mu);
-        if (rc) goto fail;
-    }
-
-    if (wrap == JL_WRAP_ZLIB) {
-        uint8_t t[4];
-        put_be32(t, check);
-        if ((rc = out_append(&ob, t, 4, err))) goto fail;
-    } else if (wrap == JL_WRAP_GZIP) {
-        uint8_t t[8];
-        put_le32(t, check);
-        put_le32(t + 4, (uint32_t)n); /* ISIZE: the length modulo 2^32 */
-        if ((rc = out_append(&ob, t, 8, err))) goto fail;
-    }
+    rc = deflate_blocks(isal, level, want_crc, in, 0, n, 1, block, thread_count(o), 1, put_outbuf, &ob,
+                        &check, err);
+    if (rc) goto fail;
+    uint8_t t[8];
+    int tn = jl_deflate_parallel_trailer(wrap, check, n, t);
+    if ((rc = out_append(&ob, t, (uint64_t)tn, err))) goto fail;
     if (ob.cap - ob.len > ob.len / 8 + 4096) {
         void *q = jl_realloc(a, ob.p, (size_t)(ob.len ? ob.len : 1));
         if (q) ob.p = q; /* a failed shrink keeps the larger buffer */

@@ -69,6 +69,30 @@ int jl_deflate_parallel(jl_deflate_wrap wrap, int level, const uint8_t *in, uint
                         const jl_pdeflate_opts *o, const jl_alloc *a, uint8_t **out,
                         uint64_t *out_len, jl_error *err);
 
+/* ---- the same stream in parts, as its input comes (compress_stream.h) ----
+ *
+ * jl_deflate_parallel(wrap, level, in, n) is, byte for byte: the header,
+ * then jl_deflate_parallel_part over consecutive parts of in (each but the
+ * last whole blocks of jl_deflate_parallel_block(o) bytes, the last with
+ * `last` set), then the trailer of the folded check and the total. */
+typedef int (*jl_deflate_put)(void *ctx, const void *p, uint64_t n, jl_error *err);
+/* Input bytes per block for o (JL_PDEFLATE_BLOCK bounded to 64 KiB..1 GiB). */
+uint64_t jl_deflate_parallel_block(const jl_pdeflate_opts *o);
+/* The header jl_deflate_parallel writes for wrap and level: its length (0, 2 or 10). */
+int jl_deflate_parallel_header(jl_deflate_wrap wrap, int level, uint8_t out[10]);
+/* The trailer for the stream's folded check and total input length: its
+ * length (0, 4 or 8). */
+int jl_deflate_parallel_trailer(jl_deflate_wrap wrap, uint32_t check, uint64_t total, uint8_t out[8]);
+/* Deflates in[0..n), the part of the stream after *total bytes, to `put`
+ * in order; in[-before..-1] must be the stream's bytes just before it
+ * (the first block's dictionary: up to 32 KiB are read). Unless `last`, n
+ * is a multiple of the block size and no block ends the stream. *check
+ * (start with 1 for zlib, 0 for gzip) and *total are carried from part to
+ * part. */
+int jl_deflate_parallel_part(jl_deflate_wrap wrap, int level, const uint8_t *in, uint64_t before,
+                             uint64_t n, int last, const jl_pdeflate_opts *o, jl_deflate_put put,
+                             void *ctx, uint32_t *check, uint64_t *total, jl_error *err);
+
 /* Output window callbacks for jl_inflate_isal: `room` hands out the next
  * writable window (*room >= 1), `commit` accounts the bytes written into
  * it (and fails when the output limit is passed). Both return JL_OK or a

@@ -229,7 +229,8 @@ def test_limits_apply():
     c.execute("SELECT joblib_config('max_decompressed', 100)")
     got = dict(rows(c, "SELECT path, error FROM joblib_files(?, 'ridge.joblib')", MODELS))
     p = os.path.join(MODELS, "ridge.joblib")
-    expect_eq(got, {p: "joblib: decompressed size exceeds the limit of 100 bytes (file '%s')" % p},
+    expect_eq(got, {p: "joblib: decompressed size exceeds the limit of 100 bytes: raise it with "
+                  "joblib_config('max_decompressed', N) (file '%s')" % p},
               "max_decompressed applies to each file")
 
 

@@ -162,7 +162,8 @@ def text_line_bound_is_max_alloc():
     c.execute("SELECT joblib_config('max_alloc', 100000)")
     blob = b"V" + b"a" * 100001
     expect_eq(sql_error(c, "SELECT joblib_load(?)", blob),
-              "joblib: text argument longer than max_alloc (100000 bytes) at byte 0 (UNICODE)", "line past max_alloc")
+              "joblib: text argument longer than max_alloc (100000 bytes) at byte 0 (UNICODE): "
+              "raise it with joblib_config('max_alloc', N)", "line past max_alloc")
     expect_eq(sql_error(c, "SELECT joblib_load(?)", b"V" + b"a" * 1000),
               "joblib: file is truncated: UNICODE at byte 0 needs a line but the last 1000 bytes have no end of line", "line without its end")
 

@@ -57,6 +57,9 @@ static int setup_sql(void **state) {
     if (!mkdtemp(dir)) return -1;
     if (sqlite3_open(":memory:", &db) != SQLITE_OK) return -1;
     if (sqlite3_joblib_init(db, NULL, NULL) != SQLITE_OK) return -1;
+    /* the references these tests count are those of one statement: the
+     * cache across statements is off (tests/interop/test_doc_cache.py) */
+    if (sqlite3_exec(db, "SELECT joblib_config('cache_bytes', 0)", NULL, NULL, NULL) != SQLITE_OK) return -1;
     if (sqlite3_create_function(db, "load_then_free", 1, SQLITE_UTF8, NULL, load_then_free, NULL,
                                 NULL) != SQLITE_OK)
         return -1;
