@@ -75,6 +75,7 @@
 #include "array_build.h"
 #include "decode.h"
 #include "framepath.h"
+#include "lazy.h"
 #include "path.h"
 #include "frame.h"
 #include "table.h"
@@ -243,6 +244,8 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
             goto codec_error;
         }
     }
+    rc = jl_lazy_load(t->doc, node, &err); /* the cells are array data (lazy.h) */
+    if (rc != JL_OK) goto codec_error;
     rc = jl_frame_plan_make(t->doc, node, jl_ext_alloc(), &t->plan, NULL, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "feed.h"
 #include "numpy_files.h"
 #include "sniff.h"
 #include "source.h"
@@ -65,8 +66,36 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
     return JL_OK;
 }
 
-static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
-    jl_decoder dec = { doc, dir, file, 0 };
+/* A compressed file read as it inflates (feed.h): blocks 0 (kept bytes),
+ * 1 (lazy) and 2 (the compressed bytes, taken from m), then the first
+ * JL_FEED_WHOLE bytes. A stream that ends within them, or a numpy file,
+ * is read whole and decoded as today: *feeding says whether the VM still
+ * reads as it inflates. */
+static int attach_feed(jl_doc *doc, jl_feed *f, jl_compression c, jl_mapped *m, int *feeding, jl_error *err) {
+    doc->compression = (uint8_t)c;
+    doc->size = m->len;
+    *feeding = 0;
+    int rc = jl_feed_start(f, doc, c, m->p, m->len, m->is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP, err);
+    if (doc->lazy_src != JL_NONE) { /* the doc owns the bytes now */
+        m->p = NULL;
+        m->len = 0;
+    }
+    if (rc || (rc = jl_feed_more(f, JL_FEED_WHOLE + 1, err))) return rc;
+    const jl_block *b = &doc->blocks[f->block];
+    if (!f->ended && jl_numpy_file_is(b->p, b->len) && (rc = jl_feed_more(f, UINT64_MAX, err))) return rc;
+    if (f->ended) {
+        doc->stream_len = doc->blocks[f->block].len;
+        doc->blocks[doc->lazy_block].len = doc->stream_len;
+        jl_feed_end(f);
+        return JL_OK;
+    }
+    doc->stream_len = b->len; /* what is there so far */
+    *feeding = 1;
+    return JL_OK;
+}
+
+static int run(jl_doc *doc, const char *dir, const char *file, jl_feed *feed, jl_error *err) {
+    jl_decoder dec = { doc, dir, file, 0, feed };
     uint8_t fmt = doc->format;
     uint32_t root;
     uint64_t end;
@@ -78,6 +107,8 @@ static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
     if (jl_numpy_file_is(p, doc->stream_len)) return jl_numpy_file_decode(&dec, err);
     if (!jl_pickle_can_start(p, doc->stream_len)) return jl_sniff_fail(p, doc->stream_len, err);
     int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
+    if (rc && feed && feed->failed) *err = feed->fail; /* the decoder's own words */
+    if (!rc && feed) rc = jl_feed_drain(feed, err); /* stream_len, and damage past STOP */
     if (rc && doc->cut && err->code == JL_E_TRUNCATED) /* the pickle needed bytes past the cut */
         append_cut(err, doc->damaged);
     if (rc) return rc;
@@ -98,10 +129,18 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     jl_doc *doc = new_doc(o, err);
     if (!doc) return JL_E_NOMEM;
     jl_mapped m;
+    jl_feed feed, *fed = NULL;
     int rc = jl_map_file(path, &doc->alloc, doc->limits.max_decompressed, &m, err);
     if (rc) goto fail;
     uint8_t owner = m.is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP;
-    if (jl_detect(m.p, m.len) != JL_COMP_NONE) {
+    jl_compression c = jl_detect(m.p, m.len);
+    if (c != JL_COMP_NONE && c != JL_COMP_ZF && jl_compression_available(c)) {
+        int feeding;
+        rc = attach_feed(doc, &feed, c, &m, &feeding, err);
+        jl_unmap(&m);
+        if (feeding) fed = &feed;
+        else if (rc) jl_feed_end(&feed);
+    } else if (c != JL_COMP_NONE) {
         rc = attach_stream(doc, m.p, m.len, owner, err);
         jl_unmap(&m);
     } else {
@@ -120,11 +159,14 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     if (!slash) snprintf(dir, sizeof dir, ".");
     else if (slash == path) snprintf(dir, sizeof dir, "/");
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    rc = run(doc, dir, path, err);
+    rc = run(doc, dir, path, fed, err);
+    if (fed) jl_feed_end(fed);
+    fed = NULL;
     if (rc) goto fail;
     *out = doc;
     return JL_OK;
 fail:
+    if (fed) jl_feed_end(fed);
     jl_doc_free(doc);
     return rc ? rc : JL_E_FORMAT;
 }
@@ -148,7 +190,7 @@ int jl_open_memory(const uint8_t *p, uint64_t n, int borrow, const jl_open_opts 
     } else
         rc = attach_stream(doc, p, n, JL_BLOCK_BORROWED, err);
     if (rc) goto fail;
-    rc = run(doc, NULL, NULL, err);
+    rc = run(doc, NULL, NULL, NULL, err);
     if (rc) goto fail;
     *out = doc;
     return JL_OK;
