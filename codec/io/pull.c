@@ -8,6 +8,8 @@
  */
 #include "pull.h"
 
+#include "inflate_index.h"
+
 #include <pthread.h>
 #include <string.h>
 
@@ -28,6 +30,7 @@ struct jl_pull {
     int done, cancel;      /* thread finished / asked to stop */
     int rc;                /* the decoder's result once done */
     jl_error err;          /* its error */
+    jl_inflate_index *index; /* zlib and gzip: checkpoints (until taken) */
 };
 
 static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
@@ -54,7 +57,11 @@ static void *run(void *arg) {
     jl_error err;
     uint64_t total;
     jl_error_clear(&err);
-    int rc = jl_decompress_each(s->c, s->in, s->n, s->a, s->max_out, emit, s, &total, &err);
+    int rc;
+    if (s->c == JL_COMP_ZLIB || s->c == JL_COMP_GZIP) /* checkpoints on the way */
+        rc = jl_inflate_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, s, &s->index, &err);
+    else
+        rc = jl_decompress_each(s->c, s->in, s->n, s->a, s->max_out, emit, s, &total, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;
@@ -65,6 +72,7 @@ static void *run(void *arg) {
 }
 
 static void pull_free(jl_pull *s) {
+    jl_inflate_index_free(s->index);
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
     jl_free(s->a, s);
 }
@@ -140,4 +148,12 @@ void jl_pull_stop(jl_pull *s) {
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     pull_free(s);
+}
+
+jl_inflate_index *jl_pull_take_index(jl_pull *s) {
+    pthread_mutex_lock(&s->mu);
+    jl_inflate_index *ix = s->done ? s->index : NULL;
+    if (ix) s->index = NULL;
+    pthread_mutex_unlock(&s->mu);
+    return ix;
 }

@@ -4,7 +4,8 @@
  * piece when it wants more bytes, the thread stays at most a few pieces
  * ahead. Memory is those pieces, whatever the stream's length; the
  * stream is never held whole. Used by the pickle decoder for big
- * compressed bundles (pickle/feed.h).
+ * compressed bundles (pickle/feed.h). zlib and gzip streams are inflated
+ * by inflate_index.h, which keeps checkpoints for reading them again.
  */
 #ifndef JL_PULL_H
 #define JL_PULL_H
@@ -23,6 +24,11 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, const jl_allo
  * its error (JL_E_TRUNCATED: the pieces before it are what joblib's
  * reader gets from a stream cut short). */
 int jl_pull_next(jl_pull *s, const uint8_t **p, uint64_t *n, jl_error *err);
+
+/* Once jl_pull_next reported the end of a zlib or gzip stream: the
+ * checkpoints kept while inflating it (inflate_index.h), now the caller's;
+ * NULL before the end and for other kinds. */
+struct jl_inflate_index *jl_pull_take_index(jl_pull *s);
 
 /* Stops the thread (wherever it is) and frees everything. NULL is fine. */
 void jl_pull_stop(jl_pull *s);

@@ -158,6 +158,7 @@ int jl_feed_drain(jl_feed *f, jl_error *err) {
     }
     doc->stream_len = total;
     doc->blocks[doc->lazy_block].len = total;
+    doc->lazy_index = jl_pull_take_index(f->pull);
     return JL_OK;
 }
 

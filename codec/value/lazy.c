@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inflate_index.h"
 #include "shared.h"
 
 #define ULL(x) ((unsigned long long)(x))
@@ -198,7 +199,12 @@ int jl_lazy_load(jl_doc *doc, uint32_t id, jl_error *err) {
     while (s.first < s.n && s.w[s.first].len == 0) s.first++;
     const jl_block *src = &doc->blocks[doc->lazy_src];
     uint64_t total;
-    if (s.first < s.n)
+    if (doc->lazy_index) { /* zlib, gzip: each array from the checkpoint before it */
+        for (; s.first < s.n; s.first++)
+            if ((rc = jl_inflate_index_read(doc->lazy_index, src->p, src->len, w[s.first].off, w[s.first].p,
+                                            w[s.first].len, err)))
+                break;
+    } else if (s.first < s.n)
         rc = jl_decompress_each((jl_compression)doc->lazy_comp, src->p, src->len, &doc->alloc,
                                 doc->limits.max_decompressed, fill, &s, &total, err);
     if (s.done || s.first == s.n) {
