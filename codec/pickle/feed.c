@@ -54,7 +54,9 @@ int jl_feed_start(jl_feed *f, jl_doc *doc, jl_compression c, const uint8_t *in, 
     doc->lazy_block = lazy;
     doc->lazy_src = src;
     doc->lazy_comp = (uint8_t)c;
-    return jl_pull_start(c, in, n, &doc->alloc, doc->limits.max_decompressed, &f->pull, err);
+    /* the helper thread allocates with the C library, not the doc's
+     * allocator (SQLite's may be built without locks) */
+    return jl_pull_start(c, in, n, jl_alloc_default(), doc->limits.max_decompressed, &f->pull, err);
 }
 
 /* Room for `need` more kept bytes. */

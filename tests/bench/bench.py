@@ -476,13 +476,13 @@ def build_cases(ctx):
     g = "stream"
     for ext, name, wbits in ((".z", "zlib", 15), (".gz", "gzip", 31)):
         f = "arr.pkl" + ext
-        add_sql(id="s14info.%s" % name, group=g, side="sql", where="in", size=N,
+        add_sql(per_lib=True, id="s14info.%s" % name, group=g, side="sql", where="in", size=N,
                 label="Python sqlite3: SELECT joblib_info(%s) (structure only)" % f,
                 setup="con = connect()",
                 run="r = one(con, 'SELECT joblib_info(?)', P[%r])" % f,
                 check="j = json.loads(one(con, 'SELECT joblib_info(?)', P[%r])); "
                       "assert j['arrays'][0]['nbytes'] == %d, j" % (f, N))
-        add_sql(id="s14tree.%s" % name, group=g, side="sql", where="in", size=N,
+        add_sql(per_lib=True, id="s14tree.%s" % name, group=g, side="sql", where="in", size=N,
                 label="Python sqlite3: SELECT count(*) FROM joblib_tree(%s)" % f,
                 setup="con = connect()",
                 run="r = one(con, 'SELECT count(*) FROM joblib_tree(?)', P[%r])" % f,
@@ -497,7 +497,7 @@ def build_cases(ctx):
                 "        while b:\n"
                 "            d.decompress(b, 1 << 20); b = d.unconsumed_tail\n"
                 "r = d.flush()" % (wbits, f))
-    add_sql(id="s14last.sql", group=g, side="sql", where="in", size=N // 64,
+    add_sql(per_lib=True, id="s14last.sql", group=g, side="sql", where="in", size=N // 64,
             label="Python sqlite3: SELECT length(joblib_load(arr64.pkl.z, '$.a63')) (one statement)",
             setup="con = connect(); one(con, 'SELECT joblib_info(?)', P['arr64.pkl.z'])",
             run="r = one(con, \"SELECT length(joblib_load(?, '$.a63'))\", P['arr64.pkl.z'])",
@@ -804,13 +804,14 @@ def targets(ctx):
               "speed", "exdf.sql", "exdf.dict", 0.95))
     t.append(("F4", "joblib_export(q, f, NULL, 'dataframe') vs joblib.dump(pd.read_sql(q, con), f)",
               "speed", "exdf.sql", "exdf.py", 1.0))
+    first = next(iter(ctx.libs))
     for name in ("zlib", "gzip"):
         t.append(("S14-%s-mem" % name, "joblib_info of the %s bundle: peak memory <= 32 MiB (structure only)" % name,
-                  "mem", "s14info." + name, None, 0.0))
+                  "mem", at("s14info." + name, first), None, 0.0))
         t.append(("S14-%s-time" % name, "joblib_info of the %s bundle within 1.1x of inflating it alone" % name,
-                  "speed", "s14info." + name, "s14inflate." + name, 1 / 1.1))
+                  "speed", at("s14info." + name, first), "s14inflate." + name, 1 / 1.1))
         t.append(("S14-%s-tree" % name, "count(*) FROM joblib_tree of the %s bundle within 1.1x of inflating it" % name,
-                  "speed", "s14tree." + name, "s14inflate." + name, 1 / 1.1))
+                  "speed", at("s14tree." + name, first), "s14inflate." + name, 1 / 1.1))
     t.append(("G1", "sqlite_joblib.array(...).sum() vs joblib.load(f).sum()",
               "speed", "npmap.sql", "npmap.py", 1.0))
     t.append(("G2", "sqlite_joblib.array(...).sum() vs joblib.load(f, mmap_mode='r').sum()",
