@@ -10,8 +10,10 @@
  * The technique is the one zlib's examples/zran.c describes.
  *
  * Concatenated gzip members are followed as Python's reader does; bytes
- * after the end of a zlib stream are ignored. Inflation uses zlib even
- * when the build has ISA-L (ISA-L keeps no bit position to resume at).
+ * after the end of a zlib stream are ignored. Building and reads from a
+ * checkpoint use zlib even when the build has ISA-L (ISA-L keeps no bit
+ * position to resume at); a read cheaper from the start of the stream (at
+ * most 3x the bytes) uses ISA-L when the build has it.
  */
 #ifndef JL_INFLATE_INDEX_H
 #define JL_INFLATE_INDEX_H
