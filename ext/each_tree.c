@@ -116,7 +116,6 @@ typedef struct each_cursor {
     uint64_t *pos;       /* key IN (...): the children's positions, ascending (owned) */
     int npos, ipos;      /* how many; the next one to seek */
     int eof;
-    int loaded;          /* array data under row_root read (lazy.h) */
 } each_cursor;
 
 /* ---- connecting ---------------------------------------------------------------- */
@@ -498,7 +497,6 @@ static int each_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         return set_error(c, &err, path);
     }
     c->row_root = node;
-    c->loaded = 0;
     if ((idxNum & (IDX_KEY | IDX_ID)) && argc > 0) {
         int rc = apply_lookup(c, idxNum, argv[argc - 1]);
         if (rc != SQLITE_OK) return rc;
@@ -596,14 +594,14 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
                 else sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
             }
         } else if (col == COL_VALUE || !jl_is_compound(kind)) {
-            /* array data still in a compressed stream: read once for the
-             * whole walk when a first value needs it (lazy.h) */
-            if (jl_doc_is_lazy(doc) && ((!c->loaded && jl_lazy_load(doc, c->row_root, &err) != JL_OK) ||
-                                        jl_lazy_load(doc, r->node, &err) != JL_OK)) {
+            /* array data still in a compressed stream (lazy.h): what this
+             * row's value holds; a row of an array reads the whole array
+             * once, for the rows after it */
+            if (jl_doc_is_lazy(doc) && (kind == JL_NDARRAY || kind == JL_SCALAR ? jl_lazy_load_whole(doc, r->node, &err)
+                                                                                 : jl_lazy_load(doc, r->node, &err)) != JL_OK) {
                 jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
                 break;
             }
-            c->loaded = 1;
             if (jl_ext_result_node(ctx, doc, r->node, &err) != JL_OK)
                 jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
         }

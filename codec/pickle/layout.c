@@ -23,6 +23,7 @@
 #include "container.h"
 #include "dtype.h"
 #include "feed.h"
+#include "lazy.h"
 #include "npy.h"
 #include "npy_file.h"
 #include "reduce.h"
@@ -141,6 +142,7 @@ static int skip_payload(jl_vm *vm, uint32_t obj, uint32_t dt, uint32_t shape, ch
             return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",
                               (unsigned long long)nbytes, (unsigned long long)got);
         ref = (jl_ref){ at, nbytes, doc->lazy_block };
+        if (jl_lazy_note(doc, at, nbytes, vm->err)) return vm->err->code;
     }
     if (nbytes > vm->len - vm->pos && ref.block == vm->block)
         return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",

@@ -4,8 +4,10 @@
  * (JL_BLOCK_LAZY) by its offset in the uncompressed stream and has no
  * bytes in memory until something reads them. jl_lazy_load gives every
  * array under a node its bytes, inflating the stream once for all of
- * them; each array gets one allocation of its own size (a shared block,
- * shared.h, from JL_SHARED_MIN on, so SQLite can take it without a copy).
+ * them; each array of 1 MiB or more gets one allocation of its own size
+ * (a shared block, shared.h, from JL_SHARED_MIN on, so SQLite can take it
+ * without a copy) and is remembered for views made before; smaller reads
+ * (a row, an element) go to the doc's heap.
  * Whatever reads array bytes calls it first; questions about structure
  * (joblib_info, joblib_tree rows, paths to other nodes) never do.
  */
@@ -22,5 +24,13 @@ static inline int jl_doc_is_lazy(const jl_doc *doc) { return doc->lazy_block != 
  * max_alloc, or one whose buffer cannot be had: the message names the
  * size), JL_E_NOMEM (bookkeeping), the decoder's. */
 int jl_lazy_load(jl_doc *doc, uint32_t id, jl_error *err);
+/* The same, but an array that is a view of a payload (a row, an element)
+ * gets the whole payload read and kept, so that the next views of it need
+ * no read: for walks over rows. */
+int jl_lazy_load_whole(jl_doc *doc, uint32_t id, jl_error *err);
+
+/* Notes the stream range of a payload left in the stream (the decoder,
+ * in stream order), for jl_lazy_load_whole. */
+int jl_lazy_note(jl_doc *doc, uint64_t off, uint64_t len, jl_error *err);
 
 #endif

@@ -54,6 +54,7 @@ void jl_doc_free(jl_doc *doc) {
     jl_free(a, doc->files);
     jl_free(a, doc->multi);
     jl_free(a, doc->lazy_spans);
+    jl_free(a, doc->lazy_ranges);
     jl_inflate_index_free(doc->lazy_index);
     jl_alloc copy = *a;
     jl_free(&copy, doc);

@@ -212,6 +212,8 @@ typedef struct jl_doc {
      * that views made before a read (rows) find their bytes */
     struct jl_lazy_span { uint64_t off, len; uint32_t block; } *lazy_spans;
     uint64_t nlazy_spans, cap_lazy_spans;
+    uint64_t *lazy_ranges;  /* pairs: stream offset, length of each payload left in the stream */
+    uint64_t nlazy_ranges, cap_lazy_ranges;
 
     /* 1 when nodes / kids live in a shared block (value.c grow_table) */
     int nodes_shared, kids_shared;

@@ -56,6 +56,9 @@ QUERIES = [
     "SELECT group_concat(key || '=' || length(value), ',') FROM joblib_each(?1)",
     "SELECT sum(length(value)) FROM joblib_tree(?1) WHERE type = 'ndarray'",
     "SELECT substr(joblib_show(?1), 1, 400)",
+    "SELECT count(*) || ' ' || sum(value) FROM joblib_each(?1, '$.big')",
+    "SELECT sum(length(value)) FROM joblib_each(?1, '$.fort')",
+    "SELECT value FROM joblib_tree(?1) WHERE fullkey = '$.name'",
 ]
 
 
