@@ -198,6 +198,7 @@ int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, cons
 
 /* ---- reads from the start with ISA-L ---------------------------------------- */
 
+#ifdef HAVE_ISAL
 /* A read [off, off+len) as an ISA-L output window: bytes before off go to
  * a scratch buffer, the rest straight into dst; the room after the last
  * byte stops the inflater. */
@@ -230,6 +231,7 @@ static int isal_commit(void *ctx, uint64_t produced, jl_error *err) {
     if (r->done == r->len && r->pos >= r->off) r->complete = 1;
     return JL_OK;
 }
+#endif
 
 /* ISA-L inflates 2-4x faster than zlib but cannot resume at a checkpoint:
  * a read from the start with it is worth it while it inflates at most

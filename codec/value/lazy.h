@@ -16,8 +16,11 @@
 
 #include "value.h"
 
-/* 1 when some array of the doc may still be in its stream. */
-static inline int jl_doc_is_lazy(const jl_doc *doc) { return doc->lazy_block != JL_NONE; }
+/* 1 when some array of the doc may still be in its stream (a payload
+ * was left there while decoding). */
+static inline int jl_doc_is_lazy(const jl_doc *doc) {
+    return doc->lazy_block != JL_NONE && doc->nlazy_ranges > 0;
+}
 
 /* Reads the data of every array reachable from node id (id included)
  * that is still in the stream. Errors: JL_E_LIMIT (an array larger than
