@@ -41,6 +41,7 @@ OBJ = {
 QUERIES = [
     "SELECT json_extract(joblib_info(?1), '$.arrays')",
     "SELECT json_extract(joblib_info(?1), '$.stream_size')",
+    "SELECT json_extract(joblib_info(?1), '$.frames')",
     "SELECT count(*) FROM joblib_tree(?1)",
     "SELECT group_concat(fullkey || ':' || type, ',') FROM joblib_tree(?1)",
     "SELECT joblib_load(?1, '$.big')",
