@@ -63,14 +63,12 @@ int jl_feed_start(jl_feed *f, jl_doc *doc, jl_compression c, const uint8_t *in, 
 static int reserve(jl_feed *f, uint64_t need, jl_error *err) {
     jl_block *b = &f->doc->blocks[f->block];
     if (b->cap - b->len >= need) return JL_OK;
+    /* bounded as the whole stream is, by max_decompressed (the reader's) */
     uint64_t cap = b->cap ? b->cap * 2 : ((uint64_t)1 << 20);
     if (cap < b->len + need) cap = b->len + need;
-    if (cap > f->doc->limits.max_alloc && b->len + need <= f->doc->limits.max_alloc)
-        cap = f->doc->limits.max_alloc;
-    if (cap > f->doc->limits.max_alloc || cap > SIZE_MAX)
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET,
-                       "the pickle's own bytes (%llu so far) exceed max_alloc (%llu bytes)",
-                       (unsigned long long)(b->len + need), (unsigned long long)f->doc->limits.max_alloc);
+    if (cap > SIZE_MAX)
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot allocate %llu bytes for the pickle's own bytes",
+                       (unsigned long long)cap);
     uint8_t *p = jl_realloc(&f->doc->alloc, (void *)b->p, (size_t)cap);
     if (!p)
         return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET,
