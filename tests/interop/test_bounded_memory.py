@@ -27,6 +27,7 @@ import subprocess
 import sys
 
 import jltest
+jltest.preload()
 from jltest import case, expect, expect_eq
 
 joblib, np = jltest.require("joblib", "numpy")

@@ -15,6 +15,7 @@ import json
 import os
 
 import jltest
+jltest.preload()
 from jltest import case, expect, expect_eq, one
 
 joblib, np, pd = jltest.require("joblib", "numpy", "pandas")
