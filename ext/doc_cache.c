@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "decode.h"
+#include "inflate_index.h"
 
 void jl_doc_cache_init(jl_doc_cache *c) {
     memset(c, 0, sizeof *c);
@@ -41,8 +42,12 @@ uint64_t jl_doc_cache_bytes(const jl_doc *doc) {
         const jl_block *b = &doc->blocks[i];
         if (b->owner == JL_BLOCK_HEAP) n += b->cap > b->len ? b->cap : b->len;
         else if (b->owner == JL_BLOCK_SHARED) n += b->len;
-        /* JL_BLOCK_MMAP: page cache; JL_BLOCK_BORROWED: not ours */
+        /* JL_BLOCK_MMAP: page cache; JL_BLOCK_BORROWED: not ours; JL_BLOCK_LAZY:
+         * nothing until read (what is read goes to heap or shared blocks) */
     }
+    /* a stream read as it inflated: where its payloads lie, and the checkpoints */
+    n += doc->cap_lazy_spans * sizeof *doc->lazy_spans + doc->cap_lazy_ranges * 2 * sizeof(uint64_t);
+    n += jl_inflate_index_bytes(doc->lazy_index);
     return n;
 }
 

@@ -65,6 +65,7 @@
 #include "ndarray.h"
 #include "frame.h"
 #include "framepath.h"
+#include "lazy.h"
 #include "path.h"
 #include "render.h"
 #include "walk.h"
@@ -811,6 +812,14 @@ static int each_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) 
                 else sqlite3_result_text(ctx, r->ref_fullkey, -1, SQLITE_TRANSIENT);
             }
         } else if (col == COL_VALUE || !jl_is_compound(kind)) {
+            /* array data still in a compressed stream (lazy.h): what this
+             * row's value holds; a row of an array reads the whole array
+             * once, for the rows after it */
+            if (jl_doc_is_lazy(doc) && (kind == JL_NDARRAY || kind == JL_SCALAR ? jl_lazy_load_whole(doc, r->node, &err)
+                                                                                 : jl_lazy_load(doc, r->node, &err)) != JL_OK) {
+                jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
+                break;
+            }
             if (jl_ext_result_node(ctx, doc, r->node, &err) != JL_OK)
                 jl_ext_result_error(ctx, &err, NULL, row_fullkey(c));
         }

@@ -82,6 +82,7 @@
 #include "doc_cache.h"
 #include "dtype.h"
 #include "frame.h"
+#include "lazy.h"
 #include "ndarray.h"
 #include "framepath.h"
 #include "path.h"
@@ -117,6 +118,21 @@ static int path_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv, int i,
     }
 }
 
+/* An array still in a compressed stream whose bytes alone are more than
+ * a result may hold (SQLITE_LIMIT_LENGTH): fails before inflating it.
+ * Returns 1 with the error set. */
+static int lazy_too_big(jl_ext_call *c, uint32_t id, const char *path) {
+    const jl_node *nd = jl_node_at(c->doc, id);
+    if (nd->kind != JL_NDARRAY || jl_array_of(c->doc, id)->data.block != c->doc->lazy_block) return 0;
+    uint64_t n = jl_array_of(c->doc, id)->data.len;
+    int lim = sqlite3_limit(sqlite3_context_db_handle(c->ctx), SQLITE_LIMIT_LENGTH, -1);
+    if (lim < 0 || n <= (uint64_t)lim) return 0;
+    jl_ext_result_errorf(c->ctx, "the array at '%s' has %llu bytes, more than a result may hold "
+                         "(SQLITE_LIMIT_LENGTH, %d bytes)%s%s%s", path, (unsigned long long)n, lim,
+                         c->file ? " (file '" : "", c->file ? c->file : "", c->file ? "')" : "");
+    return 1;
+}
+
 /* Resolves path in c->doc; reports errors itself. Returns the node, or
  * JL_NONE with the result set (NULL, or an error). */
 static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
@@ -131,7 +147,14 @@ static uint32_t resolve(jl_ext_call *c, const char *path, size_t n) {
         jl_ext_result_error(c->ctx, &err, c->file, path);
         return JL_NONE;
     }
-    if (id == JL_NONE) sqlite3_result_null(c->ctx);
+    if (id == JL_NONE) {
+        sqlite3_result_null(c->ctx);
+    } else if (lazy_too_big(c, id, path)) {
+        return JL_NONE;
+    } else if (jl_lazy_load(c->doc, id, &err) != JL_OK) { /* array data still in a compressed stream */
+        jl_ext_result_error(c->ctx, &err, c->file, path);
+        return JL_NONE;
+    }
     return id;
 }
 

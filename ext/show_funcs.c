@@ -49,6 +49,7 @@
 #include "frame.h"
 #include "frameshow.h"
 #include "framepath.h"
+#include "lazy.h"
 #include "path.h"
 
 #ifndef JL_VERSION
@@ -105,6 +106,8 @@ static void fn_show(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         jl_ext_result_error(ctx, &err, c.file, path);
     } else if (id == JL_NONE) {
         sqlite3_result_null(ctx);
+    } else if (jl_lazy_load(c.doc, id, &err) != JL_OK) { /* array data still in a compressed stream */
+        jl_ext_result_error(ctx, &err, c.file, path);
     } else {
         jl_buf b;
         jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, c.doc));

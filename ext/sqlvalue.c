@@ -41,6 +41,7 @@
 #include "atomtext.h"
 #include "dtype.h"
 #include "half.h"
+#include "lazy.h"
 #include "ndarray.h"
 #include "render.h"
 #include "shared.h"
@@ -488,6 +489,7 @@ static int result_shared_blob(sqlite3_context *ctx, const jl_block *b, const uin
 }
 
 static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err) {
+    if (jl_lazy_load(doc, id, err) != JL_OK) return err->code; /* data still in a compressed stream */
     const jl_array *a = jl_array_of(doc, id);
     if (a->dtype >= doc->ndtypes || doc->dtypes[a->dtype].has_object || a->items != JL_NONE)
         return jl_ext_result_json(ctx, doc, id, err); /* object arrays have no fixed-size bytes */

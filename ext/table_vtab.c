@@ -89,6 +89,7 @@
 #include "dtype.h"
 #include "ndarray.h"
 #include "framepath.h"
+#include "lazy.h"
 #include "path.h"
 #include "frame.h"
 #include "table.h"
@@ -274,6 +275,8 @@ static int open_table(sqlite3 *db, void *aux, int argc, const char *const *argv,
             goto codec_error;
         }
     }
+    rc = jl_lazy_load(t->doc, node, &err); /* the cells are array data (lazy.h) */
+    if (rc != JL_OK) goto codec_error;
     rc = jl_frame_plan_make(t->doc, node, path, path ? (size_t)pathn : 0, jl_ext_alloc(), &t->plan, NULL, &err);
     if (rc != JL_OK) goto codec_error;
     schema = schema_of(t);
@@ -485,6 +488,7 @@ static int refresh(jl_table *t) {
         const char *what = t->path ? "the path selects nothing" : "the bundle holds no value";
         rc = jl_fail(&err, JL_E_FORMAT, JL_NO_OFFSET, "%s", what);
     }
+    if (rc == JL_OK) rc = jl_lazy_load(doc, node, &err); /* the cells are array data (lazy.h) */
     if (rc == JL_OK)
         rc = jl_frame_plan_make(doc, node, t->path, t->path ? (size_t)t->pathn : 0, jl_ext_alloc(), &plan, NULL, &err);
     if (rc != JL_OK) {

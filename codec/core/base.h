@@ -73,6 +73,9 @@ static inline void jl_free(const jl_alloc *a, void *p) { if (p) a->free(a->ctx, 
 /* A reference-counted mapping (shared.h), p its data start: the doc holds
  * one reference, results cut from it may hold more and outlive the doc. */
 #define JL_BLOCK_SHARED 3
+/* Bytes of a compressed stream not kept in memory (p NULL): offsets are
+ * offsets in the uncompressed stream, read on demand (value/lazy.h). */
+#define JL_BLOCK_LAZY 4
 
 /* ---- limits ---------------------------------------------------------- */
 

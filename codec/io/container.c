@@ -76,6 +76,11 @@ typedef struct sink {
     int probing;      /* 1: the last window handed out was `probe` */
     uint8_t probe;    /* receives the byte after max, if the stream has one */
     const char *what; /* "decompressed" or "compressed", for messages */
+    /* streaming (jl_decompress_each): p is a window of cap bytes handed to
+     * emit each time it is full; total counts the bytes emitted before it */
+    jl_emit_fn emit;
+    void *ectx;
+    uint64_t total;
 } sink;
 
 static void sink_init(sink *s, const jl_alloc *a, uint64_t max, uint64_t first, const char *what) {
@@ -126,7 +131,25 @@ static int sink_reserve(sink *s, uint64_t need, jl_error *err) {
 
 /* The next window to write into: free room in the buffer (growing it when
  * full), or the one-byte probe once the buffer holds max bytes. */
+static int sink_flush(sink *s, jl_error *err);
+
 static int sink_room(sink *s, uint8_t **dst, uint64_t *room, jl_error *err) {
+    if (s->emit) { /* a full window goes to the consumer; the limit counts every byte */
+        if (s->len == s->cap) {
+            int rc = sink_flush(s, err);
+            if (rc) return rc;
+        }
+        if (s->total == s->max) {
+            *dst = &s->probe;
+            *room = 1;
+            s->probing = 1;
+            return JL_OK;
+        }
+        *dst = s->p + s->len;
+        *room = min64(s->cap - s->len, s->max - s->total);
+        s->probing = 0;
+        return JL_OK;
+    }
     if (s->len == s->cap && s->cap < s->max) {
         int rc = sink_reserve(s, 1, err);
         if (rc) return rc;
@@ -155,9 +178,21 @@ static int sink_commit(sink *s, uint64_t produced, jl_error *err) {
                        "decompressed size exceeds the limit of %llu bytes", ULL(s->max));
     }
     s->len += produced;
+    if (s->emit) s->total += produced;
     if (s->shared) jl_shared_written(s->p, s->len);
     return JL_OK;
 }
+
+/* Streaming: hands the window's bytes to the consumer. */
+static int sink_flush(sink *s, jl_error *err) {
+    if (!s->len) return JL_OK;
+    int rc = s->emit(s->ectx, s->p, s->len, err);
+    s->len = 0;
+    return rc;
+}
+
+/* Bytes decompressed so far, for messages. */
+static uint64_t sink_count(const sink *s) { return s->emit ? s->total : s->len; }
 
 static int sink_append(sink *s, const void *p, uint64_t n, jl_error *err) {
     int rc = sink_reserve(s, n, err);
@@ -206,7 +241,7 @@ static int fail_truncated(jl_error *err, const char *name, uint64_t at, const si
     return jl_fail(err, JL_E_TRUNCATED, JL_NO_OFFSET,
                    "file is truncated: the %s stream stops after %llu compressed bytes, "
                    "before its end (%llu bytes decompressed)",
-                   name, ULL(at), ULL(s->len));
+                   name, ULL(at), ULL(sink_count(s)));
 }
 
 static int fail_corrupt(jl_error *err, const char *name, uint64_t at, const char *why) {
@@ -339,6 +374,7 @@ static int isal_commit(void *ctx, uint64_t produced, jl_error *err) {
 static int inflate_member(const uint8_t *in, uint64_t n, uint64_t base, int wbits, const char *name,
                           sink *s, uint64_t *used, jl_error *err) {
 #ifdef HAVE_ISAL
+    if (!s->emit) { /* streaming: what was emitted cannot be taken back */
     /* ISA-L inflates the same streams 2-4x faster than zlib; a stream cut
      * short is inflated again by zlib, whose prefix is the one Python's
      * reader hands the unpickler (ISA-L may stop a few bytes before). */
@@ -348,6 +384,7 @@ static int inflate_member(const uint8_t *in, uint64_t n, uint64_t base, int wbit
     if (irc != JL_E_TRUNCATED) return irc;
     s->len = len0;
     jl_error_clear(err);
+    }
 #endif
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -1012,6 +1049,48 @@ int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl
     int shared = 0;
     int rc = decompress(c, in, n, a, max_out, 1, 1, out, out_len, &shared, err);
     *owner = shared ? JL_BLOCK_SHARED : JL_BLOCK_HEAP;
+    return rc;
+}
+
+int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                       uint64_t max_out, jl_emit_fn emit, void *ctx, uint64_t *total,
+                       jl_error *err) {
+    *total = 0;
+    int rc = check_kind(c, err);
+    if (rc) return rc;
+    if (c == JL_COMP_ZF || c == JL_COMP_NONE)
+        return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "%s streams are not decoded piece by piece",
+                       codecs[c].name);
+    static const uint8_t empty[1];
+    if (!in) {
+        in = empty;
+        n = 0;
+    }
+    sink s;
+    sink_init(&s, a ? a : jl_alloc_default(), max_out, 0, "decompressed");
+    s.emit = emit;
+    s.ectx = ctx;
+    s.cap = JL_LAZY_CHUNK;
+    s.p = jl_malloc(s.a, (size_t)s.cap);
+    if (!s.p) return fail_nomem(err, codecs[c].name, "output window");
+    uint64_t pos = 0;
+    for (;;) {
+        uint64_t used = 0;
+        if ((rc = codecs[c].decode(in + pos, n - pos, pos, &s, &used, err))) break;
+        pos += used;
+        while (pos < n && in[pos] == 0) pos++;
+        if (pos >= n || jl_detect(in + pos, n - pos) != c) break;
+    }
+    /* zlib and gzip readers hand over all they decoded before a cut; the
+     * others whole JL_LAZY_CHUNKs only (the window is one such chunk) */
+    if (rc == JL_OK || (rc == JL_E_TRUNCATED && (c == JL_COMP_ZLIB || c == JL_COMP_GZIP))) {
+        jl_error cut = *err;
+        int frc = sink_flush(&s, err);
+        if (frc) rc = frc;
+        else *err = cut;
+    }
+    *total = s.total - s.len;
+    jl_free(s.a, s.p);
     return rc;
 }
 

@@ -61,6 +61,17 @@ int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl
                        uint64_t max_out, uint8_t **out, uint64_t *out_len, uint8_t *owner,
                        jl_error *err);
 
+/* Streaming decompression for every kind but ZF and none: the output goes
+ * to `emit` in pieces of JL_LAZY_CHUNK bytes (the last one shorter), never
+ * held whole; a window of that size is the only buffer. A nonzero return
+ * of emit (with err set) stops decoding and is returned. *total is the
+ * number of bytes emitted. Same errors and limit as jl_decompress; on
+ * JL_E_TRUNCATED the emitted bytes are what jl_decompress_lazy keeps. */
+typedef int (*jl_emit_fn)(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
+int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                       uint64_t max_out, jl_emit_fn emit, void *ctx, uint64_t *total,
+                       jl_error *err);
+
 /* Compresses in[0..n) into a complete container of kind c at `level`
  * (1-9; lz4 0-16) with the exact framing joblib writes (docs/FORMAT.md 2.2).
  * ZF is written with the 19-byte length field. */

@@ -10,6 +10,7 @@
 #include "ndarray.h"
 
 #include "dtype.h"
+#include "lazy.h"
 
 #include <string.h>
 
@@ -156,6 +157,10 @@ uint32_t jl_array_row(jl_doc *doc, uint32_t id, uint64_t i, jl_error *err) {
     if (jl_node_at(doc, id)->kind != JL_NDARRAY) return JL_NONE;
     jl_array a = *jl_array_of(doc, id); /* a copy: the tables move as rows are added */
     if (a.ndim == 0 || i >= doc->dims[a.dims_at]) return JL_NONE;
+    if (a.order == 'F' && a.ndim > 1 && a.data.block == doc->lazy_block) { /* the row is gathered */
+        if (jl_lazy_load(doc, id, err)) return JL_NONE;
+        a = *jl_array_of(doc, id);
+    }
     if (a.ndim > JL_MAX_DIMS) {
         jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "array with %u dimensions (max %d)", a.ndim, JL_MAX_DIMS);
         return JL_NONE;

@@ -11,6 +11,8 @@
  * readers do: a pickle complete within that prefix loads (doc->damaged
  * says what was cut), one that is not fails with the truncation.
  * Uncompressed arrays stay in the mapped file: the tree refers to them.
+ * A big compressed stream is decoded as it inflates instead (feed.h): its
+ * big array payloads stay in the stream (docs/ARCHITECTURE.md 4.1).
  */
 #include "decode.h"
 
@@ -19,6 +21,7 @@
 
 #include "archive.h"
 #include "container.h"
+#include "feed.h"
 #include "numpy_files.h"
 #include "sniff.h"
 #include "source.h"
@@ -98,8 +101,45 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
     return JL_OK;
 }
 
-static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
-    jl_decoder dec = { doc, dir, file, 0 };
+/* A compressed file read as it inflates (feed.h): blocks 0 (kept bytes),
+ * 1 (lazy) and 2 (the compressed bytes, taken from m), then the first
+ * JL_FEED_WHOLE bytes. A stream that ends within them, or a numpy file,
+ * is read whole and decoded as today: *feeding says whether the VM still
+ * reads as it inflates. A stream that cannot start a pickle (a .tar.gz of
+ * to_pickle, or something sniff.h names) sets *whole: the caller opens
+ * the file again and inflates it whole (attach_stream). */
+static int attach_feed(jl_doc *doc, jl_feed *f, jl_compression c, jl_mapped *m, int *feeding, int *whole,
+                       jl_error *err) {
+    doc->compression = (uint8_t)c;
+    doc->size = m->len;
+    *feeding = 0;
+    *whole = 0;
+    int rc = jl_feed_start(f, doc, c, m->p, m->len, m->is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP, err);
+    if (doc->lazy_src != JL_NONE) { /* the doc owns the bytes now */
+        m->p = NULL;
+        m->len = 0;
+    }
+    if (rc || (rc = jl_feed_more(f, JL_FEED_WHOLE + 1, err))) return rc;
+    const jl_block *b = &doc->blocks[f->block];
+    int numpy = jl_numpy_file_is(b->p, b->len);
+    if (!numpy && !jl_pickle_can_start(b->p, b->len)) {
+        *whole = 1;
+        return JL_OK;
+    }
+    if (!f->ended && numpy && (rc = jl_feed_more(f, UINT64_MAX, err))) return rc;
+    if (f->ended) {
+        doc->stream_len = doc->blocks[f->block].len;
+        doc->blocks[doc->lazy_block].len = doc->stream_len;
+        jl_feed_end(f);
+        return JL_OK;
+    }
+    doc->stream_len = b->len; /* what is there so far */
+    *feeding = 1;
+    return JL_OK;
+}
+
+static int run(jl_doc *doc, const char *dir, const char *file, jl_feed *feed, jl_error *err) {
+    jl_decoder dec = { doc, dir, file, 0, feed };
     uint8_t fmt = doc->format;
     uint32_t root;
     uint64_t end;
@@ -111,6 +151,8 @@ static int run(jl_doc *doc, const char *dir, const char *file, jl_error *err) {
     if (jl_numpy_file_is(p, doc->stream_len)) return jl_numpy_file_decode(&dec, err);
     if (!jl_pickle_can_start(p, doc->stream_len)) return jl_sniff_fail(p, doc->stream_len, err);
     int rc = jl_vm_run(&dec, 0, 0, "", &root, &end, err);
+    if (rc && feed && feed->failed) *err = feed->fail; /* the decoder's own words */
+    if (!rc && feed) rc = jl_feed_drain(feed, err); /* stream_len, and damage past STOP */
     if (rc && doc->cut && err->code == JL_E_TRUNCATED) /* the pickle needed bytes past the cut */
         append_cut(err, doc->damaged);
     if (rc) return rc;
@@ -125,21 +167,46 @@ static jl_doc *new_doc(const jl_open_opts *o, jl_error *err) {
     return doc;
 }
 
+/* Maps path and attaches its stream to doc: as it inflates (*fed set,
+ * feed.h) when `stream` and the container allows, else whole. *whole is
+ * set when the file must be opened again without streaming. */
+static int attach_file(jl_doc *doc, const char *path, int stream, jl_feed *feed, jl_feed **fed, int *whole,
+                       jl_error *err) {
+    jl_mapped m;
+    *fed = NULL;
+    *whole = 0;
+    int rc = jl_map_file(path, &doc->alloc, doc->limits.max_decompressed, &m, err);
+    if (rc) return rc;
+    uint8_t owner = m.is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP;
+    jl_compression c = jl_detect(m.p, m.len);
+    if (stream && c != JL_COMP_NONE && c != JL_COMP_ZF && jl_compression_available(c)) {
+        int feeding;
+        rc = attach_feed(doc, feed, c, &m, &feeding, whole, err);
+        jl_unmap(&m);
+        if (feeding && !*whole) *fed = feed;
+        else if (rc || *whole) jl_feed_end(feed);
+        return rc;
+    }
+    int copied = 0;
+    rc = attach_stream(doc, m.p, m.len, owner, &copied, err);
+    if (rc || copied) jl_unmap(&m);
+    else doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
+    return rc;
+}
+
 int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error *err) {
     jl_error_clear(err);
     *out = NULL;
     jl_doc *doc = new_doc(o, err);
     if (!doc) return JL_E_NOMEM;
-    jl_mapped m;
-    int rc = jl_map_file(path, &doc->alloc, doc->limits.max_decompressed, &m, err);
-    if (rc) goto fail;
-    uint8_t owner = m.is_mmap ? JL_BLOCK_MMAP : JL_BLOCK_HEAP;
-    int copied = 0;
-    rc = attach_stream(doc, m.p, m.len, owner, &copied, err);
-    if (rc || copied) {
-        jl_unmap(&m);
-    } else {
-        doc->blocks[0].fd = jl_mapped_take_fd(&m, JL_BLOCK_FD_MIN); /* the mapping is block 0's */
+    jl_feed feed, *fed = NULL;
+    int whole = 0;
+    int rc = attach_file(doc, path, 1, &feed, &fed, &whole, err);
+    if (rc == JL_OK && whole) { /* not a pickle at the start: read it whole, as before streaming */
+        jl_doc_free(doc);
+        doc = new_doc(o, err);
+        if (!doc) return JL_E_NOMEM;
+        rc = attach_file(doc, path, 0, &feed, &fed, &whole, err);
     }
     if (rc) goto fail;
     if (jl_file_add(doc, path, doc->compression, err) == JL_NONE) {
@@ -152,11 +219,14 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     if (!slash) snprintf(dir, sizeof dir, ".");
     else if (slash == path) snprintf(dir, sizeof dir, "/");
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    rc = run(doc, dir, path, err);
+    rc = run(doc, dir, path, fed, err);
+    if (fed) jl_feed_end(fed);
+    fed = NULL;
     if (rc) goto fail;
     *out = doc;
     return JL_OK;
 fail:
+    if (fed) jl_feed_end(fed);
     jl_doc_free(doc);
     return rc ? rc : JL_E_FORMAT;
 }
@@ -183,7 +253,7 @@ int jl_open_memory(const uint8_t *p, uint64_t n, int borrow, const jl_open_opts 
         rc = attach_stream(doc, p, n, JL_BLOCK_BORROWED, &copied, err);
     }
     if (rc) goto fail;
-    rc = run(doc, NULL, NULL, err);
+    rc = run(doc, NULL, NULL, NULL, err);
     if (rc) goto fail;
     *out = doc;
     return JL_OK;

@@ -22,6 +22,8 @@
 
 #include "container.h"
 #include "dtype.h"
+#include "feed.h"
+#include "lazy.h"
 #include "npy.h"
 #include "npy_file.h"
 #include "reduce.h"
@@ -94,6 +96,7 @@ static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start,
     uint32_t root;
     uint8_t protocol = doc->protocol; /* the file's, not the payload's (joblib uses 2 there) */
     int rc = vm->run_nested(vm->dec, block, start, where, &root, end, vm->err);
+    jl_vm_sync(vm); /* a stream read as it inflates may have moved */
     doc->protocol = protocol;
     if (rc) return rc;
     if (doc->nodes[root].kind != JL_NDARRAY)
@@ -121,6 +124,37 @@ static int adopt_nested(jl_vm *vm, uint32_t obj, uint32_t block, uint64_t start,
     return JL_OK;
 }
 
+/* The payload of an inline array in a stream read as it inflates (feed.h)
+ * that is not all read yet: a big one is skipped and its array refers to
+ * the doc's lazy block at its stream offset; a small one is read. */
+static int skip_payload(jl_vm *vm, uint32_t obj, uint32_t dt, uint32_t shape, char order, uint32_t cls,
+                        uint64_t nbytes) {
+    jl_doc *doc = vm->doc;
+    int rc;
+    jl_ref ref = { vm->pos, nbytes, vm->block };
+    if (nbytes < JL_FEED_LAZY_MIN) {
+        if ((rc = jl_vm_fill(vm, nbytes))) return rc;
+    } else {
+        uint64_t at = jl_vm_stream_at(vm, vm->pos), got;
+        if ((rc = jl_feed_skip(vm->dec->feed, vm->pos, nbytes, &got, vm->err))) return rc;
+        jl_vm_sync(vm);
+        if (got < nbytes)
+            return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",
+                              (unsigned long long)nbytes, (unsigned long long)got);
+        ref = (jl_ref){ at, nbytes, doc->lazy_block };
+        if (jl_lazy_note(doc, at, nbytes, vm->err)) return vm->err->code;
+    }
+    if (nbytes > vm->len - vm->pos && ref.block == vm->block)
+        return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",
+                          (unsigned long long)nbytes, (unsigned long long)(vm->len - vm->pos));
+    uint32_t data = jl_new_ref(doc, JL_BYTES, ref, vm->err);
+    if (data == JL_NONE) return vm->err->code;
+    if (jl_vm_make_array(vm, obj, dt, shape, order, cls, data, JL_ORIGIN_WRAPPER))
+        return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
+    if (ref.block == vm->block) vm->pos += nbytes;
+    return JL_OK;
+}
+
 /* NumpyArrayWrapper: shape, order, dtype, subclass, allow_mmap and, since
  * joblib 1.2, numpy_array_alignment_bytes. */
 static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
@@ -139,12 +173,13 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
         uint64_t end;
         if ((rc = adopt_nested(vm, obj, vm->block, vm->pos, vm->where, cls, &end))) return rc;
         jl_array_of(doc, obj)->origin = JL_ORIGIN_WRAPPER;
-        jl_array_of(doc, obj)->stream_off = vm->pos;
+        jl_array_of(doc, obj)->stream_off = jl_vm_stream_at(vm, vm->pos);
         vm->pos = end;
         return JL_OK;
     }
     uint32_t align = state_get(doc, state, "numpy_array_alignment_bytes");
     if (align != JL_NONE && doc->nodes[align].kind != JL_NULL) {
+        if ((rc = jl_vm_fill(vm, 1 + 255))) return rc; /* the padding byte and the padding */
         if (vm->pos >= vm->len)
             return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array's padding byte is missing");
         uint8_t pad = vm->p[vm->pos];
@@ -167,6 +202,7 @@ static int finish_inline(jl_vm *vm, uint32_t obj, uint32_t state) {
         vm->err->offset = vm->op_off;
         return vm->err->code;
     }
+    if (nbytes > vm->len - vm->pos && jl_vm_feeding(vm)) return skip_payload(vm, obj, dt, shape, order, cls, nbytes);
     if (nbytes > vm->len - vm->pos)
         return jl_vm_fail(vm, JL_E_TRUNCATED, "file is truncated: the array needs %llu bytes but only %llu remain",
                           (unsigned long long)nbytes, (unsigned long long)(vm->len - vm->pos));

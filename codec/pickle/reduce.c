@@ -86,7 +86,8 @@ static uint32_t copy_items(jl_vm *vm, jl_kind kind, uint32_t src) {
  * doc's heap or come from another block: joblib_info's "offset" must
  * point at the bytes as they are. */
 static uint64_t stream_off_of(const jl_vm *vm, jl_ref ref) {
-    return ref.block == vm->block ? ref.off : JL_NO_OFFSET;
+    if (ref.block == vm->doc->lazy_block) return ref.off; /* a skipped payload (feed.h) */
+    return ref.block == vm->block ? jl_vm_stream_at(vm, ref.off) : JL_NO_OFFSET;
 }
 
 /* ---- the known reductions -------------------------------------------------- */

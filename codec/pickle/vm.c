@@ -162,17 +162,17 @@ static const char *op_name(const jl_vm *vm) {
 /* The stream ends inside an argument: the message every truncation in the
  * pickle itself gives. */
 static int fail_short(jl_vm *vm, uint64_t n) {
-    return jl_fail(vm->err, JL_E_TRUNCATED, vm->op_off,
+    return jl_fail(vm->err, JL_E_TRUNCATED, jl_vm_stream_at(vm, vm->op_off),
                    "file is truncated: %s at byte %llu needs %llu byte%s but only %llu remain%s",
-                   op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)n,
+                   op_name(vm), (unsigned long long)jl_vm_stream_at(vm, vm->op_off), (unsigned long long)n,
                    n == 1 ? "" : "s", (unsigned long long)(vm->len - vm->pos), vm->where);
 }
 
 /* An argument that starts inside the current frame and runs past its end:
  * CPython's _Unframer refuses it ("pickle exhausted before end of frame"). */
 static int fail_frame_split(jl_vm *vm) {
-    return jl_fail(vm->err, JL_E_FORMAT, vm->op_off, "%s at byte %llu runs past the end of its FRAME at byte %llu%s",
-                   op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
+    return jl_fail(vm->err, JL_E_FORMAT, jl_vm_stream_at(vm, vm->op_off), "%s at byte %llu runs past the end of its FRAME at byte %llu%s",
+                   op_name(vm), (unsigned long long)jl_vm_stream_at(vm, vm->op_off), (unsigned long long)vm->frame_end, vm->where);
 }
 
 VM_INLINE int in_frame(const jl_vm *vm) { return vm->in_frame && vm->pos < vm->frame_end; }
@@ -182,16 +182,25 @@ VM_INLINE int in_frame(const jl_vm *vm) { return vm->in_frame && vm->pos < vm->f
  * decoded line is at most a few times its length, see literal.c), not by
  * a constant: protocol 0 writes whole strings and array bytes as one line. */
 static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
-    uint64_t rem = vm->len - vm->pos, max = vm->doc->limits.max_alloc;
-    uint64_t lim = rem < max ? rem : max;
-    const uint8_t *start = vm->p + vm->pos;
-    const uint8_t *nl = lim ? memchr(start, '\n', (size_t)lim) : NULL;
+    uint64_t rem, max = vm->doc->limits.max_alloc, lim;
+    const uint8_t *start, *nl;
+    for (uint64_t looked = 0;; looked = lim) {
+        rem = vm->len - vm->pos;
+        lim = rem < max ? rem : max;
+        start = vm->p + vm->pos;
+        nl = lim > looked ? memchr(start + looked, '\n', (size_t)(lim - looked)) : NULL;
+        if (nl || !jl_vm_feeding(vm) || rem > max) break;
+        /* a stream read as it inflates: more of it, then look again */
+        int rc = jl_vm_fill(vm, rem + (rem < ((uint64_t)64 << 10) ? ((uint64_t)64 << 10) : rem));
+        if (rc) return rc;
+        if (vm->len - vm->pos == rem) break; /* the stream has no more */
+    }
     if (!nl) {
         if (rem <= max)
-            return jl_fail(vm->err, JL_E_TRUNCATED, vm->op_off,
+            return jl_fail(vm->err, JL_E_TRUNCATED, jl_vm_stream_at(vm, vm->op_off),
                            "file is truncated: %s at byte %llu needs a line but the last %llu "
                            "bytes have no end of line%s",
-                           op_name(vm), (unsigned long long)vm->op_off, (unsigned long long)rem,
+                           op_name(vm), (unsigned long long)jl_vm_stream_at(vm, vm->op_off), (unsigned long long)rem,
                            vm->where);
         return jl_vm_fail(vm, JL_E_LIMIT, "text argument longer than max_alloc (%llu bytes)",
                           (unsigned long long)max);
@@ -205,7 +214,11 @@ static int read_line(jl_vm *vm, const uint8_t **p, uint64_t *n, uint64_t *off) {
 }
 
 VM_INLINE int read_fixed(jl_vm *vm, uint64_t n, const uint8_t **p) {
-    if (vm->len - vm->pos < n) return fail_short(vm, n);
+    if (vm->len - vm->pos < n) {
+        int rc = jl_vm_fill(vm, n);
+        if (rc) return rc;
+        if (vm->len - vm->pos < n) return fail_short(vm, n);
+    }
     if (in_frame(vm) && n > vm->frame_end - vm->pos) return fail_frame_split(vm);
     *p = vm->p + vm->pos;
     vm->pos += n;
@@ -240,7 +253,9 @@ VM_INLINE int read_arg(jl_vm *vm, uint8_t kind, arg *a) {
     case JL_ARG_LINE: return read_line(vm, &a->p, &a->n, &a->off);
     case JL_ARG_LINE2:
         if ((rc = read_line(vm, &a->p, &a->n, &a->off))) return rc;
-        return read_line(vm, &a->p2, &a->n2, &a->off2);
+        if ((rc = read_line(vm, &a->p2, &a->n2, &a->off2))) return rc;
+        a->p = vm->p + a->off; /* the second read may have moved a stream read as it inflates */
+        return JL_OK;
     case JL_ARG_BYTES1:
     case JL_ARG_BYTES4:
     case JL_ARG_BYTES4S:
@@ -648,11 +663,15 @@ static int op_proto(jl_vm *vm, const arg *a) {
  * doc->damaged); a frame may not begin inside another. A claim past
  * max_decompressed fails: Python would allocate it whole. */
 static int op_frame(jl_vm *vm, const arg *a) {
+    if (a->u > vm->len - vm->pos && a->u <= vm->doc->limits.max_decompressed) {
+        int rc = jl_vm_fill(vm, a->u);
+        if (rc) return rc;
+    }
     uint64_t rem = vm->len - vm->pos;
     if (in_frame(vm))
-        return jl_fail(vm->err, JL_E_FORMAT, vm->op_off,
+        return jl_fail(vm->err, JL_E_FORMAT, jl_vm_stream_at(vm, vm->op_off),
                        "FRAME at byte %llu begins before the end of the current frame at byte %llu%s",
-                       (unsigned long long)vm->op_off, (unsigned long long)vm->frame_end, vm->where);
+                       (unsigned long long)jl_vm_stream_at(vm, vm->op_off), (unsigned long long)vm->frame_end, vm->where);
     if (a->u > rem) {
         if (a->u > vm->doc->limits.max_decompressed)
             return jl_vm_fail(vm, JL_E_TRUNCATED,
@@ -663,7 +682,7 @@ static int op_frame(jl_vm *vm, const arg *a) {
         size_t l = strlen(doc->damaged);
         snprintf(doc->damaged + l, sizeof doc->damaged - l,
                  "%sFRAME at byte %llu claims %llu bytes but only %llu remain",
-                 l ? "; " : "", (unsigned long long)vm->op_off, (unsigned long long)a->u,
+                 l ? "; " : "", (unsigned long long)jl_vm_stream_at(vm, vm->op_off), (unsigned long long)a->u,
                  (unsigned long long)rem);
     }
     vm->in_frame = 1;
@@ -709,8 +728,8 @@ VM_INLINE int dispatch(jl_vm *vm, uint8_t code) {
         JL_OPCODE_LIST(VM_CASE)
 #undef VM_CASE
     }
-    return jl_fail(vm->err, JL_E_FORMAT, vm->op_off, "unknown opcode 0x%02x at byte %llu%s", code,
-                   (unsigned long long)vm->op_off, vm->where);
+    return jl_fail(vm->err, JL_E_FORMAT, jl_vm_stream_at(vm, vm->op_off), "unknown opcode 0x%02x at byte %llu%s", code,
+                   (unsigned long long)jl_vm_stream_at(vm, vm->op_off), vm->where);
 }
 
 /* ---- resident memory ------------------------------------------------------------ */
@@ -761,10 +780,12 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
     for (;;) {
         if (vm.pos >= vm.release_at) release_behind(&vm);
         vm.op_off = vm.pos;
+        if (vm.pos >= vm.len && (rc = jl_vm_fill(&vm, 1))) break;
         if (vm.pos >= vm.len) {
-            rc = jl_fail(err, JL_E_TRUNCATED, vm.pos,
+            uint64_t at = jl_vm_stream_at(&vm, vm.pos);
+            rc = jl_fail(err, JL_E_TRUNCATED, at,
                          "file is truncated: the pickle ends at byte %llu without its STOP opcode%s",
-                         (unsigned long long)vm.pos, vm.where);
+                         (unsigned long long)at, vm.where);
             break;
         }
         if ((rc = dispatch(&vm, vm.p[vm.pos++]))) break;
@@ -778,9 +799,9 @@ int jl_vm_run(jl_decoder *dec, uint32_t block, uint64_t start, const char *where
         if (err->offset == JL_NO_OFFSET) {
             /* a builder's message: say where */
             size_t l = strlen(err->message);
+            err->offset = jl_vm_stream_at(&vm, vm.op_off);
             snprintf(err->message + l, sizeof err->message - l, " at byte %llu%s",
-                     (unsigned long long)vm.op_off, vm.where);
-            err->offset = vm.op_off;
+                     (unsigned long long)err->offset, vm.where);
         }
     }
     dec->nesting--;

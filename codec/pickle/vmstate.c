@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "feed.h"
 #include "opcodes.h"
 
 int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) {
@@ -17,9 +18,31 @@ int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     const char *name = vm->op_off < vm->len ? jl_opcodes[vm->p[vm->op_off]].name : NULL;
-    return jl_fail(vm->err, code, vm->op_off, "%s at byte %llu%s%s%s%s", msg,
-                   (unsigned long long)vm->op_off, name ? " (" : "", name ? name : "",
+    uint64_t at = jl_vm_stream_at(vm, vm->op_off);
+    return jl_fail(vm->err, code, at, "%s at byte %llu%s%s%s%s", msg, (unsigned long long)at, name ? " (" : "", name ? name : "",
                    name ? ")" : "", vm->where);
+}
+
+void jl_vm_sync(jl_vm *vm) {
+    const jl_feed *f = vm->dec->feed;
+    if (!f || vm->block != f->block) return;
+    vm->p = vm->doc->blocks[vm->block].p;
+    vm->len = vm->doc->blocks[vm->block].len;
+}
+
+int jl_vm_fill(jl_vm *vm, uint64_t n) {
+    jl_feed *f = vm->dec->feed;
+    if (!f || vm->block != f->block) return JL_OK;
+    uint64_t want = vm->pos + n < vm->pos ? UINT64_MAX : vm->pos + n;
+    int rc = jl_feed_more(f, want, vm->err);
+    jl_vm_sync(vm);
+    return rc;
+}
+
+uint64_t jl_vm_stream_at(const jl_vm *vm, uint64_t off) {
+    const jl_feed *f = vm->dec->feed;
+    if (!f || vm->block != f->block || off == JL_NO_OFFSET) return off;
+    return jl_feed_stream_off(f, off);
 }
 
 int jl_node_int64(const jl_doc *doc, uint32_t id, int64_t *v) {

@@ -19,6 +19,7 @@ typedef struct jl_memo {
 } jl_memo;
 
 typedef struct jl_vm jl_vm;
+struct jl_feed;
 
 /* What every run shares: the doc, the directory for sidecars. */
 typedef struct jl_decoder {
@@ -26,6 +27,7 @@ typedef struct jl_decoder {
     const char *dir;       /* directory of the main file, NULL for memory input */
     const char *file;      /* main file name for messages, NULL for memory */
     int nesting;           /* nested runs (object-array payloads, npy pickles) */
+    struct jl_feed *feed;  /* a compressed stream read as it inflates (feed.h), or NULL */
 } jl_decoder;
 
 /* Runs the VM over bytes [start, len) of `block`; *root is what STOP
@@ -63,6 +65,20 @@ int jl_vm_fail(jl_vm *vm, jl_code code, const char *fmt, ...) JL_PRINTF(3, 4);
  * wrapper's BUILD): fails when the current frame still holds bytes, which
  * Python's unpickler has already taken from the file. */
 int jl_vm_frame_done(jl_vm *vm);
+
+/* A stream read as it inflates (feed.h): makes n bytes from vm->pos
+ * available when the stream has them (the caller checks vm->len), and
+ * points vm->p / vm->len at the block again (it may have moved). JL_OK
+ * at once for every other stream. */
+int jl_vm_fill(jl_vm *vm, uint64_t n);
+/* vm->p / vm->len again from the doc after a nested run that may have
+ * filled a stream read as it inflates; nothing for other streams. */
+void jl_vm_sync(jl_vm *vm);
+/* The stream offset of offset off of the VM's block (they differ after
+ * skipped array payloads). */
+uint64_t jl_vm_stream_at(const jl_vm *vm, uint64_t off);
+/* 1 when the VM reads a stream as it inflates. */
+static inline int jl_vm_feeding(const jl_vm *vm) { return vm->dec->feed != NULL; }
 
 /* helpers over nodes */
 int jl_node_int64(const jl_doc *doc, uint32_t id, int64_t *v); /* int/bool; 0 on success */

@@ -8,6 +8,7 @@
 
 #include "array_build.h"
 #include "frame.h"
+#include "lazy.h"
 #include "path.h"
 
 #define MAX_STEPS 256 /* steps looked at for a frame; longer paths resolve as usual */
@@ -102,6 +103,7 @@ static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *at, size_t
                              jl_error *err) {
     jl_table_plan p;
     uint32_t nindex = 0, out = JL_NONE;
+    if (jl_lazy_load(doc, frame, err)) return JL_NONE; /* cells are read */
     if (jl_frame_plan_make(doc, frame, at, atn, &doc->alloc, &p, &nindex, err) != JL_OK) {
         jl_table_plan_free(&p);
         return JL_NONE;
@@ -124,6 +126,7 @@ int jl_frame_columns(jl_doc *doc, uint32_t frame, const char *at, size_t atn, ui
     jl_table_plan p;
     jl_error_clear(err);
     *out = JL_NONE;
+    if (jl_lazy_load(doc, frame, err)) return err->code; /* cells are read */
     int rc = jl_frame_plan_make(doc, frame, at, atn, &doc->alloc, &p, NULL, err);
     uint32_t d = rc == JL_OK ? jl_node_new(doc, JL_DICT, err) : JL_NONE;
     for (uint32_t j = 0; d != JL_NONE && j < p.ncols; j++) {

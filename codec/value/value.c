@@ -4,6 +4,7 @@
  * small read helpers shared by every module.
  */
 #include "value.h"
+#include "inflate_index.h"
 #include "shared.h"
 #include "text.h"
 
@@ -22,6 +23,7 @@ jl_doc *jl_doc_new(const jl_alloc *alloc, const jl_limits *limits) {
     if (limits) doc->limits = *limits;
     else jl_limits_default(&doc->limits);
     doc->heap_block = JL_NONE;
+    doc->lazy_block = doc->lazy_src = JL_NONE;
     doc->root = JL_NONE;
     doc->python = 3;
     return doc;
@@ -51,6 +53,9 @@ void jl_doc_free(jl_doc *doc) {
     jl_free(a, doc->dims);
     jl_free(a, doc->files);
     jl_free(a, doc->multi);
+    jl_free(a, doc->lazy_spans);
+    jl_free(a, doc->lazy_ranges);
+    jl_inflate_index_free(doc->lazy_index);
     jl_alloc copy = *a;
     jl_free(&copy, doc);
 }

@@ -202,6 +202,19 @@ typedef struct jl_doc {
     uint64_t *multi;
     uint64_t multi_nnodes, multi_nobjects;
 
+    /* array payloads of a big compressed stream left in it (value/lazy.h):
+     * the block of refs into the uncompressed stream (JL_BLOCK_LAZY) or
+     * JL_NONE, the block holding the compressed bytes, their container */
+    uint32_t lazy_block, lazy_src;
+    uint8_t lazy_comp;
+    struct jl_inflate_index *lazy_index; /* zlib/gzip checkpoints (io/inflate_index.h) or NULL */
+    /* what was read of it: stream ranges and the blocks holding them, so
+     * that views made before a read (rows) find their bytes */
+    struct jl_lazy_span { uint64_t off, len; uint32_t block; } *lazy_spans;
+    uint64_t nlazy_spans, cap_lazy_spans;
+    uint64_t *lazy_ranges;  /* pairs: stream offset, length of each payload left in the stream */
+    uint64_t nlazy_ranges, cap_lazy_ranges;
+
     /* 1 when nodes / kids live in a shared block (value.c grow_table) */
     int nodes_shared, kids_shared;
 } jl_doc;

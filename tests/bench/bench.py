@@ -480,6 +480,41 @@ def build_cases(ctx):
             label="sqlite3 shell: SELECT joblib_info(arr.pkl)",
             shell_sql="SELECT joblib_info(%s)" % sql_lit(P["arr.pkl"]))
 
+    # -- issue 14: structure of big compressed bundles in bounded memory ----------
+    g = "stream"
+    for ext, name, wbits in ((".z", "zlib", 15), (".gz", "gzip", 31)):
+        f = "arr.pkl" + ext
+        add_sql(per_lib=True, id="s14info.%s" % name, group=g, side="sql", where="in", size=N,
+                label="Python sqlite3: SELECT joblib_info(%s) (structure only)" % f,
+                setup="con = connect()",
+                run="r = one(con, 'SELECT joblib_info(?)', P[%r])" % f,
+                check="j = json.loads(one(con, 'SELECT joblib_info(?)', P[%r])); "
+                      "assert j['arrays'][0]['nbytes'] == %d, j" % (f, N))
+        add_sql(per_lib=True, id="s14tree.%s" % name, group=g, side="sql", where="in", size=N,
+                label="Python sqlite3: SELECT count(*) FROM joblib_tree(%s)" % f,
+                setup="con = connect()",
+                run="r = one(con, 'SELECT count(*) FROM joblib_tree(?)', P[%r])" % f,
+                check="assert one(con, 'SELECT count(*) FROM joblib_tree(?)', P[%r]) == 1" % f)
+        add(id="s14inflate.%s" % name, group=g, side="baseline", where="in", size=N,
+            label="baseline: Python zlib.decompressobj(wbits=%d) over %s in 1 MiB pieces, dropped" % (wbits, f),
+            run="d = zlib.decompressobj(%d)\n"
+                "with open(P[%r], 'rb') as fh:\n"
+                "    while True:\n"
+                "        b = fh.read(1 << 20)\n"
+                "        if not b: break\n"
+                "        while b:\n"
+                "            d.decompress(b, 1 << 20); b = d.unconsumed_tail\n"
+                "r = d.flush()" % (wbits, f))
+    add_sql(per_lib=True, id="s14last.sql", group=g, side="sql", where="in", size=N // 64,
+            label="Python sqlite3: SELECT length(joblib_load(arr64.pkl.z, '$.a63')) (one statement)",
+            setup="con = connect(); one(con, 'SELECT joblib_info(?)', P['arr64.pkl.z'])",
+            run="r = one(con, \"SELECT length(joblib_load(?, '$.a63'))\", P['arr64.pkl.z'])",
+            check="assert one(con, \"SELECT joblib_load(?, '$.a63')\", P['arr64.pkl.z']) == "
+                  "joblib.load(P['arr64.pkl.z'])['a63'].tobytes()")
+    add(id="s14last.py", group=g, side="python", where="in", size=N // 64,
+        label="joblib.load(arr64.pkl.z)['a63']",
+        run="r = joblib.load(P['arr64.pkl.z'])['a63']")
+
     # -- a pickle of many small dicts --------------------------------------------
     g = "tree"
     add_sql(id="tree.sql", group=g, side="sql", where="in", nodes=ctx.nodes,
@@ -871,6 +906,14 @@ def targets(ctx):
               "speed", "exdf.sql", "exdf.dict", 0.95))
     t.append(("F4", "joblib_export(q, f, NULL, 'dataframe') vs joblib.dump(pd.read_sql(q, con), f)",
               "speed", "exdf.sql", "exdf.py", 1.0))
+    first = next(iter(ctx.libs))
+    for name in ("zlib", "gzip"):
+        t.append(("S14-%s-mem" % name, "joblib_info of the %s bundle: peak memory <= 32 MiB (structure only)" % name,
+                  "mem", at("s14info." + name, first), None, 0.0))
+        t.append(("S14-%s-time" % name, "joblib_info of the %s bundle within 1.1x of inflating it alone" % name,
+                  "speed", at("s14info." + name, first), "s14inflate." + name, 1 / 1.1))
+        t.append(("S14-%s-tree" % name, "count(*) FROM joblib_tree of the %s bundle within 1.1x of inflating it" % name,
+                  "speed", at("s14tree." + name, first), "s14inflate." + name, 1 / 1.1))
     t.append(("G1", "sqlite_joblib.array(...).sum() vs joblib.load(f).sum()",
               "speed", "npmap.sql", "npmap.py", 1.0))
     t.append(("G2", "sqlite_joblib.array(...).sum() vs joblib.load(f, mmap_mode='r').sum()",

@@ -9,6 +9,8 @@ their data); files whose entry changed are made again, the others are kept
     arr.pkl      float64 array of `array_mib` MiB, joblib.dump, uncompressed
     arr.pkl.z    the same array, compress=3 (zlib level 3)
     arr.pkl.gz   the same array, compress=('gzip', 3)
+    arr64.pkl.z  a dict of 64 arrays (a0 ... a63) of `array_mib`/64 MiB each
+                 of the same data, compress=3 (issue 14: the last one read)
     dicts.pkl    a list of `dicts` small dicts (str keys; int, str, float, bool values)
     dicts.json   the same list as JSON text (for json_tree)
     emb.pkl      float32 embeddings matrix of `emb_rows` x `emb_dim`
@@ -58,6 +60,13 @@ def _make_arrays(d, s):
     joblib.dump(a, os.path.join(d, "arr.pkl"))
     joblib.dump(a, os.path.join(d, "arr.pkl.z"), compress=3)
     joblib.dump(a, os.path.join(d, "arr.pkl.gz"), compress=("gzip", 3))
+
+
+def _make_arr64(d, s):
+    n = max(1, (s["array_mib"] << 20) // 8 // 64)
+    a = np.round(np.random.default_rng(42).standard_normal(n * 64), 3)
+    joblib.dump({"a%d" % i: a[i * n:(i + 1) * n] for i in range(64)}, os.path.join(d, "arr64.pkl.z"),
+                compress=3)
 
 
 def _make_dicts(d, s):
@@ -114,6 +123,7 @@ ARRAY_DATA = "normal-round3"
 # name -> (maker, size keys it depends on, files it writes)
 MAKERS = {
     "arrays": (_make_arrays, ("array_mib",), ("arr.pkl", "arr.pkl.z", "arr.pkl.gz")),
+    "arr64": (_make_arr64, ("array_mib",), ("arr64.pkl.z",)),
     "dicts": (_make_dicts, ("dicts",), ("dicts.pkl", "dicts.json")),
     "emb": (_make_emb, ("emb_rows", "emb_dim"), ("emb.pkl",)),
     "rf": (_make_rf, ("rf_trees", "rf_samples", "rf_features"), ("rf.pkl",)),

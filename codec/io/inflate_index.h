@@ -1,0 +1,53 @@
+/*
+ * inflate_index.h - random access into zlib and gzip streams: while the
+ * stream is inflated once from the start, a checkpoint is kept at the
+ * first deflate block boundary after every `span` bytes of output (the
+ * offsets in and out, the bits of the last input byte that belong to the
+ * next block, and the 32 KiB of output before it: the window a deflate
+ * block may refer back into). Reading bytes [off, off+len) later starts
+ * a raw inflater at the checkpoint at or before off (inflatePrime for
+ * the bits, inflateSetDictionary for the window) instead of at byte 0.
+ * The technique is the one zlib's examples/zran.c describes.
+ *
+ * Concatenated gzip members are followed as Python's reader does; bytes
+ * after the end of a zlib stream are ignored. Building and reads from a
+ * checkpoint use zlib even when the build has ISA-L (ISA-L keeps no bit
+ * position to resume at); a read cheaper from the start of the stream (at
+ * most 3x the bytes) uses ISA-L when the build has it.
+ */
+#ifndef JL_INFLATE_INDEX_H
+#define JL_INFLATE_INDEX_H
+
+#include "container.h"
+
+/* Output between checkpoints, by default (4 MiB: 32 KiB of window per
+ * 4 MiB of stream, under 1% of it). */
+#define JL_INDEX_SPAN ((uint64_t)4 << 20)
+
+typedef struct jl_inflate_index jl_inflate_index;
+
+/* Inflates all of in[0..n) (c is JL_COMP_ZLIB or JL_COMP_GZIP), handing
+ * the output to emit as jl_decompress_each does (same pieces, errors,
+ * limit and truncation rule), and builds the index (*out; free with
+ * jl_inflate_index_free). On an error *out is NULL; on JL_E_TRUNCATED it
+ * is the index of the part before the cut. span 0 means JL_INDEX_SPAN. */
+int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                           uint64_t span, uint64_t max_out, jl_emit_fn emit, void *ctx,
+                           jl_inflate_index **out, jl_error *err);
+
+/* Copies bytes [off, off+len) of the uncompressed stream into dst,
+ * inflating from the last checkpoint at or before off. in/n must be the
+ * bytes the index was built from. Errors: the stream's (corrupt data,
+ * JL_E_TRUNCATED when it ends before off+len), JL_E_NOMEM. */
+int jl_inflate_index_read(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, uint64_t off,
+                          uint8_t *dst, uint64_t len, jl_error *err);
+
+/* Checkpoints held and the uncompressed length seen (tests, joblib_info). */
+uint64_t jl_inflate_index_points(const jl_inflate_index *ix);
+uint64_t jl_inflate_index_total(const jl_inflate_index *ix);
+/* The memory the index holds (its checkpoints' windows included). */
+uint64_t jl_inflate_index_bytes(const jl_inflate_index *ix);
+
+void jl_inflate_index_free(jl_inflate_index *ix);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * pull.c - a compressed stream decompressed on a helper thread into a
+ * ring of JL_PULL_SLOTS pieces of JL_LAZY_CHUNK bytes (pull.h). The
+ * thread runs jl_decompress_each; its emit copies each piece into the
+ * next free slot, waiting while all are full. The reader holds one slot
+ * between calls and frees it on the next. Stopping sets `cancel`, which
+ * makes the waiting emit return, and joins the thread.
+ */
+#include "pull.h"
+
+#include "inflate_index.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define JL_PULL_SLOTS 4
+
+struct jl_pull {
+    const jl_alloc *a;
+    jl_compression c;
+    const uint8_t *in;
+    uint64_t n, max_out;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *slot[JL_PULL_SLOTS];
+    uint64_t slot_len[JL_PULL_SLOTS];
+    unsigned head, count;  /* first full slot, full slots */
+    int holding;           /* the reader holds slot[head] */
+    int done, cancel;      /* thread finished / asked to stop */
+    int rc;                /* the decoder's result once done */
+    jl_error err;          /* its error */
+    jl_inflate_index *index; /* zlib and gzip: checkpoints (until taken) */
+};
+
+static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    jl_pull *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    while (s->count == JL_PULL_SLOTS && !s->cancel) pthread_cond_wait(&s->cv, &s->mu);
+    if (s->cancel) {
+        pthread_mutex_unlock(&s->mu);
+        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "decompression stopped by its reader");
+    }
+    unsigned i = (s->head + s->count) % JL_PULL_SLOTS;
+    pthread_mutex_unlock(&s->mu);
+    memcpy(s->slot[i], p, (size_t)n); /* only this thread writes a free slot */
+    pthread_mutex_lock(&s->mu);
+    s->slot_len[i] = n;
+    s->count++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return JL_OK;
+}
+
+static void *run(void *arg) {
+    jl_pull *s = arg;
+    jl_error err;
+    uint64_t total;
+    jl_error_clear(&err);
+    int rc;
+    if (s->c == JL_COMP_ZLIB || s->c == JL_COMP_GZIP) /* checkpoints on the way */
+        rc = jl_inflate_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, s, &s->index, &err);
+    else
+        rc = jl_decompress_each(s->c, s->in, s->n, s->a, s->max_out, emit, s, &total, &err);
+    pthread_mutex_lock(&s->mu);
+    s->rc = rc;
+    s->err = err;
+    s->done = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void pull_free(jl_pull *s) {
+    jl_inflate_index_free(s->index);
+    for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
+    jl_free(s->a, s);
+}
+
+int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                  uint64_t max_out, jl_pull **out, jl_error *err) {
+    *out = NULL;
+    if (!a) a = jl_alloc_default();
+    jl_pull *s = jl_malloc(a, sizeof *s);
+    if (!s) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory starting a %s reader", jl_compression_name(c));
+    memset(s, 0, sizeof *s);
+    s->a = a;
+    s->c = c;
+    s->in = in;
+    s->n = n;
+    s->max_out = max_out;
+    for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
+        if (!(s->slot[i] = jl_malloc(a, (size_t)JL_LAZY_CHUNK))) {
+            pull_free(s);
+            return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for the %s reader's %d MiB of buffers",
+                           jl_compression_name(c), JL_PULL_SLOTS * (int)(JL_LAZY_CHUNK >> 20));
+        }
+    if (pthread_mutex_init(&s->mu, NULL)) {
+        pull_free(s);
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot make a lock for the %s reader", jl_compression_name(c));
+    }
+    if (pthread_cond_init(&s->cv, NULL)) {
+        pthread_mutex_destroy(&s->mu);
+        pull_free(s);
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot make a condition for the %s reader", jl_compression_name(c));
+    }
+    if (pthread_create(&s->thread, NULL, run, s)) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        pull_free(s);
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "cannot start a thread for the %s reader", jl_compression_name(c));
+    }
+    *out = s;
+    return JL_OK;
+}
+
+int jl_pull_next(jl_pull *s, const uint8_t **p, uint64_t *n, jl_error *err) {
+    pthread_mutex_lock(&s->mu);
+    if (s->holding) {
+        s->holding = 0;
+        s->head = (s->head + 1) % JL_PULL_SLOTS;
+        s->count--;
+        pthread_cond_broadcast(&s->cv);
+    }
+    while (s->count == 0 && !s->done) pthread_cond_wait(&s->cv, &s->mu);
+    int rc = JL_OK;
+    if (s->count) {
+        s->holding = 1;
+        *p = s->slot[s->head];
+        *n = s->slot_len[s->head];
+    } else {
+        *p = NULL;
+        *n = 0;
+        rc = s->rc;
+        if (rc) *err = s->err;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void jl_pull_stop(jl_pull *s) {
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->cancel = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    pull_free(s);
+}
+
+jl_inflate_index *jl_pull_take_index(jl_pull *s) {
+    pthread_mutex_lock(&s->mu);
+    jl_inflate_index *ix = s->done ? s->index : NULL;
+    if (ix) s->index = NULL;
+    pthread_mutex_unlock(&s->mu);
+    return ix;
+}
