@@ -12,6 +12,8 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define JL_PULL_SLOTS 4
 
@@ -20,6 +22,8 @@ struct jl_pull {
     jl_compression c;
     const uint8_t *in;
     uint64_t n, max_out;
+    int mapped;            /* in is a file mapping: release its pages as it is read */
+    uint64_t out, released_at; /* bytes emitted; at the last release */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -33,8 +37,22 @@ struct jl_pull {
     jl_inflate_index *index; /* zlib and gzip: checkpoints (until taken) */
 };
 
+/* Hands the compressed mapping's pages back: the decoder is paused here,
+ * and a page it still reads faults back in (clean, file-backed). */
+static void release_input(jl_pull *s) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || s->n == 0) return;
+    uintptr_t start = (uintptr_t)s->in & ~(uintptr_t)(page - 1);
+    (void)madvise((void *)start, (size_t)((uintptr_t)s->in + s->n - start), MADV_DONTNEED);
+}
+
 static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     jl_pull *s = ctx;
+    s->out += n; /* only this thread */
+    if (s->mapped && s->out - s->released_at >= JL_PULL_RELEASE) {
+        release_input(s);
+        s->released_at = s->out;
+    }
     pthread_mutex_lock(&s->mu);
     while (s->count == JL_PULL_SLOTS && !s->cancel) pthread_cond_wait(&s->cv, &s->mu);
     if (s->cancel) {
@@ -77,7 +95,7 @@ static void pull_free(jl_pull *s) {
     jl_free(s->a, s);
 }
 
-int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, const jl_alloc *a,
                   uint64_t max_out, jl_pull **out, jl_error *err) {
     *out = NULL;
     if (!a) a = jl_alloc_default();
@@ -88,6 +106,7 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, const jl_allo
     s->c = c;
     s->in = in;
     s->n = n;
+    s->mapped = mapped;
     s->max_out = max_out;
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
         if (!(s->slot[i] = jl_malloc(a, (size_t)JL_LAZY_CHUNK))) {

@@ -15,8 +15,13 @@
 typedef struct jl_pull jl_pull;
 
 /* Starts decompressing in[0..n) (kind c, not ZF or none; the bytes must
- * outlive the reader) on a helper thread, bounded by max_out. */
-int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+ * outlive the reader) on a helper thread, bounded by max_out. `mapped`:
+ * in is a read-only file mapping (source.h), whose pages the thread hands
+ * back to the kernel every JL_PULL_RELEASE bytes of output, so that the
+ * process does not keep the whole compressed file resident while it
+ * streams (a page needed again faults back in from the page cache). */
+#define JL_PULL_RELEASE ((uint64_t)4 << 20)
+int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, const jl_alloc *a,
                   uint64_t max_out, jl_pull **out, jl_error *err);
 
 /* The next piece of the stream: *p, *n valid until the next call or

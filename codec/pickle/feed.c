@@ -56,7 +56,8 @@ int jl_feed_start(jl_feed *f, jl_doc *doc, jl_compression c, const uint8_t *in, 
     doc->lazy_comp = (uint8_t)c;
     /* the helper thread allocates with the C library, not the doc's
      * allocator (SQLite's may be built without locks) */
-    return jl_pull_start(c, in, n, jl_alloc_default(), doc->limits.max_decompressed, &f->pull, err);
+    return jl_pull_start(c, in, n, owner == JL_BLOCK_MMAP, jl_alloc_default(), doc->limits.max_decompressed, &f->pull,
+                         err);
 }
 
 /* Room for `need` more kept bytes. */

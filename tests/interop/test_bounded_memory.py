@@ -19,6 +19,13 @@ issue's own sizes (there the array is also over SQLITE_LIMIT_LENGTH,
 which is checked before inflating). Skipped under sanitizers (ASan
 reserves terabytes of address space).
 
+Resident memory (rss_*): the same questions must not keep the compressed
+file itself resident either (its pages are mapped; the reader hands them
+back as it streams, io/pull.h): a bundle of 48 MiB of random bytes, which
+compress to about their own size, is asked joblib_info and count(*) in a
+child that reports its peak RSS rise (VmHWM after clear_refs): under
+32 MiB, issue 14's bound (over 48 MiB when the file stays resident).
+
 Run by ctest with JL_MODULE set; by hand: /usr/bin/python3 test_bounded_memory.py
 """
 import json
@@ -121,6 +128,46 @@ def check(comp):
 
 for c in COMPRESSORS:
     jltest.add_case("bounded_" + c, check, c)
+
+RSS_CHILD = r"""
+import sqlite3, sys
+module, src = sys.argv[1], sys.argv[2]
+conn = sqlite3.connect(":memory:")
+conn.enable_load_extension(True)
+conn.load_extension(module)
+conn.execute("SELECT 1").fetchall()
+def status(key):
+    return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)][0]
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # VmHWM := VmRSS
+base = status("VmRSS")
+info = conn.execute("SELECT json_extract(joblib_info(?), '$.arrays[0].nbytes')", (src,)).fetchone()[0]
+n = conn.execute("SELECT count(*) FROM joblib_tree(?)", (src,)).fetchone()[0]
+print(info, n, (status("VmHWM") - base) >> 10)
+"""
+RSS_MIB = 48
+
+
+def rss_check(comp):
+    if os.environ.get("JL_PRELOAD"):
+        raise jltest.Skip("peak RSS is not the module's under ASan (shadow memory)")
+    path = jltest.TempDir.path("random_%s.pkl" % comp)
+    if not os.path.exists(path):
+        data = np.random.default_rng(14).integers(0, 256, RSS_MIB << 20, dtype=np.uint8)
+        joblib.dump({"big": data, "small": 42}, path, compress=(comp, 1))
+    size = os.path.getsize(path)
+    expect(size > (RSS_MIB - 1) << 20, "random bytes compress to about their size: %d" % size)
+    r = subprocess.run([sys.executable, "-c", RSS_CHILD, jltest.MODULE, path], capture_output=True, timeout=600)
+    if not expect_eq(r.returncode, 0, "child: %s" % r.stderr.decode()[-2000:]):
+        return
+    nbytes, count, rise = (int(x) for x in r.stdout.split())
+    expect_eq((nbytes, count), (RSS_MIB << 20, 3), "joblib_info's nbytes and the tree's rows")
+    expect(rise < 32, "peak RSS rise %d MiB, want under 32 MiB (the compressed file is %d MiB)"
+           % (rise, size >> 20))
+
+
+for c in ("zlib", "xz"):
+    jltest.add_case("rss_" + c, rss_check, c)
 
 if __name__ == "__main__":
     jltest.run()
