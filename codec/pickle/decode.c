@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archive.h"
 #include "container.h"
@@ -167,6 +168,30 @@ static jl_doc *new_doc(const jl_open_opts *o, jl_error *err) {
     return doc;
 }
 
+/* A file that is not a pickle but is named as a compressed sidecar of
+ * the legacy layout ("<main>_01.npy.z" beside an existing "<main>",
+ * docs/FORMAT.md 4): the message says which file reads it. */
+static void hint_sidecar(const char *path, jl_error *err) {
+    static const char tail[] = ".npy.z";
+    size_t n = strlen(path), t = sizeof tail - 1;
+    if (n <= t || strcmp(path + n - t, tail) != 0) return;
+    size_t d = n - t; /* the digits end here */
+    size_t k = d;
+    while (k > 0 && path[k - 1] >= '0' && path[k - 1] <= '9') k--;
+    if (d - k < 2 || k < 2 || path[k - 1] != '_' || path[k - 2] == '/') return;
+    char main_file[4096];
+    if (k - 1 >= sizeof main_file) return;
+    memcpy(main_file, path, k - 1);
+    main_file[k - 1] = 0;
+    struct stat st;
+    if (stat(main_file, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const char *base = strrchr(main_file, '/');
+    size_t l = strlen(err->message);
+    snprintf(err->message + l, sizeof err->message - l,
+             "; it is an array file of the legacy bundle '%s' (joblib < 0.10 writes one per array): open that file",
+             base ? base + 1 : main_file);
+}
+
 /* Maps path and attaches its stream to doc: as it inflates (*fed set,
  * feed.h) when `stream` and the container allows, else whole. *whole is
  * set when the file must be opened again without streaming. */
@@ -222,6 +247,7 @@ int jl_open_file(const char *path, const jl_open_opts *o, jl_doc **out, jl_error
     rc = run(doc, dir, path, fed, err);
     if (fed) jl_feed_end(fed);
     fed = NULL;
+    if (rc == JL_E_FORMAT && doc->compression == JL_COMP_ZF) hint_sidecar(path, err);
     if (rc) goto fail;
     *out = doc;
     return JL_OK;

@@ -184,5 +184,20 @@ for _m in MAINS:
     add_case("corpus " + _m, check_file, _m, SIDECARS[_m])
 
 
+@case
+def compressed_sidecar_opened_alone():
+    # a ZF array file of joblib 0.9's compressed layout is raw array bytes,
+    # not a pickle: the message names the bundle that reads it
+    zs = [(m, n) for m in MAINS for n in SIDECARS[m] if n.endswith(".npy.z")]
+    if not expect(len(zs) > 0, "the corpus has compressed sidecars"):
+        return
+    main, name = zs[0]
+    path = os.path.join(jltest.CORPUS_DIR, name)
+    msg = jltest.sql_error(conn(), "SELECT joblib_info(?)", path)
+    expect(msg.startswith("joblib: not a joblib bundle or pickle: it starts with bytes "), msg)
+    expect(msg.endswith("; it is an array file of the legacy bundle '%s' (joblib < 0.10 writes one per array): "
+                        "open that file (file '%s')" % (main, path)), msg)
+
+
 if __name__ == "__main__":
     jltest.run()
