@@ -342,6 +342,17 @@ static int result_json_unquoted(sqlite3_context *ctx, const jl_doc *doc, uint32_
     return JL_OK;
 }
 
+/* The array's bytes as SQLite gets them must fit max_alloc: JL_E_LIMIT
+ * naming both sizes, else JL_OK. */
+static int check_max_alloc(const jl_doc *doc, const jl_array *a, jl_error *err) {
+    uint64_t need = 0;
+    if (jl_mul_overflow(jl_array_count(doc, a), doc->dtypes[a->dtype].itemsize, &need)) need = UINT64_MAX;
+    if (need <= doc->limits.max_alloc) return JL_OK;
+    char size[32], max[32];
+    return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the array needs %s, more than max_alloc (%s)",
+                   jl_ext_size_text(need, size), jl_ext_size_text(doc->limits.max_alloc, max));
+}
+
 static int r_scalar(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *err) {
     const jl_array *a = jl_array_of(doc, id);
     if (a->dtype >= doc->ndtypes) return jl_ext_result_json(ctx, doc, id, err);
@@ -355,13 +366,7 @@ static int r_scalar(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *er
     const uint8_t *p = NULL;
     uint64_t n = 0;
     uint8_t *owned = NULL;
-    uint64_t need = 0;
-    if (jl_mul_overflow(jl_array_count(doc, a), doc->dtypes[a->dtype].itemsize, &need)) need = UINT64_MAX;
-    if (need > doc->limits.max_alloc) {
-        char size[32], max[32];
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the array needs %s, more than max_alloc (%s)",
-                       jl_ext_size_text(need, size), jl_ext_size_text(doc->limits.max_alloc, max));
-    }
+    if (check_max_alloc(doc, a, err) != JL_OK) return err->code;
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     int rc = n == dt->itemsize ? fn(ctx, p, n, err) : -1;
     jl_free(&doc->alloc, owned);
@@ -496,13 +501,7 @@ static int r_ndarray(sqlite3_context *ctx, jl_doc *doc, uint32_t id, jl_error *e
     const uint8_t *p = NULL;
     uint64_t n = 0;
     uint8_t *owned = NULL;
-    uint64_t need = 0;
-    if (jl_mul_overflow(jl_array_count(doc, a), doc->dtypes[a->dtype].itemsize, &need)) need = UINT64_MAX;
-    if (need > doc->limits.max_alloc) {
-        char size[32], max[32];
-        return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "the array needs %s, more than max_alloc (%s)",
-                       jl_ext_size_text(need, size), jl_ext_size_text(doc->limits.max_alloc, max));
-    }
+    if (check_max_alloc(doc, a, err) != JL_OK) return err->code;
     if (jl_array_native_bytes(doc, id, &p, &n, &owned, err) != JL_OK) return err->code;
     if (owned) jl_ext_result_owned_blob(ctx, &doc->alloc, owned, n);
     else if (n < JL_BLOCK_FD_MIN || a->data.block >= doc->nblocks ||
