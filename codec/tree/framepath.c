@@ -76,9 +76,31 @@ static uint32_t cell_node(jl_doc *doc, const jl_table_plan *p, const jl_tcol *c,
     return jl_scalar_build(doc, c->dtype, jl_table_cell_ref(doc, c, src), err); /* ints and the rest */
 }
 
+/* A plain numeric column (bool, int, uint, float, complex numpy dtype; no
+ * mask, codes or text form) stored contiguously: the 1-D ndarray of its
+ * bytes in the block (no copy), so that it reads as an array BLOB with its
+ * dtype and shape; JL_NONE (err clear) for any other column. */
+static uint32_t column_array(jl_doc *doc, const jl_table_plan *p, const jl_tcol *c, jl_error *err) {
+    if (c->how != JL_TCOL_ARRAY || c->flags != 0 || c->dtype >= doc->ndtypes) return JL_NONE;
+    const jl_dtype *d = &doc->dtypes[c->dtype];
+    if (!strchr("biufc", d->kind) || d->nfields || d->sub_ndim || d->has_object || c->stride != d->itemsize)
+        return JL_NONE;
+    uint64_t dims[1] = { p->nrows };
+    jl_array_spec s = { c->dtype, dims, 1, 'C', c->data, JL_NONE };
+    s.data.off += c->off;
+    s.data.len = p->nrows * d->itemsize;
+    return jl_array_build(doc, &s, err);
+}
+
 /* A list node of the cells of columns [j0, j1) of p: one value per row
- * when j1 = j0 + 1, else one tuple per row. */
-static uint32_t column_list(jl_doc *doc, const jl_table_plan *p, uint32_t j0, uint32_t j1, jl_error *err) {
+ * when j1 = j0 + 1, else one tuple per row; with `arrays`, a plain numeric
+ * column alone is its ndarray (column_array). */
+static uint32_t column_list(jl_doc *doc, const jl_table_plan *p, uint32_t j0, uint32_t j1, int arrays,
+                            jl_error *err) {
+    if (arrays && j1 == j0 + 1) {
+        uint32_t a = column_array(doc, p, &p->cols[j0], err);
+        if (a != JL_NONE || err->code != JL_OK) return a;
+    }
     uint32_t null = jl_node_new(doc, JL_NULL, err), list = jl_node_new(doc, JL_LIST, err);
     if (null == JL_NONE || list == JL_NONE) return JL_NONE;
     for (uint64_t r = 0; r < p->nrows; r++) {
@@ -109,11 +131,11 @@ static uint32_t frame_column(jl_doc *doc, uint32_t frame, const char *at, size_t
         return JL_NONE;
     }
     if (len == 9 && memcmp(s, "__index__", 9) == 0) {
-        out = column_list(doc, &p, 0, nindex, err);
+        out = column_list(doc, &p, 0, nindex, 0, err); /* the index: always its values */
     } else {
         for (uint32_t j = 0; j < p.ncols; j++)
             if (strlen(p.cols[j].name) == len && memcmp(p.cols[j].name, s, len) == 0) {
-                out = column_list(doc, &p, j, j + 1, err);
+                out = column_list(doc, &p, j, j + 1, 1, err);
                 break;
             }
     }
@@ -132,7 +154,7 @@ int jl_frame_columns(jl_doc *doc, uint32_t frame, const char *at, size_t atn, ui
     for (uint32_t j = 0; d != JL_NONE && j < p.ncols; j++) {
         uint32_t kv[2];
         kv[0] = jl_new_bytes(doc, JL_STR, p.cols[j].name, strlen(p.cols[j].name), err);
-        kv[1] = kv[0] == JL_NONE ? JL_NONE : column_list(doc, &p, j, j + 1, err);
+        kv[1] = kv[0] == JL_NONE ? JL_NONE : column_list(doc, &p, j, j + 1, 1, err);
         if (kv[1] == JL_NONE || jl_kids_append(doc, d, kv, 2, err)) d = JL_NONE;
     }
     jl_table_plan_free(&p);

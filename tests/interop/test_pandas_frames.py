@@ -479,7 +479,14 @@ def test_paths():
         path = "$.%s" % name if name.isidentifier() else '$."%s"' % name
         want = [r[j] for r in rows]
         as_json = [v if v is None or name not in ("b", "mB") else bool(v) for v in want]
-        expect_eq(json.loads(load(path)), as_json, "column %s as a list" % name)
+        col = df[name] if name in df.columns else None  # else the index
+        if col is not None and col.dtype.kind in "biufc" and type(col.dtype).__module__.startswith("numpy"):
+            # a plain numpy column is its ndarray: the bytes pandas holds
+            expect_eq(load(path), np.ascontiguousarray(col.to_numpy()).tobytes(), "column %s as an array" % name)
+            expect_eq(c.execute("SELECT dtype, shape FROM joblib_each(?) WHERE key = ?", (f, name)).fetchone(),
+                      (col.dtype.str, "[%d]" % len(col)), "column %s: dtype and shape" % name)
+        else:
+            expect_eq(json.loads(load(path)), as_json, "column %s as a list" % name)
         for r in (0, len(rows) - 1):
             expect_eq(load("%s[%d]" % (path, r)), want[r], "cell %s[%d]" % (name, r))
     expect_eq(load("$.by[1]"), b"\x00\xff", "a bytes cell")
@@ -499,7 +506,7 @@ def test_paths():
     expect_eq(rows, [(0, 1, "int"), (1, 2, "int")], "joblib_each over a column")
     rows = c.execute("SELECT key, type, fullkey, joblib_load(?, fullkey) = value FROM joblib_each(?)",
                      (g, g)).fetchall()
-    expect_eq(rows, [("k1", "list", "$.k1", 1), ("k2", "list", "$.k2", 1), ("x|a", "list", '$."x|a"', 1)],
+    expect_eq(rows, [("k1", "list", "$.k1", 1), ("k2", "list", "$.k2", 1), ("x|a", "ndarray", '$."x|a"', 1)],
               "joblib_each over a frame lists its columns, fullkeys select them")
     expect_eq(c.execute("SELECT fullkey FROM joblib_tree(?) LIMIT 2", (g,)).fetchall(), [("$",), ("$._mgr",)],
               "joblib_tree walks the pickled parts")
