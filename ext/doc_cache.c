@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "decode.h"
-#include "inflate_index.h"
+#include "seek_index.h"
 
 void jl_doc_cache_init(jl_doc_cache *c) {
     memset(c, 0, sizeof *c);
@@ -47,7 +47,7 @@ uint64_t jl_doc_cache_bytes(const jl_doc *doc) {
     }
     /* a stream read as it inflated: where its payloads lie, and the checkpoints */
     n += doc->cap_lazy_spans * sizeof *doc->lazy_spans + doc->cap_lazy_ranges * 2 * sizeof(uint64_t);
-    n += jl_inflate_index_bytes(doc->lazy_index);
+    n += jl_seek_index_bytes(doc->lazy_index);
     return n;
 }
 

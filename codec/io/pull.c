@@ -8,7 +8,7 @@
  */
 #include "pull.h"
 
-#include "inflate_index.h"
+#include "seek_index.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -34,7 +34,7 @@ struct jl_pull {
     int done, cancel;      /* thread finished / asked to stop */
     int rc;                /* the decoder's result once done */
     jl_error err;          /* its error */
-    jl_inflate_index *index; /* zlib and gzip: checkpoints (until taken) */
+    jl_seek_index *index;  /* where reads can start again (until taken) */
 };
 
 /* Hands the compressed mapping's pages back: the decoder is paused here,
@@ -73,13 +73,8 @@ static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
 static void *run(void *arg) {
     jl_pull *s = arg;
     jl_error err;
-    uint64_t total;
     jl_error_clear(&err);
-    int rc;
-    if (s->c == JL_COMP_ZLIB || s->c == JL_COMP_GZIP) /* checkpoints on the way */
-        rc = jl_inflate_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, s, &s->index, &err);
-    else
-        rc = jl_decompress_each(s->c, s->in, s->n, s->a, s->max_out, emit, s, &total, &err);
+    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, s, &s->index, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;
@@ -90,7 +85,7 @@ static void *run(void *arg) {
 }
 
 static void pull_free(jl_pull *s) {
-    jl_inflate_index_free(s->index);
+    jl_seek_index_free(s->index);
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
     jl_free(s->a, s);
 }
@@ -169,9 +164,9 @@ void jl_pull_stop(jl_pull *s) {
     pull_free(s);
 }
 
-jl_inflate_index *jl_pull_take_index(jl_pull *s) {
+jl_seek_index *jl_pull_take_index(jl_pull *s) {
     pthread_mutex_lock(&s->mu);
-    jl_inflate_index *ix = s->done ? s->index : NULL;
+    jl_seek_index *ix = s->done ? s->index : NULL;
     if (ix) s->index = NULL;
     pthread_mutex_unlock(&s->mu);
     return ix;

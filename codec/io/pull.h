@@ -4,8 +4,8 @@
  * piece when it wants more bytes, the thread stays at most a few pieces
  * ahead. Memory is those pieces, whatever the stream's length; the
  * stream is never held whole. Used by the pickle decoder for big
- * compressed bundles (pickle/feed.h). zlib and gzip streams are inflated
- * by inflate_index.h, which keeps checkpoints for reading them again.
+ * compressed bundles (pickle/feed.h). The stream is decompressed by
+ * seek_index.h, which notes where it can be read again from.
  */
 #ifndef JL_PULL_H
 #define JL_PULL_H
@@ -30,10 +30,10 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
  * reader gets from a stream cut short). */
 int jl_pull_next(jl_pull *s, const uint8_t **p, uint64_t *n, jl_error *err);
 
-/* Once jl_pull_next reported the end of a zlib or gzip stream: the
- * checkpoints kept while inflating it (inflate_index.h), now the caller's;
- * NULL before the end and for other kinds. */
-struct jl_inflate_index *jl_pull_take_index(jl_pull *s);
+/* Once jl_pull_next reported the end of the stream: the
+ * places to read it again from (seek_index.h), now the caller's; NULL
+ * before the end and when the stream offers none. */
+struct jl_seek_index *jl_pull_take_index(jl_pull *s);
 
 /* Stops the thread (wherever it is) and frees everything. NULL is fine. */
 void jl_pull_stop(jl_pull *s);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inflate_index.h"
+#include "seek_index.h"
 #include "shared.h"
 
 #define ULL(x) ((unsigned long long)(x))
@@ -223,7 +223,7 @@ static int payload_of(const jl_doc *doc, uint64_t off, uint64_t len, uint64_t *r
     return 1;
 }
 
-/* Fills every range: from the checkpoints (zlib, gzip), else in one pass
+/* Fills every range: from the stream's index (seek_index.h), else in one pass
  * from the start of the stream for all of them. */
 static int read_ranges(jl_doc *doc, want *w, uint64_t n, jl_error *err) {
     pass s = { w, n, 0, 0, 0 };
@@ -234,7 +234,7 @@ static int read_ranges(jl_doc *doc, want *w, uint64_t n, jl_error *err) {
     if (doc->lazy_index) {
         for (; s.first < s.n; s.first++)
             if (!w[s.first].dup &&
-                (rc = jl_inflate_index_read(doc->lazy_index, src->p, src->len, w[s.first].off, w[s.first].p,
+                (rc = jl_seek_index_read(doc->lazy_index, src->p, src->len, w[s.first].off, w[s.first].p,
                                             w[s.first].len, err)))
                 break;
     } else if (s.first < s.n) {

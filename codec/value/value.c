@@ -4,7 +4,7 @@
  * small read helpers shared by every module.
  */
 #include "value.h"
-#include "inflate_index.h"
+#include "seek_index.h"
 #include "shared.h"
 #include "text.h"
 
@@ -55,7 +55,7 @@ void jl_doc_free(jl_doc *doc) {
     jl_free(a, doc->multi);
     jl_free(a, doc->lazy_spans);
     jl_free(a, doc->lazy_ranges);
-    jl_inflate_index_free(doc->lazy_index);
+    jl_seek_index_free(doc->lazy_index);
     jl_alloc copy = *a;
     jl_free(&copy, doc);
 }

@@ -207,7 +207,7 @@ typedef struct jl_doc {
      * JL_NONE, the block holding the compressed bytes, their container */
     uint32_t lazy_block, lazy_src;
     uint8_t lazy_comp;
-    struct jl_inflate_index *lazy_index; /* zlib/gzip checkpoints (io/inflate_index.h) or NULL */
+    struct jl_seek_index *lazy_index; /* where reads can start (io/seek_index.h) or NULL */
     /* what was read of it: stream ranges and the blocks holding them, so
      * that views made before a read (rows) find their bytes */
     struct jl_lazy_span { uint64_t off, len; uint32_t block; } *lazy_spans;
