@@ -14,31 +14,12 @@
 #include <string.h>
 
 #include "container.h"
+#include "emit_sink.h"
 #include "inflate_index.h"
 
 #define MiB ((uint64_t)1 << 20)
 #define SPAN ((uint64_t)256 << 10)
 
-/* The emitted pieces, appended. */
-typedef struct sink {
-    uint8_t *p;
-    uint64_t len, cap, pieces, short_pieces;
-} sink;
-
-static int collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    (void)err;
-    sink *s = ctx;
-    if (n != JL_LAZY_CHUNK) s->short_pieces++;
-    s->pieces++;
-    if (s->len + n > s->cap) {
-        s->cap = (s->len + n) * 2;
-        s->p = realloc(s->p, (size_t)s->cap);
-        assert_non_null(s->p);
-    }
-    memcpy(s->p + s->len, p, (size_t)n);
-    s->len += n;
-    return JL_OK;
-}
 
 /* Text runs and noise (deflate blocks of a few KiB: many checkpoints). */
 static uint8_t *make_data(uint64_t n, uint32_t seed) {
@@ -234,11 +215,6 @@ static void test_cut(void **state) {
 
 /* jl_decompress_each for every kind this build has: the same bytes as
  * jl_decompress, in whole pieces; the limit; emit stopping the decoder. */
-static int stop_at_two(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    sink *s = ctx;
-    if (s->pieces == 2) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "enough");
-    return collect(ctx, p, n, err);
-}
 
 static void test_each(void **state) {
     (void)state;
