@@ -21,9 +21,10 @@
  * the checksum checks (header, block and content: xxhash32 inside
  * liblz4, no new dependency) and the errors are the same by
  * construction. The walker here only finds where the blocks start: LZ4F
- * gets input up to the next block start at a time, so when it has taken
- * all of it and flushed its output, the stream stands between two blocks
- * and the output count is that block's first byte. A corrupt stream is
+ * gets input up to a block start at a time (as many blocks as cannot
+ * reach the next point), so when it has taken all of it and flushed its
+ * output, the stream stands between two blocks and the output count is
+ * that block's first byte. A corrupt stream is
  * decoded once more by jl_decompress_each for its message: LZ4F reports
  * the offset where the call that failed began, and calls fed by block
  * begin elsewhere than container.c's. When the walker cannot follow a
@@ -49,6 +50,7 @@
 #define HIST ((uint64_t)64 << 10) /* how far back a linked block may refer */
 #define PIECE JL_LAZY_CHUNK
 #define BHSIZE 4 /* a block header; LZ4F's hint when it waits for one */
+#define RUN ((uint64_t)256 << 10) /* a read's buffer after the window: small blocks move the window back every few */
 #define CHUNK ((uint64_t)1 << 30) /* input handed to LZ4F in one call, as container.c */
 #define ULL(x) ((unsigned long long)(x))
 
@@ -219,7 +221,10 @@ typedef struct build {
 } build;
 
 /* LZ4F has taken the input up to b->stop (a block header) and flushed its
- * output: keep a point if due, and move the stop to the next block. */
+ * output: keep a point if due, and move the stop on. Feeding LZ4F many
+ * blocks a call matters: after every call it copies the 64 KiB
+ * dictionary of linked blocks aside, and decodes the next block against
+ * that copy. */
 static int at_block(build *b, jl_error *err) {
     block blk;
     const char *why = NULL;
@@ -239,7 +244,15 @@ static int at_block(build *b, jl_error *err) {
         if (rc) return rc;
         b->last = b->total;
     }
-    b->stop = blk.next < b->n ? blk.next : b->n;
+    /* the next stop: as many blocks on as cannot reach the next point
+     * (each gives at most bmax bytes), at least one, at most the EndMark */
+    uint64_t due = b->last + b->span, m = due > b->total ? (due - b->total) / b->f.bmax : 0;
+    uint64_t pos = blk.next;
+    for (uint64_t i = 1; i < m && pos < b->n; i++) {
+        if (walk_block(b->in, b->n, pos, &b->f, &blk, &why) != WALK_OK || blk.end) break;
+        pos = blk.next;
+    }
+    b->stop = pos < b->n ? pos : b->n;
     return JL_OK;
 }
 
@@ -365,7 +378,7 @@ typedef struct reader {
 
 /* Room for a block of up to bmax bytes at buf[w], the history kept. */
 static int reader_room(reader *r, uint32_t bmax, jl_error *err) {
-    uint64_t need = HIST + (bmax > PIECE ? bmax : PIECE);
+    uint64_t need = HIST + (bmax > RUN ? bmax : RUN);
     if (r->cap < need) {
         uint8_t *q = jl_realloc(r->a, r->buf, (size_t)need);
         if (!q) return fail_nomem(err, "decoder");
