@@ -34,13 +34,15 @@
  * Output goes through a buffer of a 64 KiB window plus one JL_LAZY_CHUNK
  * piece: a full piece is emitted and its last 64 KiB move to the window,
  * so the dictionary before any output position is at hand for a point.
- * Reads use LZ4_decompress_safe_usingDict (linked blocks; the previous 64
- * KiB stay in front of the block in the same buffer) or
- * LZ4_decompress_safe (independent blocks).
+ * Reads use LZ4_decompress_safe_usingDict (linked blocks) or
+ * LZ4_decompress_safe (independent blocks), straight into the caller's
+ * buffer for the blocks wholly inside the range.
  */
 #include "lz4_index.h"
 
 #include <string.h>
+
+#include "shared.h"
 
 #ifdef HAVE_LZ4
 #define LZ4F_STATIC_LINKING_ONLY /* LZ4F_createDecompressionContext_advanced, lz4 >= 1.9.4 */
@@ -65,8 +67,8 @@ typedef struct frame {
 typedef struct point {
     uint64_t in, out; /* offsets of a block header and of the block's first output byte */
     frame f;
-    uint32_t wlen;   /* bytes of window (0 for independent blocks, or at a frame's start) */
-    uint8_t *window; /* the wlen bytes of output before `out`; owned, jl_free(ix->a) */
+    uint32_t wlen; /* bytes of window (0 for independent blocks, or at a frame's start) */
+    uint64_t woff; /* where the wlen bytes of output before `out` are in the index's arena */
 } point;
 
 struct jl_lz4_index {
@@ -74,7 +76,12 @@ struct jl_lz4_index {
     point *pts; /* owned, jl_free(a) */
     uint64_t n, cap;
     uint64_t total;  /* uncompressed bytes emitted while building */
-    uint64_t wbytes; /* window bytes held by the points */
+    /* the points' windows, one after another: a shared block (shared.h:
+     * huge pages, 2 faults for the 4 MiB of windows of a 256 MiB stream
+     * instead of 1024) or, where there is none, from a */
+    uint8_t *arena; /* owned: jl_shared_unref if arena_shared, else jl_free(a) */
+    uint64_t arena_len, arena_cap;
+    int arena_shared;
 };
 
 static uint32_t rd32le(const uint8_t *p) {
@@ -136,7 +143,8 @@ static uint64_t next_frame(const uint8_t *in, uint64_t n, uint64_t pos) {
 
 void jl_lz4_index_free(jl_lz4_index *ix) {
     if (!ix) return;
-    for (uint64_t i = 0; i < ix->n; i++) jl_free(ix->a, ix->pts[i].window);
+    if (ix->arena_shared) jl_shared_unref(ix->arena);
+    else jl_free(ix->a, ix->arena);
     jl_free(ix->a, ix->pts);
     jl_free(ix->a, ix);
 }
@@ -144,11 +152,32 @@ void jl_lz4_index_free(jl_lz4_index *ix) {
 uint64_t jl_lz4_index_points(const jl_lz4_index *ix) { return ix ? ix->n : 0; }
 uint64_t jl_lz4_index_total(const jl_lz4_index *ix) { return ix ? ix->total : 0; }
 uint64_t jl_lz4_index_bytes(const jl_lz4_index *ix) {
-    return ix ? sizeof *ix + ix->cap * sizeof(point) + ix->wbytes : 0;
+    return ix ? sizeof *ix + ix->cap * sizeof(point) + ix->arena_cap : 0;
 }
 
 static int fail_nomem(jl_error *err, const char *what) {
     return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory in the lz4 %s", what);
+}
+
+/* Room for `need` more window bytes: the arena doubles from 2 MiB. */
+static int arena_grow(jl_lz4_index *ix, uint64_t need, jl_error *err) {
+    uint64_t cap = ix->arena_cap ? ix->arena_cap * 2 : (uint64_t)2 << 20, got = 0;
+    while (cap - ix->arena_len < need) cap *= 2;
+    if (!ix->arena || ix->arena_shared) {
+        uint8_t *q = ix->arena ? jl_shared_resize(ix->arena, cap, &got) : jl_shared_new(cap, &got);
+        if (q) {
+            ix->arena = q;
+            ix->arena_cap = got;
+            ix->arena_shared = 1;
+            return JL_OK;
+        }
+        if (ix->arena_shared) return fail_nomem(err, "index");
+    }
+    uint8_t *q = cap > SIZE_MAX ? NULL : jl_realloc(ix->a, ix->arena, (size_t)cap);
+    if (!q) return fail_nomem(err, "index");
+    ix->arena = q;
+    ix->arena_cap = cap;
+    return JL_OK;
 }
 
 static int add_point(jl_lz4_index *ix, const point *pt, const uint8_t *window, jl_error *err) {
@@ -160,11 +189,12 @@ static int add_point(jl_lz4_index *ix, const point *pt, const uint8_t *window, j
         ix->cap = cap;
     }
     point q = *pt;
-    q.window = NULL;
+    q.woff = ix->arena_len;
     if (q.wlen) {
-        if (!(q.window = jl_malloc(ix->a, q.wlen))) return fail_nomem(err, "index");
-        memcpy(q.window, window, q.wlen);
-        ix->wbytes += q.wlen;
+        int rc = ix->arena_cap - ix->arena_len < q.wlen ? arena_grow(ix, q.wlen, err) : JL_OK;
+        if (rc) return rc;
+        memcpy(ix->arena + ix->arena_len, window, q.wlen);
+        ix->arena_len += q.wlen;
     }
     ix->pts[ix->n++] = q;
     return JL_OK;
@@ -239,7 +269,7 @@ static int at_block(build *b, jl_error *err) {
     }
     if (b->total && b->total - b->last >= b->span) {
         uint64_t w = b->total - b->frame_out < HIST ? b->total - b->frame_out : HIST;
-        point pt = { b->stop, b->total, b->f, b->f.linked ? (uint32_t)w : 0, NULL };
+        point pt = { b->stop, b->total, b->f, b->f.linked ? (uint32_t)w : 0, 0 };
         int rc = add_point(b->ix, &pt, b->buf + HIST + b->used - pt.wlen, err);
         if (rc) return rc;
         b->last = b->total;
@@ -368,27 +398,63 @@ int jl_lz4_index_build(const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_
 
 /* ---- reading ----------------------------------------------------------------- */
 
-/* The decoding side of one read: buf holds up to HIST bytes of history
- * before buf[w], and room for a block after it. */
+/* The decoding side of one read. Blocks wholly inside the range decode
+ * straight into the caller's buffer; the others into buf. The history a
+ * linked block may refer into is the hist bytes before hend, wherever
+ * they are (a point's window, the caller's buffer, buf); when it ends
+ * where the next block goes, liblz4 decodes in its faster prefix mode. */
 typedef struct reader {
     const jl_alloc *a;
     uint8_t *buf; /* owned, jl_free(a) */
-    uint64_t cap, w, hist;
+    uint64_t cap, w; /* a block decoded into buf goes to buf + w */
+    const uint8_t *hend;
+    uint64_t hist;
 } reader;
 
-/* Room for a block of up to bmax bytes at buf[w], the history kept. */
+/* Room for a block of up to bmax bytes at buf + w, the history kept. */
 static int reader_room(reader *r, uint32_t bmax, jl_error *err) {
+    int here = r->buf && r->hend == r->buf + r->w; /* the history is in buf */
     uint64_t need = HIST + (bmax > RUN ? bmax : RUN);
     if (r->cap < need) {
         uint8_t *q = jl_realloc(r->a, r->buf, (size_t)need);
         if (!q) return fail_nomem(err, "decoder");
         r->buf = q;
         r->cap = need;
+        if (here) r->hend = q + r->w;
     }
-    if (r->cap - r->w < bmax) {
-        memmove(r->buf + HIST - r->hist, r->buf + r->w - r->hist, (size_t)r->hist);
+    if (!here) {
         r->w = HIST;
+    } else if (r->cap - r->w < bmax) {
+        memmove(r->buf + HIST - r->hist, r->hend - r->hist, (size_t)r->hist);
+        r->w = HIST;
+        r->hend = r->buf + HIST;
     }
+    return JL_OK;
+}
+
+/* got bytes of output now stand at `to`: they end the history. A short
+ * block after history kept elsewhere is joined to its tail in buf. (The
+ * history is in buf only when it ends at buf + w.) */
+static int reader_keep(reader *r, const frame *f, uint8_t *to, uint64_t got, jl_error *err) {
+    if (!f->linked) {
+        r->hist = 0;
+    } else if (got >= HIST || r->hend == to) {
+        r->hist = r->hist + got < HIST ? r->hist + got : HIST;
+    } else {
+        uint64_t keep = r->hist < HIST - got ? r->hist : HIST - got;
+        if (!r->buf) {
+            if (!(r->buf = jl_malloc(r->a, (size_t)(HIST + RUN)))) return fail_nomem(err, "decoder");
+            r->cap = HIST + RUN;
+        }
+        uint8_t *at = r->buf + HIST;
+        memmove(at - keep, r->hend - keep, (size_t)keep); /* the old tail first: it may be in buf */
+        if (to != at) memcpy(at, to, (size_t)got);     /* to is in dst, or is at */
+        r->w = HIST + got;
+        r->hist = keep + got;
+        r->hend = at + got;
+        return JL_OK;
+    }
+    r->hend = to + got;
     return JL_OK;
 }
 
@@ -413,7 +479,7 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
         else hi = mid;
     }
     const point *pt = lo ? &ix->pts[lo - 1] : NULL;
-    reader r = { ix->a, NULL, 0, HIST, 0 };
+    reader r = { ix->a, NULL, 0, HIST, empty, 0 };
     frame f;
     uint64_t pos = 0, o = 0, done = 0;
     int rc = JL_OK, in_frame = 0;
@@ -424,8 +490,7 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
         pos = pt->in;
         o = pt->out;
         in_frame = 1;
-        if ((rc = reader_room(&r, f.bmax, err))) goto done;
-        memcpy(r.buf + HIST - pt->wlen, pt->window ? pt->window : empty, pt->wlen);
+        if (pt->wlen) r.hend = ix->arena + pt->woff + pt->wlen;
         r.hist = pt->wlen;
     }
     while (done < len) {
@@ -434,7 +499,7 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
             int k = walk_header(in, n, pos, &f, &body, &why);
             if (k == WALK_CUT) rc = read_cut(err, o, off + len);
             else if (k == WALK_BAD) rc = read_bad(err, pos, why);
-            if (rc || (rc = reader_room(&r, f.bmax, err))) break;
+            if (rc) break;
             pos = body;
             r.hist = 0;
             in_frame = 1;
@@ -454,9 +519,10 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
             in_frame = 0;
             continue;
         }
-        if ((rc = reader_room(&r, f.bmax, err))) break;
+        int direct = o >= off && len - done >= f.bmax; /* the whole block is wanted */
+        if (!direct && (rc = reader_room(&r, f.bmax, err))) break;
+        uint8_t *to = direct ? dst + done : r.buf + r.w;
         uint64_t have = n - b.data, got;
-        uint8_t *to = r.buf + r.w;
         if (b.stored) { /* a cut one gives what it holds, as LZ4F does */
             got = have < b.size ? have : b.size;
             memcpy(to, in + b.data, (size_t)got);
@@ -466,7 +532,7 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
                 break;
             }
             int k2 = f.linked ? LZ4_decompress_safe_usingDict((const char *)in + b.data, (char *)to, (int)b.size,
-                                                               (int)f.bmax, (const char *)to - r.hist, (int)r.hist)
+                                                               (int)f.bmax, (const char *)r.hend - r.hist, (int)r.hist)
                               : LZ4_decompress_safe((const char *)in + b.data, (char *)to, (int)b.size, (int)f.bmax);
             if (k2 < 0) {
                 rc = read_bad(err, b.data, "a block does not decode");
@@ -474,15 +540,19 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
             }
             got = (uint64_t)k2;
         }
-        if (o + got > off) { /* the overlap with [off, off+len) */
-            uint64_t from = off > o ? off - o : 0, k3 = got - from;
-            if (k3 > len - done) k3 = len - done;
-            memcpy(dst + done, to + from, (size_t)k3);
-            done += k3;
+        if (direct) {
+            done += got;
+        } else {
+            r.w += got;
+            if (o + got > off) { /* the overlap with [off, off+len) */
+                uint64_t from = off > o ? off - o : 0, k3 = got - from;
+                if (k3 > len - done) k3 = len - done;
+                memcpy(dst + done, to + from, (size_t)k3);
+                done += k3;
+            }
         }
         o += got;
-        r.w += got;
-        r.hist = r.hist + got < HIST ? r.hist + got : HIST;
+        if ((rc = reader_keep(&r, &f, to, got, err))) break;
         if (got < b.size && b.stored) {
             if (done < len) rc = read_cut(err, o, off + len);
             break;
@@ -490,7 +560,6 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
         pos = b.next;
         if (pos > n) pos = n; /* a missing checksum: the next header read reports the cut */
     }
-done:
     jl_free(r.a, r.buf);
     return rc;
 }
