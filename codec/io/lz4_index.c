@@ -24,10 +24,10 @@
  * gets input up to a block start at a time (as many blocks as cannot
  * reach the next point), so when it has taken all of it and flushed its
  * output, the stream stands between two blocks and the output count is
- * that block's first byte. A corrupt stream is
- * decoded once more by jl_decompress_each for its message: LZ4F reports
- * the offset where the call that failed began, and calls fed by block
- * begin elsewhere than container.c's. When the walker cannot follow a
+ * that block's first byte. A corrupt stream is decoded once more by
+ * jl_decompress_each for its message: LZ4F reports the offset where the
+ * call that failed began, and calls fed by block begin elsewhere than
+ * container.c's. When the walker cannot follow a
  * stream LZ4F decodes, the index is dropped (readers decode from the
  * start, as without one).
  *
@@ -95,7 +95,7 @@ enum { WALK_OK, WALK_CUT, WALK_BAD };
 /* The frame header at in[pos..n): *f, and *body = the offset of its first
  * block header. *why says what is wrong on WALK_BAD. */
 static int walk_header(const uint8_t *in, uint64_t n, uint64_t pos, frame *f, uint64_t *body, const char **why) {
-    if (n - pos < 7) return WALK_CUT;
+    if (pos > n || n - pos < 7) return WALK_CUT;
     const uint8_t *p = in + pos;
     if (rd32le(p) != 0x184D2204u) return *why = "not an lz4 frame", WALK_BAD;
     uint8_t flg = p[4], bd = p[5];
@@ -119,7 +119,7 @@ typedef struct block {
 } block;
 
 static int walk_block(const uint8_t *in, uint64_t n, uint64_t pos, const frame *f, block *b, const char **why) {
-    if (n - pos < 4) return WALK_CUT;
+    if (pos > n || n - pos < 4) return WALK_CUT;
     uint32_t v = rd32le(in + pos);
     *b = (block){ pos + 4, v & 0x7FFFFFFFu, (int)(v >> 31), v == 0, 0 };
     if (b->end) {
