@@ -1,0 +1,41 @@
+/*
+ * fuzz_util.h - helpers the index fuzz targets share: a jl_emit_fn
+ * consumer that appends what a decoder hands over, and numbers picked
+ * from the fuzzer's input.
+ */
+#ifndef JL_FUZZ_UTIL_H
+#define JL_FUZZ_UTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc_check.h"
+
+/* The emitted pieces, appended (p: malloc'd, the target frees it). */
+typedef struct fuzz_sink {
+    uint8_t *p;
+    uint64_t len, cap;
+} fuzz_sink;
+
+static inline int fuzz_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err;
+    fuzz_sink *s = ctx;
+    if (s->len + n > s->cap) {
+        s->cap = (s->len + n) * 2;
+        s->p = realloc(s->p, (size_t)s->cap);
+        JL_CHECK(s->p != NULL, "out of memory in the fuzz target");
+    }
+    memcpy(s->p + s->len, p, (size_t)n);
+    s->len += n;
+    return JL_OK;
+}
+
+/* 4 bytes of d from *at on (wrapping), big-endian. */
+static inline uint64_t fuzz_pick(const uint8_t *d, size_t size, size_t *at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 4; i++) v = v << 8 | (size ? d[(*at)++ % size] : 0);
+    return v;
+}
+
+#endif
