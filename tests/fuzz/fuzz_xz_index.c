@@ -88,16 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t zn = 0;
     int intact = 0;
     if (mode & 1) {
-        z = malloc(nrest);
-        JL_CHECK(z != NULL, "out of memory in the fuzz target");
-        memcpy(z, rest, nrest);
+        z = fuzz_dup(rest, nrest);
         zn = nrest;
     } else {
-        n = (uint64_t)nrest * (1 + rest[0] % 64);
-        if (n > RAW_MAX) n = RAW_MAX;
-        raw = malloc((size_t)n);
-        JL_CHECK(raw != NULL, "out of memory in the fuzz target");
-        for (uint64_t i = 0; i < n; i++) raw[i] = (uint8_t)(rest[i % nrest] + (i / nrest) * (mode >> 6));
+        raw = fuzz_raw(rest, nrest, mode, RAW_MAX, &n);
         block = 1024 * (1 + (uint64_t)(nrest > 1 ? rest[1] : 0) % 16);
         size_t cap = 2 * lzma_stream_buffer_bound((size_t)n) + (size_t)(n / block + 2) * 128 + 64;
         z = calloc(1, cap);
