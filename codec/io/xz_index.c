@@ -192,6 +192,7 @@ static int read_block(const jl_xz_index *ix, const xz_block *b, const uint8_t *i
     if ((r = lzma_block_decoder(&z, &blk)) != LZMA_OK) goto end;
     z.next_in = in + b->in + blk.header_size;
     z.avail_in = (size_t)(padded - blk.header_size);
+    int to_end = skip + want == b->size;
     uint64_t done = 0;
     while (done < want) {
         uint8_t *to = skip ? scratch : dst + done;
@@ -205,10 +206,19 @@ static int read_block(const jl_xz_index *ix, const xz_block *b, const uint8_t *i
         else done += got;
         if (r == LZMA_OK) continue; /* no progress twice gives LZMA_BUF_ERROR */
         if (done == want) break;
-        if (r == LZMA_OK || r == LZMA_STREAM_END || r == LZMA_BUF_ERROR) r = LZMA_DATA_ERROR; /* ends early */
+        if (r == LZMA_STREAM_END || r == LZMA_BUF_ERROR) r = LZMA_DATA_ERROR; /* ends early */
         break;
     }
-    if (done == want) r = LZMA_OK;
+    if (done == want && to_end) { /* the Block's end: its padding and check too */
+        uint8_t spare;
+        while (r == LZMA_OK) {
+            z.next_out = &spare;
+            z.avail_out = 1;
+            r = lzma_code(&z, LZMA_RUN);
+            if (z.avail_out == 0 || r == LZMA_BUF_ERROR) r = LZMA_DATA_ERROR; /* more bytes, or no end */
+        }
+    }
+    if (done == want && (r == LZMA_OK || r == LZMA_STREAM_END)) r = LZMA_OK;
 end:;
     int rc = JL_OK;
     if (r != LZMA_OK)

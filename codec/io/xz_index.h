@@ -12,7 +12,9 @@
  * stream's bytes) and must agree with what was decoded. The result is a
  * table of the non-empty Blocks. A read of [off, off+len) decodes the
  * Block holding off alone (its header, then lzma_block_decoder with the
- * stream's check type) and the following Blocks until len is covered.
+ * stream's check type) and the following Blocks until len is covered;
+ * a Block's check is verified when a read runs to its end (the whole-
+ * file pass verified every one already).
  * Needs liblzma (HAVE_LZMA); lzma-alone files have no index.
  */
 #ifndef JL_XZ_INDEX_H

@@ -293,6 +293,37 @@ static void test_damaged(void **state) {
     jl_error_clear(&err);
     assert_int_equal(jl_xz_index_read(ix, bad, zn, 10, dst, 10, &err), JL_E_FORMAT);
     assert_string_equal(err.message, "xz data is corrupt at compressed byte 12: invalid data or checksum");
+    /* Block 0's CRC64 damaged: a read that stops inside the Block does not
+     * reach it; one that runs to the Block's end fails on it */
+    lzma_index *idx = NULL;
+    uint64_t memlimit = UINT64_MAX;
+    size_t ipos = 0;
+    assert_int_equal(lzma_index_buffer_decode(&idx, &memlimit, NULL, z + index_at, &ipos, (size_t)foot.backward_size),
+                     LZMA_OK);
+    lzma_index_iter it;
+    lzma_index_iter_init(&it, idx);
+    assert_false(lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK));
+    uint64_t check_at = it.block.compressed_file_offset + it.block.unpadded_size - 8, size0 = it.block.uncompressed_size;
+    lzma_index_end(idx, NULL);
+    assert_int_equal(size0, 256 * KiB);
+    memcpy(bad, z, (size_t)zn);
+    bad[check_at] ^= 1;
+    jl_error_clear(&err);
+    assert_int_equal(jl_xz_index_read(ix, bad, zn, 1000, dst, size0 - 1001, &err), JL_OK);
+    assert_memory_equal(dst, raw + 1000, size0 - 1001);
+    assert_int_equal(jl_xz_index_read(ix, bad, zn, 1000, dst, size0 - 1000, &err), JL_E_FORMAT);
+    jl_test_sink s;
+    jl_error ew;
+    char want[sizeof ew.message]; /* the whole-file pass's words for the same damage */
+    assert_int_equal(each(bad, zn, UINT64_MAX, &s, &ew), JL_E_FORMAT);
+    free(s.p);
+    snprintf(want, sizeof want, "%s", ew.message);
+    assert_string_equal(err.message, want);
+    jl_error_clear(&err);
+    assert_int_equal(jl_xz_index_read(ix, bad, zn, size0 - 10, dst, 20, &err), JL_E_FORMAT);
+    assert_string_equal(err.message, want);
+    assert_int_equal(jl_xz_index_read(ix, bad, zn, size0, dst, 20, &err), JL_OK); /* Block 1 alone */
+    assert_memory_equal(dst, raw + size0, 20);
     /* a shorter input than the one indexed */
     jl_error_clear(&err);
     assert_int_equal(jl_xz_index_read(ix, z, zn / 2, n - 10, dst, 10, &err), JL_E_ARG);
