@@ -47,12 +47,6 @@
 #endif
 #endif
 
-/* Decoder memory liblzma may use (the dictionary an xz/lzma header asks
- * for); joblib's presets need at most 65 MiB. */
-#ifndef JL_LZMA_MEMLIMIT
-#define JL_LZMA_MEMLIMIT ((uint64_t)128 << 20) /* joblib presets need at most ~65 MiB */
-#endif
-
 /* Largest piece handed to a library in one call (zlib and bzip2 count in
  * 32-bit unsigned ints). */
 #define CHUNK ((uint64_t)1 << 30)
@@ -672,15 +666,14 @@ static void *lz_alloc(void *opaque, size_t nmemb, size_t size) {
 }
 static void lz_free(void *opaque, void *p) { jl_free(opaque, p); }
 
-static int lzma_fail(lzma_ret r, const lzma_stream *z, const char *name, uint64_t at,
-                     jl_error *err) {
-    switch (r) {
+int jl_lzma_fail(int r, uint64_t memusage, const char *name, uint64_t at, jl_error *err) {
+    switch ((lzma_ret)r) {
     case LZMA_MEM_ERROR:
         return fail_nomem(err, name, "decoder");
     case LZMA_MEMLIMIT_ERROR:
         return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET,
                        "%s stream needs %llu bytes of decoder memory, more than the limit of %llu",
-                       name, ULL(lzma_memusage(z)), ULL(JL_LZMA_MEMLIMIT));
+                       name, ULL(memusage), ULL(JL_LZMA_MEMLIMIT));
     case LZMA_FORMAT_ERROR:
         return fail_corrupt(err, name, at, "not a valid header");
     case LZMA_OPTIONS_ERROR:
@@ -690,6 +683,11 @@ static int lzma_fail(lzma_ret r, const lzma_stream *z, const char *name, uint64_
     default:
         return fail_corrupt(err, name, at, "decoder error");
     }
+}
+
+static int lzma_fail(lzma_ret r, const lzma_stream *z, const char *name, uint64_t at,
+                     jl_error *err) {
+    return jl_lzma_fail((int)r, lzma_memusage(z), name, at, err);
 }
 
 static int lzma_member(const uint8_t *in, uint64_t n, uint64_t base, int alone, sink *s,
@@ -1055,6 +1053,12 @@ int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl
 int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                        uint64_t max_out, jl_emit_fn emit, void *ctx, uint64_t *total,
                        jl_error *err) {
+    return jl_decompress_members(c, in, n, a, max_out, emit, ctx, NULL, NULL, total, err);
+}
+
+int jl_decompress_members(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                          uint64_t max_out, jl_emit_fn emit, void *ctx, jl_member_fn member,
+                          void *mctx, uint64_t *total, jl_error *err) {
     *total = 0;
     int rc = check_kind(c, err);
     if (rc) return rc;
@@ -1075,8 +1079,9 @@ int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl
     if (!s.p) return fail_nomem(err, codecs[c].name, "output window");
     uint64_t pos = 0;
     for (;;) {
-        uint64_t used = 0;
+        uint64_t used = 0, out0 = s.total;
         if ((rc = codecs[c].decode(in + pos, n - pos, pos, &s, &used, err))) break;
+        if (member) member(mctx, pos, pos + used, s.total - out0);
         pos += used;
         while (pos < n && in[pos] == 0) pos++;
         if (pos >= n || jl_detect(in + pos, n - pos) != c) break;

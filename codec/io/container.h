@@ -72,6 +72,28 @@ int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl
                        uint64_t max_out, jl_emit_fn emit, void *ctx, uint64_t *total,
                        jl_error *err);
 
+/* jl_decompress_each that also tells `member` (when not NULL), after each
+ * member it decodes whole, where the member lies in the input, [start,
+ * end), and how many bytes it decoded to (out): a seek index checks the
+ * member's own index against them (xz_index.h). */
+typedef void (*jl_member_fn)(void *mctx, uint64_t start, uint64_t end, uint64_t out);
+int jl_decompress_members(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
+                          uint64_t max_out, jl_emit_fn emit, void *ctx, jl_member_fn member,
+                          void *mctx, uint64_t *total, jl_error *err);
+
+/* Decoder memory liblzma may use (the dictionary an xz/lzma header asks
+ * for); joblib's presets need at most 65 MiB. */
+#ifndef JL_LZMA_MEMLIMIT
+#define JL_LZMA_MEMLIMIT ((uint64_t)128 << 20)
+#endif
+
+#ifdef HAVE_LZMA
+/* A liblzma decoder's failure r (an lzma_ret) in this file's words, for
+ * the xz or lzma (name) stream at compressed byte `at`; memusage is what
+ * the decoder asked for (for LZMA_MEMLIMIT_ERROR). Returns the code. */
+int jl_lzma_fail(int r, uint64_t memusage, const char *name, uint64_t at, jl_error *err);
+#endif
+
 /* Compresses in[0..n) into a complete container of kind c at `level`
  * (1-9; lz4 0-16) with the exact framing joblib writes (docs/FORMAT.md 2.2).
  * ZF is written with the 19-byte length field. */

@@ -1,12 +1,14 @@
 /*
  * seek_index.c - the table of index builders, one row per compressor
- * (seek_index.h): deflate (zlib, gzip) and lz4 frames, and the generic
- * handle around the index each builds.
+ * (seek_index.h): zlib and gzip (inflate_index.h), lz4 frames
+ * (lz4_index.h), xz (xz_index.h; not lzma-alone, which has no index),
+ * and the generic handle around the index each builds.
  */
 #include "seek_index.h"
 
 #include "inflate_index.h"
 #include "lz4_index.h"
+#include "xz_index.h"
 
 /* What a compressor's index offers; impl is its own index type. */
 typedef struct seek_ops {
@@ -64,11 +66,34 @@ static uint64_t lz4_bytes(const void *ix) { return jl_lz4_index_bytes(ix); }
 static void lz4_release(void *ix) { jl_lz4_index_free(ix); }
 #endif
 
+#ifdef HAVE_LZMA
+/* xz: the file's own Blocks (xz_index.h); span does not apply */
+static int xz_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
+                    uint64_t max_out, jl_emit_fn emit, void *ctx, void **out, jl_error *err) {
+    (void)c, (void)span;
+    jl_xz_index *ix = NULL;
+    int rc = jl_xz_index_build(in, n, a, max_out, emit, ctx, &ix, err);
+    *out = ix;
+    return rc;
+}
+static int xz_read(const void *ix, const uint8_t *in, uint64_t n, uint64_t off, uint8_t *dst, uint64_t len,
+                   jl_error *err) {
+    return jl_xz_index_read(ix, in, n, off, dst, len, err);
+}
+static uint64_t xz_points(const void *ix) { return jl_xz_index_points(ix); }
+static uint64_t xz_total(const void *ix) { return jl_xz_index_total(ix); }
+static uint64_t xz_bytes(const void *ix) { return jl_xz_index_bytes(ix); }
+static void xz_release(void *ix) { jl_xz_index_free(ix); }
+#endif
+
 static const seek_ops OPS[] = {
     { JL_COMP_ZLIB, deflate_build, deflate_read, deflate_points, deflate_total, deflate_bytes, deflate_release },
     { JL_COMP_GZIP, deflate_build, deflate_read, deflate_points, deflate_total, deflate_bytes, deflate_release },
 #ifdef HAVE_LZ4
     { JL_COMP_LZ4, lz4_build, lz4_read, lz4_points, lz4_total, lz4_bytes, lz4_release },
+#endif
+#ifdef HAVE_LZMA
+    { JL_COMP_XZ, xz_build, xz_read, xz_points, xz_total, xz_bytes, xz_release },
 #endif
 };
 

@@ -20,19 +20,6 @@
 #define MiB ((uint64_t)1 << 20)
 #define SPAN ((uint64_t)256 << 10)
 
-
-/* Text runs and noise (deflate blocks of a few KiB: many checkpoints). */
-static uint8_t *make_data(uint64_t n, uint32_t seed) {
-    static const char words[] = "joblib numpy array pickle frame ";
-    uint8_t *p = malloc((size_t)n);
-    assert_non_null(p);
-    for (uint64_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        p[i] = (i / 64) % 3 == 0 ? (uint8_t)(seed >> 16) : (uint8_t)words[(i + (seed >> 28)) % (sizeof words - 1)];
-    }
-    return p;
-}
-
 static uint8_t *compressed(jl_compression c, const uint8_t *in, uint64_t n, uint64_t *out_len) {
     uint8_t *out = NULL;
     jl_error err;
@@ -42,12 +29,12 @@ static uint8_t *compressed(jl_compression c, const uint8_t *in, uint64_t n, uint
     return out;
 }
 
-static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, sink *s, int want_rc,
+static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, jl_test_sink *s, int want_rc,
                                jl_error *err) {
     jl_inflate_index *ix = NULL;
     jl_error_clear(err);
     memset(s, 0, sizeof *s);
-    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, collect, s, &ix, err);
+    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, jl_test_collect, s, &ix, err);
     if (rc != want_rc) fail_msg("build %s: rc %d (%s), want %d", jl_compression_name(c), rc, err->message, want_rc);
     return ix;
 }
@@ -82,9 +69,9 @@ static void random_reads(const jl_inflate_index *ix, const uint8_t *z, uint64_t 
 
 static void check_kind(jl_compression c) {
     uint64_t n = 4 * MiB + 12345, zn;
-    uint8_t *raw = make_data(n, 3);
+    uint8_t *raw = jl_test_text_noise(n, 3);
     uint8_t *z = compressed(c, raw, n, &zn);
-    sink s;
+    jl_test_sink s;
     jl_error err;
     jl_inflate_index *ix = build(c, z, zn, &s, JL_OK, &err);
     assert_int_equal(s.len, n);
@@ -113,14 +100,14 @@ static void test_gzip(void **state) {
 static void test_gzip_members(void **state) {
     (void)state;
     uint64_t n1 = 3 * MiB + 7, n2 = 2 * MiB + 99, z1n, z2n;
-    uint8_t *raw = make_data(n1 + n2, 5);
+    uint8_t *raw = jl_test_text_noise(n1 + n2, 5);
     uint8_t *z1 = compressed(JL_COMP_GZIP, raw, n1, &z1n), *z2 = compressed(JL_COMP_GZIP, raw + n1, n2, &z2n);
     uint64_t zn = z1n + 16 + z2n;
     uint8_t *z = calloc(1, (size_t)zn);
     assert_non_null(z);
     memcpy(z, z1, (size_t)z1n);
     memcpy(z + z1n + 16, z2, (size_t)z2n);
-    sink s;
+    jl_test_sink s;
     jl_error err;
     jl_inflate_index *ix = build(JL_COMP_GZIP, z, zn, &s, JL_OK, &err);
     assert_int_equal(s.len, n1 + n2);
@@ -139,9 +126,9 @@ static void test_gzip_members(void **state) {
 static void test_corrupt(void **state) {
     (void)state;
     uint64_t n = 4 * MiB, zn;
-    uint8_t *raw = make_data(n, 9);
+    uint8_t *raw = jl_test_text_noise(n, 9);
     uint8_t *z = compressed(JL_COMP_ZLIB, raw, n, &zn);
-    sink s;
+    jl_test_sink s;
     jl_error err;
     jl_inflate_index *ix = build(JL_COMP_ZLIB, z, zn, &s, JL_OK, &err);
     uint8_t *bad = malloc((size_t)zn);
@@ -190,9 +177,9 @@ static void test_corrupt(void **state) {
 static void test_cut(void **state) {
     (void)state;
     uint64_t n = 5 * MiB, zn;
-    uint8_t *raw = make_data(n, 11);
+    uint8_t *raw = jl_test_text_noise(n, 11);
     uint8_t *z = compressed(JL_COMP_GZIP, raw, n, &zn);
-    sink s;
+    jl_test_sink s;
     jl_error err;
     uint64_t cut = zn * 3 / 4;
     jl_inflate_index *ix = build(JL_COMP_GZIP, z, cut, &s, JL_E_TRUNCATED, &err);
@@ -215,27 +202,26 @@ static void test_cut(void **state) {
 
 /* jl_decompress_each for every kind this build has: the same bytes as
  * jl_decompress, in whole pieces; the limit; emit stopping the decoder. */
-
 static void test_each(void **state) {
     (void)state;
     static const jl_compression kinds[] = { JL_COMP_ZLIB, JL_COMP_GZIP, JL_COMP_BZ2, JL_COMP_LZMA, JL_COMP_XZ, JL_COMP_LZ4 };
     uint64_t n = 2 * MiB + 5, zn, total;
-    uint8_t *raw = make_data(n, 13);
+    uint8_t *raw = jl_test_text_noise(n, 13);
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         if (!jl_compression_available(kinds[k])) continue;
         uint8_t *z = compressed(kinds[k], raw, n, &zn);
-        sink s;
+        jl_test_sink s;
         memset(&s, 0, sizeof s);
         jl_error err;
         jl_error_clear(&err);
-        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, UINT64_MAX, collect, &s, &total, &err), JL_OK);
+        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, UINT64_MAX, jl_test_collect, &s, &total, &err), JL_OK);
         assert_int_equal(total, n);
         assert_int_equal(s.len, n);
         assert_int_equal(s.pieces, 3);
         assert_memory_equal(s.p, raw, n);
         free(s.p);
         memset(&s, 0, sizeof s);
-        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, n - 1, collect, &s, &total, &err), JL_E_LIMIT);
+        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, n - 1, jl_test_collect, &s, &total, &err), JL_E_LIMIT);
         assert_string_equal(err.message, "decompressed size exceeds the limit of 2097156 bytes");
         free(s.p);
         memset(&s, 0, sizeof s);

@@ -6,7 +6,9 @@
  * file: the big array is left in the stream (its stream offset the
  * uncompressed file's), a row read alone, the whole array, rows after it
  * (from what was read), the small values; max_alloc below the array's
- * size fails its read with the limit's message but not the open.
+ * size fails its read with the limit's message but not the open. An xz
+ * file of 1 MiB Blocks (as `xz -T2 --block-size=1MiB` writes) keeps its
+ * Blocks as the doc's index; joblib's own one-Block xz keeps none.
  */
 #include "testutil.h"
 
@@ -20,6 +22,7 @@
 #include "dtype.h"
 #include "lazy.h"
 #include "ndarray.h"
+#include "seek_index.h"
 #include "writer.h"
 
 #define ROWS 1152u
@@ -161,9 +164,64 @@ static void test_kinds(void **state) {
         if (jl_compression_available(kinds[k])) check_kind(kinds[k]);
 }
 
+/* The uncompressed bundle as xz in 1 MiB Blocks (the multi-threaded
+ * encoder): the doc keeps them as its index and reads through it; the
+ * same bundle as joblib writes it (one Block) has none. */
+static void test_xz_blocks(void **state) {
+    (void)state;
+#ifdef HAVE_LZMA
+    uint32_t root;
+    jl_doc *src = source(&root);
+    jl_error err;
+    jl_error_clear(&err);
+    uint8_t *plain, *one;
+    uint64_t pn, onen;
+    jl_write_opts none = { 4, JL_COMP_NONE, 0 }, xz = { 4, JL_COMP_XZ, 1 };
+    assert_int_equal(jl_write_bundle(src, root, &none, &plain, &pn, &err), JL_OK);
+    assert_int_equal(jl_write_bundle(src, root, &xz, &one, &onen, &err), JL_OK);
+    uint64_t bn;
+    uint8_t *blocks = jl_test_xz_blocks(plain, pn, (uint64_t)1 << 20, &bn);
+    char path[64], opath[64];
+    snprintf(path, sizeof path, "/tmp/jl-lazy-%d-blocks.xz", (int)getpid());
+    snprintf(opath, sizeof opath, "/tmp/jl-lazy-%d-one.xz", (int)getpid());
+    write_file(path, blocks, bn);
+    write_file(opath, one, onen);
+
+    jl_doc *d = NULL;
+    assert_int_equal(jl_open_file(opath, NULL, &d, &err), JL_OK);
+    assert_true(jl_doc_is_lazy(d));
+    assert_null(d->lazy_index);
+    jl_doc_free(d);
+
+    assert_int_equal(jl_open_file(path, NULL, &d, &err), JL_OK);
+    assert_true(jl_doc_is_lazy(d));
+    assert_non_null(d->lazy_index);
+    assert_int_equal(jl_seek_index_points(d->lazy_index), (pn + ((uint64_t)1 << 20) - 1) >> 20);
+    assert_int_equal(jl_seek_index_total(d->lazy_index), pn);
+    uint32_t big = jl_dict_get(d, d->root, "big", 3);
+    uint32_t row = jl_array_row(d, big, ROWS - 2, &err);
+    assert_int_equal(jl_lazy_load(d, row, &err), JL_OK);
+    expect_row(d, row, ROWS - 2);
+    assert_int_equal(jl_lazy_load(d, d->root, &err), JL_OK);
+    for (uint32_t i = 0; i < ROWS; i += 97) {
+        row = jl_array_row(d, big, i, &err);
+        assert_int_equal(jl_lazy_load_whole(d, row, &err), JL_OK);
+        expect_row(d, row, i);
+    }
+    jl_doc_free(d);
+    unlink(path);
+    unlink(opath);
+    free(blocks);
+    jl_free(&src->alloc, plain);
+    jl_free(&src->alloc, one);
+    jl_doc_free(src);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_xz_blocks),
     };
     return cmocka_run_group_tests_name("lazy_decode", tests, NULL, NULL);
 }

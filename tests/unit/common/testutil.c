@@ -8,6 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "container.h"
+#ifdef HAVE_LZMA
+#include <lzma.h>
+#endif
+
 uint8_t *jl_test_read_file(const char *path, uint64_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -97,3 +102,55 @@ uint8_t *jl_test_pattern(uint64_t n, unsigned seed) {
     for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)((i / 97) * 31 + (i % 7 == 0 ? seed : 0));
     return p;
 }
+
+uint8_t *jl_test_text_noise(uint64_t n, uint32_t seed) {
+    static const char words[] = "joblib numpy array pickle frame ";
+    uint8_t *p = malloc(n ? (size_t)n : 1);
+    assert_non_null(p);
+    for (uint64_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (i / 64) % 3 == 0 ? (uint8_t)(seed >> 16) : (uint8_t)words[(i + (seed >> 28)) % (sizeof words - 1)];
+    }
+    return p;
+}
+
+int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err;
+    jl_test_sink *s = ctx;
+    if (n != JL_LAZY_CHUNK) s->short_pieces++;
+    s->pieces++;
+    if (s->len + n > s->cap) {
+        s->cap = (s->len + n) * 2;
+        s->p = realloc(s->p, (size_t)s->cap);
+        assert_non_null(s->p);
+    }
+    memcpy(s->p + s->len, p, (size_t)n);
+    s->len += n;
+    return JL_OK;
+}
+
+#ifdef HAVE_LZMA
+uint8_t *jl_test_xz_blocks(const uint8_t *raw, uint64_t n, uint64_t block, uint64_t *zn) {
+    lzma_mt mt;
+    memset(&mt, 0, sizeof mt);
+    mt.threads = 2;
+    mt.block_size = block;
+    mt.preset = 1;
+    mt.check = LZMA_CHECK_CRC64;
+    lzma_stream z = LZMA_STREAM_INIT;
+    assert_int_equal(lzma_stream_encoder_mt(&z, &mt), LZMA_OK);
+    size_t cap = lzma_stream_buffer_bound((size_t)n) + (size_t)(n / block + 1) * 64;
+    uint8_t *out = malloc(cap);
+    assert_non_null(out);
+    z.next_in = raw;
+    z.avail_in = (size_t)n;
+    z.next_out = out;
+    z.avail_out = cap;
+    lzma_ret r;
+    while ((r = lzma_code(&z, LZMA_FINISH)) == LZMA_OK) {}
+    assert_int_equal(r, LZMA_STREAM_END);
+    *zn = z.total_out;
+    lzma_end(&z);
+    return out;
+}
+#endif

@@ -46,4 +46,23 @@ int jl_test_have_shared(void);
  * counter, `seed` mixed in every 7th byte). */
 uint8_t *jl_test_pattern(uint64_t n, unsigned seed);
 
+/* n malloc'd bytes of text runs and noise (a third random): compress
+ * into many small deflate blocks and a few times less with xz. */
+uint8_t *jl_test_text_noise(uint64_t n, uint32_t seed);
+
+/* A jl_emit_fn consumer (container.h) for tests: appends every piece
+ * (p: malloc'd, the test frees it) and counts them. */
+typedef struct jl_test_sink {
+    uint8_t *p;
+    uint64_t len, cap, pieces, short_pieces; /* short: not JL_LAZY_CHUNK bytes */
+} jl_test_sink;
+int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
+
+#ifdef HAVE_LZMA
+/* raw[0..n) as one xz stream of `block`-byte Blocks by liblzma's
+ * multi-threaded encoder (2 threads, preset 1, CRC64: what `xz -T2
+ * --block-size=...` writes, sizes in every Block header); malloc'd. */
+uint8_t *jl_test_xz_blocks(const uint8_t *raw, uint64_t n, uint64_t block, uint64_t *zn);
+#endif
+
 #endif
