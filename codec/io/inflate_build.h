@@ -1,0 +1,86 @@
+/*
+ * inflate_build.h - internal: the index of a zlib or gzip stream and the
+ * builder's output side, shared by inflate_index.c (the API, the zlib
+ * engine) and inflate_index_isal.c (the ISA-L engine). A checkpoint holds
+ * what its engine needs to start again: zlib the bit position and the 32
+ * KiB window, ISA-L a copy of its decoder state.
+ */
+#ifndef JL_INFLATE_BUILD_H
+#define JL_INFLATE_BUILD_H
+
+#include "inflate_index.h"
+
+#define JL_IX_WIN 32768u                  /* deflate's window */
+#define JL_IX_PIECE JL_LAZY_CHUNK          /* output handed to emit at a time */
+#define JL_IX_STEP ((uint64_t)1 << 30)     /* both engines count in 32-bit unsigned ints */
+#define JL_IX_SCRATCH ((uint64_t)64 << 10) /* output before a read's first byte goes here */
+
+typedef struct jl_ix_point {
+    uint64_t out, in; /* offsets: the first output byte after the point, the input byte it reads next */
+    int bits;         /* zlib: bits of in[in - 1] still unread (0-7) */
+    uint64_t size;    /* bytes at data */
+    uint8_t *data;    /* zlib: the window before `out`; ISA-L: the decoder state (owned, ix->a) */
+} jl_ix_point;
+
+struct jl_inflate_index {
+    const jl_alloc *a;
+    jl_compression c;
+    jl_ix_point *pts; /* ascending `out`; owned, a */
+    uint64_t n, cap;
+    uint64_t total; /* uncompressed bytes seen while building */
+    uint64_t held;  /* bytes of the points' data */
+};
+
+/* The builder: output goes through buf (a window of JL_IX_WIN bytes, then
+ * one piece); a full piece is emitted and its last JL_IX_WIN bytes become
+ * the window. */
+typedef struct jl_ix_build {
+    jl_inflate_index *ix;
+    const uint8_t *in;
+    uint64_t n;
+    const char *name;  /* "zlib" / "gzip" */
+    uint8_t *buf;      /* JL_IX_WIN + JL_IX_PIECE bytes; owned by the caller */
+    uint64_t used;     /* bytes of the piece filled */
+    uint64_t total;    /* bytes out so far */
+    uint64_t last;     /* output offset of the last checkpoint */
+    uint64_t span;     /* output between checkpoints */
+    uint64_t max_out;
+    jl_emit_fn emit;
+    void *ctx;
+} jl_ix_build;
+
+/* Accounts `got` bytes just written at buf + JL_IX_WIN + used: the output
+ * limit, then the piece handed over when full. */
+int jl_ix_put(jl_ix_build *b, uint64_t got, jl_error *err);
+
+/* Appends a checkpoint whose data is p1[0..n1) then p2[0..n2) (copied). */
+int jl_ix_add_point(jl_inflate_index *ix, uint64_t out, uint64_t in, int bits, const void *p1, uint64_t n1,
+                    const void *p2, uint64_t n2, jl_error *err);
+
+/* After the end of a gzip member at input offset pos: the start of the
+ * next one (after zero padding), or n when there is none. */
+uint64_t jl_ix_next_member(const uint8_t *in, uint64_t n, uint64_t pos);
+
+/* The zlib engine. Building from the member starting at input `start`,
+ * the first `skip` bytes of its output already put (the ISA-L builder
+ * hands a cut member over to it: zlib's prefix of a cut stream is the one
+ * Python's reader gives); points only when `points`. */
+int jl_ix_build_zlib(jl_ix_build *b, uint64_t start, uint64_t skip, int points, jl_error *err);
+/* Reading [off, off+len) from zlib point pt (NULL: the stream's start). */
+int jl_ix_read_zlib(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, const jl_ix_point *pt,
+                    uint64_t off, uint8_t *dst, uint64_t len, jl_error *err);
+
+/* A read past the end of the stream, which ended after `at` bytes. */
+int jl_ix_fail_ended(const char *name, uint64_t at, uint64_t want, jl_error *err);
+/* A point that lies past the input given: another stream. */
+int jl_ix_fail_other(const char *name, jl_error *err);
+
+#ifdef HAVE_ISAL
+/* The ISA-L engine (inflate_index_isal.c): the whole build, and a read
+ * from ISA-L point pt (NULL: the stream's start). */
+int jl_ix_build_isal(jl_ix_build *b, jl_error *err);
+int jl_ix_read_isal(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, const jl_ix_point *pt,
+                    uint64_t off, uint8_t *dst, uint64_t len, jl_error *err);
+#endif
+
+#endif
