@@ -271,7 +271,9 @@ static void round_trip(jl_compression c, const uint8_t *z, uint64_t zn, const ui
     if (n) assert_memory_equal(s.p, raw, n);
     assert_int_equal(jl_inflate_index_total(ix), n);
     uint64_t pts = jl_inflate_index_points(ix);
-    assert_true(pts + 1 >= n / SPAN && pts <= n / SPAN);
+    /* ISA-L: at each span mark; zlib: at the first block boundary after
+     * it (a block of long matches may hold megabytes) */
+    assert_true(pts <= n / SPAN && (!jl_deflate_have_isal() || pts + 1 >= n / SPAN));
     /* each point holds at least a window, at most a decoder's state */
     assert_true(jl_inflate_index_bytes(ix) >= pts * 32768);
     assert_true(jl_inflate_index_bytes(ix) <= 4096 + pts * (64 + ((uint64_t)96 << 10)));
