@@ -1,11 +1,14 @@
 /*
- * inflate_index.c - checkpoints in zlib and gzip streams (inflate_index.h).
+ * inflate_index.c - checkpoints in zlib and gzip streams (inflate_index.h):
+ * the API, the index's bookkeeping, the builder's output side, and the
+ * zlib engine (the only one without ISA-L; with it, the one that finishes
+ * a cut stream). The ISA-L engine is inflate_index_isal.c.
  *
- * Building inflates with Z_BLOCK, which returns at every deflate block
- * boundary; data_type then says whether the inflater stands between two
- * blocks (bit 128, not the last block: bit 64 clear) and how many bits of
- * the last input byte are still unread (bits 0-2). Output goes through a
- * buffer of a 32 KiB window plus one JL_LAZY_CHUNK piece: when the piece
+ * The zlib engine inflates with Z_BLOCK, which returns at every deflate
+ * block boundary; data_type then says whether the inflater stands between
+ * two blocks (bit 128, not the last block: bit 64 clear) and how many bits
+ * of the last input byte are still unread (bits 0-2). Output goes through
+ * a buffer of a 32 KiB window plus one JL_LAZY_CHUNK piece: when the piece
  * is full it is emitted and its last 32 KiB move to the window, so the 32
  * KiB before any output position are always at hand for a checkpoint.
  * Messages are container.c's words for the same failures.
