@@ -1,19 +1,24 @@
 /*
- * inflate_build.h - internal: the index of a zlib or gzip stream and the
- * builder's output side, shared by inflate_index.c (the API, the zlib
- * engine) and inflate_index_isal.c (the ISA-L engine). A checkpoint holds
- * what its engine needs to start again: zlib the bit position and the 32
- * KiB window, ISA-L a copy of its decoder state.
+ * inflate_build.h - internal: the index of a zlib or gzip stream
+ * (inflate_index.h), its checkpoints and the builder's output side, shared
+ * by the API (inflate_index.c) and its two engines (inflate_index_zlib.c,
+ * inflate_index_isal.c). A checkpoint holds what its engine needs to
+ * start again: zlib the bit position and the 32 KiB window, ISA-L a copy
+ * of its decoder state.
  */
 #ifndef JL_INFLATE_BUILD_H
 #define JL_INFLATE_BUILD_H
 
-#include "inflate_index.h"
+#include "container.h"
+
+/* as in inflate_index.h (this header does not depend on it) */
+typedef struct jl_inflate_index jl_inflate_index;
 
 #define JL_IX_WIN 32768u                  /* deflate's window */
 #define JL_IX_PIECE JL_LAZY_CHUNK          /* output handed to emit at a time */
 #define JL_IX_STEP ((uint64_t)1 << 30)     /* both engines count in 32-bit unsigned ints */
 #define JL_IX_SCRATCH ((uint64_t)64 << 10) /* output before a read's first byte goes here */
+#define JL_IX_NAME(c) ((c) == JL_COMP_GZIP ? "gzip" : "zlib")
 
 typedef struct jl_ix_point {
     uint64_t out, in; /* offsets: the first output byte after the point, the input byte it reads next */
@@ -61,26 +66,10 @@ int jl_ix_add_point(jl_inflate_index *ix, uint64_t out, uint64_t in, int bits, c
  * next one (after zero padding), or n when there is none. */
 uint64_t jl_ix_next_member(const uint8_t *in, uint64_t n, uint64_t pos);
 
-/* The zlib engine. Building from the member starting at input `start`,
- * the first `skip` bytes of its output already put (the ISA-L builder
- * hands a cut member over to it: zlib's prefix of a cut stream is the one
- * Python's reader gives); points only when `points`. */
-int jl_ix_build_zlib(jl_ix_build *b, uint64_t start, uint64_t skip, int points, jl_error *err);
-/* Reading [off, off+len) from zlib point pt (NULL: the stream's start). */
-int jl_ix_read_zlib(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, const jl_ix_point *pt,
-                    uint64_t off, uint8_t *dst, uint64_t len, jl_error *err);
-
 /* A read past the end of the stream, which ended after `at` bytes. */
 int jl_ix_fail_ended(const char *name, uint64_t at, uint64_t want, jl_error *err);
 /* A point that lies past the input given: another stream. */
 int jl_ix_fail_other(const char *name, jl_error *err);
 
-#ifdef HAVE_ISAL
-/* The ISA-L engine (inflate_index_isal.c): the whole build, and a read
- * from ISA-L point pt (NULL: the stream's start). */
-int jl_ix_build_isal(jl_ix_build *b, jl_error *err);
-int jl_ix_read_isal(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, const jl_ix_point *pt,
-                    uint64_t off, uint8_t *dst, uint64_t len, jl_error *err);
-#endif
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * inflate_index_isal.c - checkpoints in zlib and gzip streams taken from
- * ISA-L's inflater (HAVE_ISAL builds; inflate_index.h has the contract,
- * inflate_index.c the zlib engine used without ISA-L).
+ * ISA-L's inflater (inflate_index_isal.h; HAVE_ISAL builds only):
+ * inflate_index.h has the contract, inflate_index_zlib.c the zlib engine
+ * used without ISA-L.
  *
  * The structure pass runs isal_inflate (header and trailer checked, gzip
  * members followed as Python does), each call writing at most up to the
@@ -51,7 +52,7 @@
  * the one zlib, and so Python's reader, produces. A read that meets the
  * cut is likewise done again by zlib from the stream's start.
  */
-#include "inflate_build.h"
+#include "inflate_index_isal.h"
 
 #ifdef HAVE_ISAL
 #include <stddef.h>
@@ -59,6 +60,7 @@
 #include <isa-l/igzip_lib.h>
 
 #include "deflate_parallel.h"
+#include "inflate_index_zlib.h"
 
 /* The state's bytes a checkpoint copies whole; the history follows. */
 #define HEAD offsetof(struct inflate_state, tmp_out_buffer)
@@ -143,7 +145,7 @@ int jl_ix_build_isal(jl_ix_build *b, jl_error *err) {
 
 int jl_ix_read_isal(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, const jl_ix_point *pt,
                     uint64_t off, uint8_t *dst, uint64_t len, jl_error *err) {
-    const char *name = ix->c == JL_COMP_GZIP ? "gzip" : "zlib";
+    const char *name = JL_IX_NAME(ix->c);
     if (pt && (pt->in > n || pt->size < HEAD || pt->size > STATE_MAX)) return jl_ix_fail_other(name, err);
     struct inflate_state *st = jl_malloc(ix->a, sizeof *st);
     uint8_t *scratch = jl_malloc(ix->a, (size_t)JL_IX_SCRATCH);
