@@ -49,7 +49,7 @@ int jl_ix_put(jl_ix_build *b, uint64_t got, jl_error *err) {
     b->total += got;
     if (b->used < JL_IX_PIECE) return JL_OK;
     int rc = b->emit(b->ctx, b->buf + JL_IX_WIN, JL_IX_PIECE, err);
-    memmove(b->buf, b->buf + JL_IX_PIECE, JL_IX_WIN);
+    if (b->window) memmove(b->buf, b->buf + JL_IX_PIECE, JL_IX_WIN);
     b->used = 0;
     return rc;
 }

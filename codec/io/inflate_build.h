@@ -37,8 +37,8 @@ struct jl_inflate_index {
 };
 
 /* The builder: output goes through buf (a window of JL_IX_WIN bytes, then
- * one piece); a full piece is emitted and its last JL_IX_WIN bytes become
- * the window. */
+ * one piece); a full piece is emitted and, when `window`, its last
+ * JL_IX_WIN bytes become the window. */
 typedef struct jl_ix_build {
     jl_inflate_index *ix;
     const uint8_t *in;
@@ -52,6 +52,7 @@ typedef struct jl_ix_build {
     uint64_t max_out;
     jl_emit_fn emit;
     void *ctx;
+    int window; /* keep the window (zlib's checkpoints need it; ISA-L keeps its own) */
 } jl_ix_build;
 
 /* Accounts `got` bytes just written at buf + JL_IX_WIN + used: the output

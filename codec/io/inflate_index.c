@@ -50,10 +50,11 @@ int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, cons
     ix->a = a;
     ix->c = c;
     memset(buf, 0, JL_IX_WIN); /* the "window" before the first byte: never referred to */
-    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, ctx };
+    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, ctx, 0 };
 #ifdef HAVE_ISAL
     int rc = jl_ix_build_isal(&b, err);
 #else
+    b.window = 1;
     int rc = jl_ix_build_zlib(&b, 0, 0, 1, err);
 #endif
     if (rc == JL_OK || rc == JL_E_TRUNCATED) { /* a cut: what came before it, as joblib's reader */
