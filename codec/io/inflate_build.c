@@ -48,8 +48,9 @@ int jl_ix_put(jl_ix_build *b, uint64_t got, jl_error *err) {
     b->used += got;
     b->total += got;
     if (b->used < JL_IX_PIECE) return JL_OK;
-    int rc = b->emit(b->ctx, b->buf + JL_IX_WIN, JL_IX_PIECE, err);
+    int rc = b->emit(b->ctx, b->out, JL_IX_PIECE, err);
     if (b->window) memmove(b->buf, b->buf + JL_IX_PIECE, JL_IX_WIN);
     b->used = 0;
+    if (!rc && b->piece) rc = b->piece(b->ctx, &b->out, err);
     return rc;
 }

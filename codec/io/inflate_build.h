@@ -51,12 +51,14 @@ typedef struct jl_ix_build {
     uint64_t span;     /* output between checkpoints */
     uint64_t max_out;
     jl_emit_fn emit;
+    jl_piece_fn piece; /* NULL, or where the next piece goes (not with `window`) */
     void *ctx;
-    int window; /* keep the window (zlib's checkpoints need it; ISA-L keeps its own) */
+    int window;   /* keep the window (zlib's checkpoints need it; ISA-L keeps its own) */
+    uint8_t *out; /* the piece being filled: buf + JL_IX_WIN, or what piece handed out */
 } jl_ix_build;
 
-/* Accounts `got` bytes just written at buf + JL_IX_WIN + used: the output
- * limit, then the piece handed over when full. */
+/* Accounts `got` bytes just written at out + used: the output limit,
+ * then the piece handed over when full (and the next one asked for). */
 int jl_ix_put(jl_ix_build *b, uint64_t got, jl_error *err);
 
 /* Appends a checkpoint whose data is p1[0..n1) then p2[0..n2) (copied). */

@@ -27,7 +27,7 @@ uint64_t jl_inflate_index_bytes(const jl_inflate_index *ix) {
 }
 
 int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                           uint64_t span, uint64_t max_out, jl_emit_fn emit, void *ctx,
+                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx,
                            jl_inflate_index **out, jl_error *err) {
     *out = NULL;
     if (c != JL_COMP_ZLIB && c != JL_COMP_GZIP)
@@ -50,16 +50,19 @@ int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, cons
     ix->a = a;
     ix->c = c;
     memset(buf, 0, JL_IX_WIN); /* the "window" before the first byte: never referred to */
-    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, ctx, 0 };
+    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, NULL, ctx, 0, buf + JL_IX_WIN };
 #ifdef HAVE_ISAL
-    int rc = jl_ix_build_isal(&b, err);
+    b.piece = piece;
+    int rc = piece ? piece(ctx, &b.out, err) : JL_OK;
+    if (!rc) rc = jl_ix_build_isal(&b, err);
 #else
+    (void)piece; /* the zlib engine's checkpoints need the window before the piece */
     b.window = 1;
     int rc = jl_ix_build_zlib(&b, 0, 0, 1, err);
 #endif
     if (rc == JL_OK || rc == JL_E_TRUNCATED) { /* a cut: what came before it, as joblib's reader */
         jl_error cut = *err;
-        int frc = b.used ? emit(ctx, buf + JL_IX_WIN, b.used, err) : JL_OK;
+        int frc = b.used ? emit(ctx, b.out, b.used, err) : JL_OK;
         if (frc) rc = frc;
         else *err = cut;
     }

@@ -34,9 +34,10 @@ typedef struct jl_inflate_index jl_inflate_index;
  * the output to emit as jl_decompress_each does (same pieces, errors,
  * limit and truncation rule), and builds the index (*out; free with
  * jl_inflate_index_free). On an error *out is NULL; on JL_E_TRUNCATED it
- * is the index of the part before the cut. span 0 means JL_INDEX_SPAN. */
+ * is the index of the part before the cut. span 0 means JL_INDEX_SPAN.
+ * piece may be NULL; the ISA-L engine inflates into what it hands out. */
 int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                           uint64_t span, uint64_t max_out, jl_emit_fn emit, void *ctx,
+                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx,
                            jl_inflate_index **out, jl_error *err);
 
 /* Copies bytes [off, off+len) of the uncompressed stream into dst,

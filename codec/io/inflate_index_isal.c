@@ -118,7 +118,7 @@ int jl_ix_build_isal(jl_ix_build *b, jl_error *err) {
     for (;;) {
         uint64_t room = JL_IX_PIECE - b->used, got;
         if (b->total - b->last < b->span && b->span - (b->total - b->last) < room) room = b->span - (b->total - b->last);
-        int src = step(st, b->in, b->n, &fed, b->buf + JL_IX_WIN + b->used, room, b->name, &got, &ev, err);
+        int src = step(st, b->in, b->n, &fed, b->out + b->used, room, b->name, &got, &ev, err);
         if ((rc = jl_ix_put(b, got, err)) || (rc = src)) break;
         if (ev == MEMBER_END) {
             uint64_t next = ix->c == JL_COMP_GZIP ? jl_ix_next_member(b->in, b->n, fed - st->avail_in) : b->n;

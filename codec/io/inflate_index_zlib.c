@@ -77,7 +77,7 @@ int jl_ix_build_zlib(jl_ix_build *b, uint64_t start, uint64_t skip, int points, 
         feed(&z, b->in, b->n, &fed);
         int skipping = skipped < skip;
         uint64_t room = skipping ? (skip - skipped < SCRATCH ? skip - skipped : SCRATCH) : PIECE - b->used;
-        z.next_out = skipping ? scratch : b->buf + WIN + b->used;
+        z.next_out = skipping ? scratch : b->out + b->used;
         z.avail_out = (uInt)room;
         int zr = inflate(&z, Z_BLOCK);
         uint64_t got = room - z.avail_out;

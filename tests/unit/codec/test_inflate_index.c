@@ -31,11 +31,25 @@
 typedef struct sink {
     uint8_t *p;
     uint64_t len, cap, pieces, short_pieces;
+    uint8_t *own;     /* the storage give_piece hands out */
+    uint64_t in_place; /* pieces emitted from it */
 } sink;
+
+/* jl_piece_fn: the next piece may be inflated into s->own. */
+static int give_piece(void *ctx, uint8_t **dst, jl_error *err) {
+    (void)err;
+    sink *s = ctx;
+    if (!s->own) s->own = malloc((size_t)JL_LAZY_CHUNK);
+    assert_non_null(s->own);
+    memset(s->own, 0x5A, (size_t)JL_LAZY_CHUNK);
+    *dst = s->own;
+    return JL_OK;
+}
 
 static int collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     (void)err;
     sink *s = ctx;
+    if (p == s->own) s->in_place++;
     if (n != JL_LAZY_CHUNK) s->short_pieces++;
     s->pieces++;
     if (s->len + n > s->cap) {
@@ -69,14 +83,21 @@ static uint8_t *compressed(jl_compression c, const uint8_t *in, uint64_t n, uint
     return out;
 }
 
-static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, sink *s, int want_rc,
-                               jl_error *err) {
+/* Builds the index of z[0..zn) into s (pieces, and own storage to free
+ * when `piece`), expecting want_rc. */
+static jl_inflate_index *build_with(jl_compression c, const uint8_t *z, uint64_t zn, sink *s, int want_rc,
+                                    jl_piece_fn piece, jl_error *err) {
     jl_inflate_index *ix = NULL;
     jl_error_clear(err);
     memset(s, 0, sizeof *s);
-    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, collect, s, &ix, err);
+    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, collect, piece, s, &ix, err);
     if (rc != want_rc) fail_msg("build %s: rc %d (%s), want %d", jl_compression_name(c), rc, err->message, want_rc);
     return ix;
+}
+
+static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, sink *s, int want_rc,
+                               jl_error *err) {
+    return build_with(c, z, zn, s, want_rc, NULL, err);
 }
 
 /* 100 reads at seeded random offsets and lengths, plus both ends. */
@@ -113,10 +134,13 @@ static void check_kind(jl_compression c) {
     uint8_t *z = compressed(c, raw, n, &zn);
     sink s;
     jl_error err;
-    jl_inflate_index *ix = build(c, z, zn, &s, JL_OK, &err);
+    jl_inflate_index *ix = build_with(c, z, zn, &s, JL_OK, give_piece, &err);
     assert_int_equal(s.len, n);
     assert_memory_equal(s.p, raw, n);
     assert_int_equal(s.short_pieces, 1); /* whole pieces, the last one shorter */
+    /* the ISA-L engine inflates every piece where it was offered */
+    assert_int_equal(s.in_place, jl_deflate_have_isal() ? s.pieces : 0);
+    free(s.own);
     assert_int_equal(jl_inflate_index_total(ix), n);
     assert_true(jl_inflate_index_points(ix) >= n / SPAN / 2);
     random_reads(ix, z, zn, raw, n);
@@ -467,7 +491,8 @@ static void test_cuts(void **state) {
             jl_error_clear(&want_err);
             uint64_t total;
             int wrc = jl_decompress_each(c, zz, cut, NULL, UINT64_MAX, collect, &want, &total, &want_err);
-            jl_inflate_index *ix = build(c, zz, cut, &got, wrc, &err);
+            jl_inflate_index *ix = build_with(c, zz, cut, &got, wrc, give_piece, &err);
+            free(got.own);
             assert_string_equal(err.message, want_err.message);
             assert_int_equal(got.len, want.len);
             if (got.len) assert_memory_equal(got.p, want.p, got.len);
@@ -501,7 +526,7 @@ static void test_max_out(void **state) {
         jl_inflate_index *ix = NULL;
         jl_error err;
         jl_error_clear(&err);
-        int rc = jl_inflate_index_build(JL_COMP_GZIP, z, zn, NULL, SPAN, exact ? n : n - 1, collect, &s, &ix, &err);
+        int rc = jl_inflate_index_build(JL_COMP_GZIP, z, zn, NULL, SPAN, exact ? n : n - 1, collect, NULL, &s, &ix, &err);
         if (exact) {
             assert_int_equal(rc, JL_OK);
             assert_int_equal(s.len, n);
