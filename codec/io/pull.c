@@ -1,10 +1,13 @@
 /*
  * pull.c - a compressed stream decompressed on a helper thread into a
  * ring of JL_PULL_SLOTS pieces of JL_LAZY_CHUNK bytes (pull.h). The
- * thread runs jl_decompress_each; its emit copies each piece into the
- * next free slot, waiting while all are full. The reader holds one slot
+ * thread runs jl_seek_index_build (jl_decompress_each for a compressor
+ * without an index); its emit copies each piece into the next free slot,
+ * waiting while all are full, unless the decoder inflated it there
+ * already (`piece` hands the free slot out: ISA-L's zlib/gzip engine
+ * does, saving a copy of the whole stream). The reader holds one slot
  * between calls and frees it on the next. Stopping sets `cancel`, which
- * makes the waiting emit return, and joins the thread.
+ * makes the waiting emit or piece return, and joins the thread.
  */
 #include "pull.h"
 
