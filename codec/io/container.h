@@ -68,6 +68,10 @@ int jl_decompress_lazy(jl_compression c, const uint8_t *in, uint64_t n, const jl
  * number of bytes emitted. Same errors and limit as jl_decompress; on
  * JL_E_TRUNCATED the emitted bytes are what jl_decompress_lazy keeps. */
 typedef int (*jl_emit_fn)(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
+/* Optional, beside an emit: hands out the JL_LAZY_CHUNK bytes the next
+ * piece may be inflated into (the emit's own storage, so that the emit
+ * that follows, given that pointer, need not copy). */
+typedef int (*jl_piece_fn)(void *ctx, uint8_t **dst, jl_error *err);
 int jl_decompress_each(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
                        uint64_t max_out, jl_emit_fn emit, void *ctx, uint64_t *total,
                        jl_error *err);

@@ -587,6 +587,34 @@ fail:
 
 /* ---- ISA-L inflate ------------------------------------------------------------------ */
 
+#ifdef HAVE_ISAL
+/* isal_inflate's failures in zlib's words (its msg strings). */
+static const struct {
+    int r;
+    const char *why;
+} isal_why[] = {
+    { ISAL_INVALID_BLOCK, "invalid block type" },
+    { ISAL_INVALID_SYMBOL, "invalid code" },
+    { ISAL_INVALID_LOOKBACK, "invalid distance too far back" },
+    { ISAL_INVALID_WRAPPER, "incorrect header" },
+    { ISAL_INCORRECT_CHECKSUM, "incorrect data check" },
+    { ISAL_NEED_DICT, "needs a preset dictionary" },
+    { ISAL_UNSUPPORTED_METHOD, "unknown compression method" },
+    { ISAL_DECOMP_OK, "no progress" }, /* returned with nothing read or written */
+};
+
+int jl_isal_fail(int r, const char *name, uint64_t at, jl_error *err) {
+    const char *why = "invalid data";
+    for (size_t i = 0; i < sizeof isal_why / sizeof *isal_why; i++)
+        if (isal_why[i].r == r) why = isal_why[i].why;
+    return jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET, "%s data is corrupt at compressed byte %llu: %s", name, ULL(at), why);
+}
+
+uint64_t jl_isal_in_pos(const struct inflate_state *st, uint64_t fed) {
+    return fed - st->avail_in - (st->read_in_length > 0 ? (uint64_t)st->read_in_length / 8 : 0);
+}
+#endif
+
 int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_t base,
                     const jl_alloc *a, jl_out_room_fn room, jl_out_commit_fn commit, void *ctx,
                     uint64_t *used, jl_error *err) {
@@ -621,19 +649,9 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
         uint64_t produced = win - st->avail_out;
         total += produced;
         if ((rc = commit(ctx, produced, err))) break;
-        uint64_t ahead = st->read_in_length > 0 ? (uint64_t)st->read_in_length / 8 : 0;
-        uint64_t at = base + fed - st->avail_in - ahead;
+        uint64_t at = base + jl_isal_in_pos(st, fed);
         if (r < 0 || r == ISAL_NEED_DICT) {
-            const char *why = r == ISAL_INVALID_BLOCK        ? "invalid block type"
-                              : r == ISAL_INVALID_SYMBOL     ? "invalid code"
-                              : r == ISAL_INVALID_LOOKBACK   ? "invalid distance too far back"
-                              : r == ISAL_INVALID_WRAPPER    ? "incorrect header"
-                              : r == ISAL_INCORRECT_CHECKSUM ? "incorrect data check"
-                              : r == ISAL_NEED_DICT          ? "needs a preset dictionary"
-                              : r == ISAL_UNSUPPORTED_METHOD ? "unknown compression method"
-                                                             : "invalid data";
-            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
-                         "%s data is corrupt at compressed byte %llu: %s", name, ULL(at), why);
+            rc = jl_isal_fail(r, name, at, err);
             break;
         }
         if (st->block_state == ISAL_BLOCK_FINISH) break;
@@ -646,8 +664,7 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
             break;
         }
         if (produced == 0 && fed - st->avail_in == in_before && st->avail_out > 0) {
-            rc = jl_fail(err, JL_E_FORMAT, JL_NO_OFFSET,
-                         "%s data is corrupt at compressed byte %llu: no progress", name, ULL(at));
+            rc = jl_isal_fail(ISAL_DECOMP_OK, name, at, err);
             break;
         }
     }

@@ -113,6 +113,17 @@ int jl_inflate_isal(jl_deflate_wrap wrap, const uint8_t *in, uint64_t n, uint64_
                     const jl_alloc *a, jl_out_room_fn room, jl_out_commit_fn commit, void *ctx,
                     uint64_t *used, jl_error *err);
 
+#ifdef HAVE_ISAL
+struct inflate_state;
+/* isal_inflate's failure r (< 0, ISAL_NEED_DICT, or ISAL_DECOMP_OK for a
+ * call that neither read nor wrote) as jl_inflate_isal words it: "<name>
+ * data is corrupt at compressed byte <at>: why". */
+int jl_isal_fail(int r, const char *name, uint64_t at, jl_error *err);
+/* The input offset st stands at (the bytes of its bit buffer given back),
+ * when fed bytes were handed to it in all. */
+uint64_t jl_isal_in_pos(const struct inflate_state *st, uint64_t fed);
+#endif
+
 /* Checksums (ISA-L's SIMD code when built with it, else zlib's):
  * Adler-32 and CRC-32 of p[0..n) continuing from `init` (1 / 0 to start). */
 uint32_t jl_adler32(uint32_t init, const uint8_t *p, uint64_t n);

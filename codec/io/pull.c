@@ -1,10 +1,13 @@
 /*
  * pull.c - a compressed stream decompressed on a helper thread into a
  * ring of JL_PULL_SLOTS pieces of JL_LAZY_CHUNK bytes (pull.h). The
- * thread runs jl_decompress_each; its emit copies each piece into the
- * next free slot, waiting while all are full. The reader holds one slot
+ * thread runs jl_seek_index_build (jl_decompress_each for a compressor
+ * without an index); its emit copies each piece into the next free slot,
+ * waiting while all are full, unless the decoder inflated it there
+ * already (`piece` hands the free slot out: ISA-L's zlib/gzip engine
+ * does, saving a copy of the whole stream). The reader holds one slot
  * between calls and frees it on the next. Stopping sets `cancel`, which
- * makes the waiting emit return, and joins the thread.
+ * makes the waiting emit or piece return, and joins the thread.
  */
 #include "pull.h"
 
@@ -61,7 +64,7 @@ static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     }
     unsigned i = (s->head + s->count) % JL_PULL_SLOTS;
     pthread_mutex_unlock(&s->mu);
-    memcpy(s->slot[i], p, (size_t)n); /* only this thread writes a free slot */
+    if (p != s->slot[i]) memcpy(s->slot[i], p, (size_t)n); /* only this thread writes a free slot */
     pthread_mutex_lock(&s->mu);
     s->slot_len[i] = n;
     s->count++;
@@ -70,11 +73,25 @@ static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     return JL_OK;
 }
 
+/* The free slot the next piece goes in, once there is one (jl_piece_fn):
+ * it stays free until emit fills it, as only this thread fills slots and
+ * the reader's releases leave head + count where it is. */
+static int piece(void *ctx, uint8_t **dst, jl_error *err) {
+    jl_pull *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    while (s->count == JL_PULL_SLOTS && !s->cancel) pthread_cond_wait(&s->cv, &s->mu);
+    int cancel = s->cancel;
+    *dst = s->slot[(s->head + s->count) % JL_PULL_SLOTS];
+    pthread_mutex_unlock(&s->mu);
+    if (cancel) return jl_fail(err, JL_E_LIMIT, JL_NO_OFFSET, "decompression stopped by its reader");
+    return JL_OK;
+}
+
 static void *run(void *arg) {
     jl_pull *s = arg;
     jl_error err;
     jl_error_clear(&err);
-    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, s, &s->index, &err);
+    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, piece, s, &s->index, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;

@@ -307,6 +307,27 @@ def runmax_path(ctx):
     return exe if r.returncode == 0 else None
 
 
+def inflate_alone_path(ctx):
+    """Builds tests/bench/inflate_alone.c (inflate a zlib/gzip file alone
+    with ISA-L or zlib) once into the data directory, with ISA-L when its
+    headers are there; None without a C compiler."""
+    import hashlib
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inflate_alone.c")
+    with open(src, "rb") as f:
+        tag = hashlib.sha1(f.read()).hexdigest()[:8]
+    exe = os.path.join(ctx.data_dir, "inflate_alone-" + tag)
+    if os.path.exists(exe):
+        return exe
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    for extra in (["-lisal", "-lz"], ["-DNO_ISAL", "-lz"]):
+        r = subprocess.run([cc, "-O2", "-o", exe, src] + extra, capture_output=True)
+        if r.returncode == 0:
+            return exe
+    return None
+
+
 def run_whole_cmd(cmd, ctx, env=None):
     """(exit code, seconds, CPU seconds, peak RSS bytes, stdout, stderr); CPU
     and peak are None without the launcher."""
@@ -505,6 +526,12 @@ def build_cases(ctx):
                 "        while b:\n"
                 "            d.decompress(b, 1 << 20); b = d.unconsumed_tail\n"
                 "r = d.flush()" % (wbits, f))
+        alone = inflate_alone_path(ctx)
+        for engine in ("isal", "zlib") if alone else ():
+            add(id="s14%s.%s" % (engine, name), group=g, side="baseline", where="whole", size=N,
+                label="baseline: tests/bench/inflate_alone.c %s %s %s (C, 1 MiB output buffer, "
+                      "output dropped; whole process)" % (engine, name, f),
+                cmd=[alone, engine, name, P[f]])
     add_sql(per_lib=True, id="s14last.sql", group=g, side="sql", where="in", size=N // 64,
             label="Python sqlite3: SELECT length(joblib_load(arr64.pkl.z, '$.a63')) (one statement)",
             setup="con = connect(); one(con, 'SELECT joblib_info(?)', P['arr64.pkl.z'])",
@@ -914,6 +941,15 @@ def targets(ctx):
                   "speed", at("s14info." + name, first), "s14inflate." + name, 1 / 1.1))
         t.append(("S14-%s-tree" % name, "count(*) FROM joblib_tree of the %s bundle within 1.1x of inflating it" % name,
                   "speed", at("s14tree." + name, first), "s14inflate." + name, 1 / 1.1))
+        # the same engine: an ISA-L build (named 'isal', or the only one) against
+        # ISA-L inflating the file alone (tests/bench/inflate_alone.c)
+        il = isal or (first if len(ctx.libs) == 1 else None)
+        t.append(("S14-%s-isal" % name, "joblib_info of the %s bundle within 1.1x of ISA-L inflating it alone "
+                  "(ISA-L build)" % name, "speed", at("s14info." + name, il) if il else None,
+                  "s14isal." + name, 1 / 1.1))
+        t.append(("S14-%s-isal-tree" % name, "count(*) FROM joblib_tree of the %s bundle within 1.1x of ISA-L "
+                  "inflating it alone (ISA-L build)" % name, "speed", at("s14tree." + name, il) if il else None,
+                  "s14isal." + name, 1 / 1.1))
     t.append(("G1", "sqlite_joblib.array(...).sum() vs joblib.load(f).sum()",
               "speed", "npmap.sql", "npmap.py", 1.0))
     t.append(("G2", "sqlite_joblib.array(...).sum() vs joblib.load(f, mmap_mode='r').sum()",
