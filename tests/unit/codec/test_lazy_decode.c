@@ -83,7 +83,7 @@ static void check_kind(jl_compression c) {
     jl_error err;
     jl_error_clear(&err);
     jl_test_pair t;
-    jl_test_pair_open(&t, src, root, c, "lazy");
+    jl_test_pair_open(&t, src, root, c, "lazy", NULL);
     jl_doc *ref = t.ref, *d = t.d;
     const char *path = t.path;
     uint64_t pn = t.pn;

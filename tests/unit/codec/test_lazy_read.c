@@ -11,6 +11,8 @@
  *     same doc read uncompressed, at protocols 2 and 4, and the arrays stay
  *     in the stream (nothing loaded); jl_write_npy of a lazy array equals
  *     the plain one;
+ *   - no node but an array refers to the lazy block;
+ *   - with the streaming thresholds lowered, a bundle of a few KiB streams;
  *   - a range past the stream's end is JL_E_TRUNCATED with its message, and
  *     the reader still reads after it; an error of the consumer stops the
  *     read with that error.
@@ -99,13 +101,20 @@ static void check_kind(jl_compression c) {
     uint32_t root;
     jl_test_pair t;
     jl_doc *src = source(&root);
-    jl_test_pair_open(&t, src, root, c, "lread");
+    jl_test_pair_open(&t, src, root, c, "lread", NULL);
     jl_doc *d = t.d, *ref = t.ref;
     assert_true(jl_doc_is_lazy(d));
     const uint8_t *plain = t.plain;
     uint64_t pn = t.pn;
     jl_error err;
     jl_error_clear(&err);
+    /* only arrays refer to the lazy block: the bytes node that carried a
+     * skipped payload into its array is None (found by fuzz_stream_decode) */
+    for (uint32_t i = 0; i < d->nnodes; i++) {
+        uint8_t k = d->nodes[i].kind;
+        if (k == JL_STR || k == JL_BYTES || k == JL_BYTEARRAY || k == JL_COMPLEX)
+            assert_int_not_equal(d->nodes[i].block, d->lazy_block);
+    }
     jl_ref big = lazy_data(d, 0), small = lazy_data(d, 2);
     assert_int_equal(big.block, d->lazy_block);
     assert_int_equal(small.block, d->lazy_block);
@@ -174,6 +183,53 @@ static void test_kinds(void **state) {
         if (c != JL_COMP_LZMA && jl_compression_available((jl_compression)c)) check_kind((jl_compression)c);
 }
 
+/* The thresholds lowered (jl_limits' feed_whole, feed_lazy_min, as
+ * fuzz_stream_decode sets them): a bundle of 1 MiB, under the 8 MiB
+ * decoded at once by default, streams, and its array of 1 MiB - 100 bytes,
+ * under the default 1 MiB, is left in the stream: its payload runs past the
+ * first piece the reader handed over (1 MiB here; the fuzz build cuts
+ * pieces smaller). The 20-byte array after it is kept. The doc is written
+ * back the same, then read. */
+static void test_small_thresholds(void **state) {
+    (void)state;
+    jl_doc *src = jl_doc_new(NULL, NULL);
+    assert_non_null(src);
+    jl_error err;
+    jl_error_clear(&err);
+    uint32_t u1, k[2];
+    assert_int_equal(jl_dtype_parse(src, "|u1", 3, &u1, &err), JL_OK);
+    k[0] = u8_array(src, u1, ((uint64_t)1 << 20) - 100, 1, &err);
+    k[1] = u8_array(src, u1, 20, 0, &err);
+    uint32_t root = jl_node_new(src, JL_TUPLE, &err);
+    assert_int_equal(jl_kids_append(src, root, k, 2, &err), JL_OK);
+    jl_limits lim;
+    jl_limits_default(&lim);
+    lim.feed_whole = 100;
+    lim.feed_lazy_min = 1000;
+    jl_test_pair t;
+    jl_test_pair_open(&t, src, root, JL_COMP_ZLIB, "lsmall", &lim);
+    jl_doc *d = t.d;
+    assert_true(jl_doc_is_lazy(d));
+    assert_int_equal(lazy_data(d, 0).block, d->lazy_block);
+    assert_int_not_equal(lazy_data(d, 1).block, d->lazy_block); /* under feed_lazy_min: kept */
+    assert_int_equal(d->stream_len, t.pn);
+    jl_buf b;
+    jl_buf_init(&b, NULL, 0);
+    assert_int_equal(jl_write_stream(d, d->root, 4, &b, &err), JL_OK);
+    assert_int_equal(b.len, t.pn);
+    assert_memory_equal(b.p, t.plain, t.pn);
+    jl_buf_free(&b);
+    assert_int_equal(jl_lazy_load(d, d->root, &err), JL_OK);
+    assert_memory_equal(jl_ref_ptr(d, lazy_data(d, 0)), t.plain + lazy_data(t.ref, 0).off, ((uint64_t)1 << 20) - 100);
+    /* the defaults: the same file is decoded at once, nothing left in the stream */
+    jl_doc *whole = NULL;
+    assert_int_equal(jl_open_file(t.path, NULL, &whole, &err), JL_OK);
+    assert_false(jl_doc_is_lazy(whole));
+    jl_doc_free(whole);
+    jl_test_pair_close(&t, src);
+    jl_doc_free(src);
+}
+
 /* A doc without a lazy block has nothing to read. */
 static void test_no_lazy_block(void **state) {
     (void)state;
@@ -192,6 +248,7 @@ static void test_no_lazy_block(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_small_thresholds),
         cmocka_unit_test(test_no_lazy_block),
     };
     return cmocka_run_group_tests_name("lazy_read", tests, NULL, NULL);

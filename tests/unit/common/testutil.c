@@ -109,7 +109,9 @@ void jl_test_write_file(const char *path, const void *p, uint64_t n) {
     assert_int_equal(fclose(f), 0);
 }
 
-void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag) {
+void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag,
+                       const jl_limits *lim) {
+    jl_open_opts o = { NULL, lim };
     jl_error err;
     jl_error_clear(&err);
     uint8_t *z;
@@ -123,8 +125,8 @@ void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c
     jl_test_write_file(p->path, z, zn);
     jl_test_write_file(p->ppath, p->plain, p->pn);
     jl_free(&src->alloc, z);
-    assert_int_equal(jl_open_file(p->ppath, NULL, &p->ref, &err), JL_OK);
-    assert_int_equal(jl_open_file(p->path, NULL, &p->d, &err), JL_OK);
+    assert_int_equal(jl_open_file(p->ppath, &o, &p->ref, &err), JL_OK);
+    assert_int_equal(jl_open_file(p->path, &o, &p->d, &err), JL_OK);
 }
 
 void jl_test_pair_close(jl_test_pair *p, struct jl_doc *src) {

@@ -51,7 +51,7 @@ void jl_test_write_file(const char *path, const void *p, uint64_t n);
 
 /* Node root of a doc written as a bundle file twice (protocol 4), plain
  * and compressed with c (a jl_compression) at level 1, to
- * /tmp/jl-<tag>-<pid>-...pkl, and both opened with default options:
+ * /tmp/jl-<tag>-<pid>-...pkl, and both opened with limits lim (NULL: the defaults):
  * fails the test on error. jl_test_pair_close frees the docs (either may
  * have been freed and set NULL), the plain bytes and the files. */
 struct jl_doc; /* value.h, not included here: test_container_nolibs.c renames container.h's names */
@@ -61,7 +61,8 @@ typedef struct jl_test_pair {
     uint64_t pn;
     struct jl_doc *ref, *d;   /* opened from ppath and path */
 } jl_test_pair;
-void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag);
+void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag,
+                       const jl_limits *lim);
 void jl_test_pair_close(jl_test_pair *p, struct jl_doc *src);
 
 #endif
