@@ -43,13 +43,19 @@
     JL_CHECK((err).code == (jl_code)(rc) && (err).message[0], "%s: error %d, code %d, message '%s'", what, rc, \
              (err).code, (err).message)
 
-static char path[256]; /* the input file, in a directory of this process */
+static char dir[] = "/tmp/jl-fuzz-stream-XXXXXX"; /* this process's, removed at exit */
+static char path[256];                           /* the input file in it */
+
+static void remove_dir(void) {
+    unlink(path);
+    rmdir(dir);
+}
 
 static void make_path(void) {
     if (path[0]) return;
-    char dir[] = "/tmp/jl-fuzz-stream-XXXXXX";
     JL_CHECK(mkdtemp(dir) != NULL, "cannot make a temporary directory");
     snprintf(path, sizeof path, "%s/in.pkl", dir);
+    atexit(remove_dir);
 }
 
 static int write_input(const uint8_t *p, uint64_t n) {
