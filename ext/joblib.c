@@ -35,6 +35,7 @@ SQLITE_EXTENSION_INIT1
 static const jl_sql_func *const func_tables[] = {
     jl_read_funcs,
     jl_write_funcs,
+    jl_copy_funcs,
     jl_table_funcs,
     jl_show_funcs,
 };

@@ -19,6 +19,7 @@
 
 #include "ext.h"
 #include "value.h"
+#include "compress_arg.h"
 #include "writer.h"
 
 /* The subtype of bundle BLOBs: 'j'. (JSON text uses 'J' = 74.) */
@@ -27,6 +28,8 @@
 /* The function table of the write surface (ends with a NULL name), for the
  * registration loop (joblib.c). */
 extern const jl_sql_func jl_write_funcs[];
+/* joblib_copy (copy.c). */
+extern const jl_sql_func jl_copy_funcs[];
 
 /* ---- SQL values into nodes (sqlin.c) ------------------------------------ */
 
@@ -61,6 +64,26 @@ int jl_sqlin_value(jl_sqlin *s, sqlite3_value *v, uint32_t *out, jl_error *err);
  * set on ctx, naming fname. */
 int jl_write_choose_compression(sqlite3_context *ctx, const char *fname, sqlite3_value *arg, const char *dest,
                                 jl_write_opts *o);
+
+/* Where and how a bundle file is written: joblib_dump's dest, compress
+ * and protocol arguments (joblib_copy takes the same). */
+typedef struct jl_write_target {
+    const char *dest;       /* the file name (the argument's text), NULL for a BLOB result */
+    jl_compress_choice c;   /* method and level, or the legacy 'npy' layout */
+    int protocol;           /* 2-5, default 4 */
+} jl_write_target;
+
+/* Reads those arguments (each NULL when absent; dest NULL for joblib_dumps,
+ * which then refuses 'npy'). Returns 1, or 0 with the result set: NULL
+ * for a NULL dest, else an error naming fname. */
+int jl_write_target_args(sqlite3_context *ctx, const char *fname, sqlite3_value *dest, sqlite3_value *compress,
+                         sqlite3_value *protocol, jl_write_target *t);
+
+/* Writes node `id` of doc to t->dest as joblib_dump does (streamed, or the
+ * legacy layout's files written together; atomic either way) and sets the
+ * result to the JSON array of the files written. On failure nothing is
+ * left, the result is not set and err says why. */
+int jl_write_target_file(sqlite3_context *ctx, jl_doc *doc, uint32_t id, const jl_write_target *t, jl_error *err);
 
 /* Writes node `id` of doc as a bundle file at path, compressed with comp at
  * level unless JL_COMP_NONE: the stream goes to a temporary file as it is

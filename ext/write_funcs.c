@@ -365,41 +365,66 @@ done:
     return rc;
 }
 
+int jl_write_target_args(sqlite3_context *ctx, const char *fname, sqlite3_value *dest, sqlite3_value *compress,
+                         sqlite3_value *protocol, jl_write_target *t) {
+    t->dest = NULL;
+    if (dest) {
+        if (sqlite3_value_type(dest) == SQLITE_NULL) {
+            sqlite3_result_null(ctx);
+            return 0;
+        }
+        if (sqlite3_value_type(dest) != SQLITE_TEXT) {
+            jl_ext_result_errorf(ctx, "%s: dest must be TEXT (a file name), not %s", fname, jl_ext_type_name(dest));
+            return 0;
+        }
+        t->dest = (const char *)sqlite3_value_text(dest);
+        if (!t->dest) {
+            jl_ext_result_nomem(ctx, "reading the destination argument");
+            return 0;
+        }
+        if (!*t->dest) {
+            jl_ext_result_errorf(ctx, "%s: dest is an empty file name", fname);
+            return 0;
+        }
+        if ((size_t)sqlite3_value_bytes(dest) != strlen(t->dest)) {
+            jl_ext_result_errorf(ctx, "%s: dest contains a NUL character", fname);
+            return 0;
+        }
+    }
+    return !choose_compression(ctx, fname, compress, t->dest, dest != NULL, &t->c) &&
+           !choose_protocol(ctx, fname, protocol, &t->protocol);
+}
+
+int jl_write_target_file(sqlite3_context *ctx, jl_doc *doc, uint32_t id, const jl_write_target *t, jl_error *err) {
+    jl_buf files;
+    jl_buf_init(&files, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
+    int rc;
+    if (t->c.npy) {
+        rc = dump_legacy(doc, id, t->protocol, t->dest, &files, err);
+    } else {
+        rc = jl_write_file_streamed(doc, id, t->protocol, t->c.c, t->c.level, t->dest, err);
+        if (rc == JL_OK) {
+            jl_buf_putc(&files, '[');
+            jl_json_string(&files, t->dest, strlen(t->dest));
+            jl_buf_putc(&files, ']');
+        }
+    }
+    if (rc != JL_OK) {
+        jl_buf_free(&files);
+        return rc;
+    }
+    jl_ext_result_buf(ctx, &files, 1);
+    return JL_OK;
+}
+
 /* joblib_dump and joblib_dumps: argv[0] value, then dest when `to_file`,
  * then compress and protocol. */
 static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, int to_file) {
     const char *fname = to_file ? "joblib_dump" : "joblib_dumps";
-    const char *dest = NULL;
-    int at = 1;
-    if (to_file) {
-        sqlite3_value *d = argv[1];
-        if (sqlite3_value_type(d) == SQLITE_NULL) {
-            sqlite3_result_null(ctx);
-            return;
-        }
-        if (sqlite3_value_type(d) != SQLITE_TEXT) {
-            jl_ext_result_errorf(ctx, "joblib_dump: dest must be TEXT (a file name), not %s", jl_ext_type_name(d));
-            return;
-        }
-        dest = (const char *)sqlite3_value_text(d);
-        if (!dest) {
-            jl_ext_result_nomem(ctx, "reading the destination argument");
-            return;
-        }
-        if (!*dest) {
-            jl_ext_result_errorf(ctx, "joblib_dump: dest is an empty file name");
-            return;
-        }
-        if ((size_t)sqlite3_value_bytes(d) != strlen(dest)) {
-            jl_ext_result_errorf(ctx, "joblib_dump: dest contains a NUL character");
-            return;
-        }
-        at = 2;
-    }
-    jl_compress_choice c;
-    int protocol;
-    if (choose_compression(ctx, fname, argc > at ? argv[at] : NULL, dest, to_file, &c) ||
-        choose_protocol(ctx, fname, argc > at + 1 ? argv[at + 1] : NULL, &protocol))
+    int at = to_file ? 2 : 1;
+    jl_write_target t;
+    if (!jl_write_target_args(ctx, fname, to_file ? argv[1] : NULL, argc > at ? argv[at] : NULL,
+                              argc > at + 1 ? argv[at + 1] : NULL, &t))
         return;
 
     jl_error err;
@@ -415,45 +440,14 @@ static void dump_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, in
     uint8_t *p = NULL;
     uint64_t n = 0;
     uint32_t root;
-    int rc = jl_sqlin_value(&in, argv[0], &root, &err);
-    uint64_t max = to_file ? doc->limits.max_alloc : jl_ext_max_result(ctx, doc);
-    jl_buf files;
-    jl_buf_init(&files, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
-    int streamed = to_file && !c.npy;
-    if (rc == JL_OK && c.npy) rc = dump_legacy(doc, root, protocol, dest, &files, &err);
-    else if (rc == JL_OK && streamed) rc = jl_write_file_streamed(doc, root, protocol, c.c, c.level, dest, &err);
     int shared = 0;
-    if (rc == JL_OK && !c.npy && !streamed) rc = write_bundle(doc, root, protocol, &c, max, &p, &n, &shared, &err);
+    int rc = jl_sqlin_value(&in, argv[0], &root, &err);
+    if (rc == JL_OK && to_file) rc = jl_write_target_file(ctx, doc, root, &t, &err);
+    else if (rc == JL_OK) rc = write_bundle(doc, root, t.protocol, &t.c, jl_ext_max_result(ctx, doc), &p, &n, &shared, &err);
     jl_sqlin_free(&in);
     jl_doc_free(doc);
-    if (rc != JL_OK) {
-        jl_buf_free(&files);
-        jl_ext_result_error(ctx, &err, dest, NULL); /* "(file ...)" as joblib_export says */
-        return;
-    }
-    if (c.npy) {
-        jl_ext_result_buf(ctx, &files, 1);
-        return;
-    }
-    jl_buf_free(&files);
-    if (!to_file) {
-        result_bundle_bytes(ctx, p, n, shared);
-        return;
-    }
-    if (!streamed) {
-        rc = jl_atomic_write(dest, p, n, &err);
-        free_bytes(p, shared);
-    }
-    if (rc != JL_OK) {
-        jl_ext_result_error(ctx, &err, dest, NULL);
-        return;
-    }
-    jl_buf b;
-    jl_buf_init(&b, jl_ext_alloc(), jl_ext_max_result(ctx, NULL));
-    jl_buf_putc(&b, '[');
-    jl_json_string(&b, dest, strlen(dest));
-    jl_buf_putc(&b, ']');
-    jl_ext_result_buf(ctx, &b, 1);
+    if (rc != JL_OK) jl_ext_result_error(ctx, &err, t.dest, NULL); /* "(file ...)" as joblib_export says */
+    else if (!to_file) result_bundle_bytes(ctx, p, n, shared);
 }
 
 static void fn_dump(sqlite3_context *ctx, int argc, sqlite3_value **argv) { dump_common(ctx, argc, argv, 1); }

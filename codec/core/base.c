@@ -44,6 +44,7 @@ void jl_limits_default(jl_limits *l) {
     l->max_depth = JL_DEFAULT_MAX_DEPTH;
     l->max_memo = JL_DEFAULT_MAX_MEMO;
     l->max_alloc = JL_DEFAULT_MAX_ALLOC;
+    l->feed_whole = l->feed_lazy_min = 0;
 }
 
 int jl_grow(const jl_alloc *a, void **p, uint64_t *cap, uint64_t need, size_t elem,

@@ -109,6 +109,12 @@ typedef struct jl_limits {
     uint64_t max_depth;        /* nesting depth (marks, walks, JSON) */
     uint64_t max_memo;         /* memo entries, and the largest memo index */
     uint64_t max_alloc;        /* bytes in any single allocation */
+    /* Not limits but thresholds of a compressed file read as it inflates
+     * (pickle/feed.h): the stream length up to which it is decoded from
+     * one buffer, and the least inline payload left in the stream. 0 (the
+     * default, what the extension uses): JL_FEED_WHOLE, JL_FEED_LAZY_MIN.
+     * Tests and fuzz targets set them small so small inputs stream. */
+    uint64_t feed_whole, feed_lazy_min;
 } jl_limits;
 
 void jl_limits_default(jl_limits *l);

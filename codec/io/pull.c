@@ -1,11 +1,12 @@
 /*
  * pull.c - a compressed stream decompressed on a helper thread into a
- * ring of JL_PULL_SLOTS pieces of JL_LAZY_CHUNK bytes (pull.h). The
- * thread runs jl_seek_index_build (jl_decompress_each for a compressor
- * without an index); its emit copies each piece into the next free slot,
- * waiting while all are full, unless the decoder inflated it there
- * already (`piece` hands the free slot out: ISA-L's zlib/gzip engine
- * does, saving a copy of the whole stream). The reader holds one slot
+ * ring of JL_PULL_SLOTS pieces of JL_LAZY_CHUNK bytes (pull.h; smaller in
+ * the fuzz build, JL_PULL_PIECE_MAX). The thread runs jl_seek_index_build
+ * (jl_decompress_each for a compressor without an index); its emit copies
+ * each piece into the next free slot, waiting while all are full, unless
+ * the decoder inflated it there already (`piece` hands the free slot out:
+ * ISA-L's zlib/gzip engine does, saving a copy of the whole stream). The
+ * reader holds one slot
  * between calls and frees it on the next. Stopping sets `cancel`, which
  * makes the waiting emit or piece return, and joins the thread.
  */
@@ -49,8 +50,23 @@ static void release_input(jl_pull *s) {
     (void)madvise((void *)start, (size_t)((uintptr_t)s->in + s->n - start), MADV_DONTNEED);
 }
 
+/* The largest piece handed to the reader: the decompressor's (JL_LAZY_CHUNK)
+ * in the library; the fuzz build defines it small, so that streams of a
+ * few KiB cross piece boundaries wherever the reader can meet one. */
+#ifndef JL_PULL_PIECE_MAX
+#define JL_PULL_PIECE_MAX JL_LAZY_CHUNK
+#endif
+
+static int emit_piece(jl_pull *s, const uint8_t *p, uint64_t n, jl_error *err);
+
 static int emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    jl_pull *s = ctx;
+    int rc = JL_OK;
+    for (; n > JL_PULL_PIECE_MAX && !rc; p += JL_PULL_PIECE_MAX, n -= JL_PULL_PIECE_MAX)
+        rc = emit_piece(ctx, p, JL_PULL_PIECE_MAX, err);
+    return rc ? rc : emit_piece(ctx, p, n, err);
+}
+
+static int emit_piece(jl_pull *s, const uint8_t *p, uint64_t n, jl_error *err) {
     s->out += n; /* only this thread */
     if (s->mapped && s->out - s->released_at >= JL_PULL_RELEASE) {
         release_input(s);
@@ -91,7 +107,9 @@ static void *run(void *arg) {
     jl_pull *s = arg;
     jl_error err;
     jl_error_clear(&err);
-    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, piece, s, &s->index, &err);
+    /* slots smaller than a decoder's piece (the fuzz build) cannot take one whole */
+    jl_piece_fn offer = JL_PULL_PIECE_MAX == JL_LAZY_CHUNK ? piece : NULL;
+    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, offer, s, &s->index, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;
@@ -121,10 +139,10 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
     s->mapped = mapped;
     s->max_out = max_out;
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
-        if (!(s->slot[i] = jl_malloc(a, (size_t)JL_LAZY_CHUNK))) {
+        if (!(s->slot[i] = jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
             pull_free(s);
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for the %s reader's %d MiB of buffers",
-                           jl_compression_name(c), JL_PULL_SLOTS * (int)(JL_LAZY_CHUNK >> 20));
+                           jl_compression_name(c), (int)((JL_PULL_SLOTS * JL_PULL_PIECE_MAX) >> 20));
         }
     if (pthread_mutex_init(&s->mu, NULL)) {
         pull_free(s);

@@ -104,7 +104,7 @@ static int attach_stream(jl_doc *doc, const uint8_t *p, uint64_t n, uint8_t owne
 
 /* A compressed file read as it inflates (feed.h): blocks 0 (kept bytes),
  * 1 (lazy) and 2 (the compressed bytes, taken from m), then the first
- * JL_FEED_WHOLE bytes. A stream that ends within them, or a numpy file,
+ * JL_FEED_WHOLE bytes (or the doc's limits.feed_whole). A stream that ends within them, or a numpy file,
  * is read whole and decoded as today: *feeding says whether the VM still
  * reads as it inflates. A stream that cannot start a pickle (a .tar.gz of
  * to_pickle, or something sniff.h names) sets *whole: the caller opens
@@ -120,7 +120,8 @@ static int attach_feed(jl_doc *doc, jl_feed *f, jl_compression c, jl_mapped *m, 
         m->p = NULL;
         m->len = 0;
     }
-    if (rc || (rc = jl_feed_more(f, JL_FEED_WHOLE + 1, err))) return rc;
+    uint64_t at_once = doc->limits.feed_whole ? doc->limits.feed_whole : JL_FEED_WHOLE;
+    if (rc || (rc = jl_feed_more(f, at_once + 1, err))) return rc;
     const jl_block *b = &doc->blocks[f->block];
     int numpy = jl_numpy_file_is(b->p, b->len);
     if (!numpy && !jl_pickle_can_start(b->p, b->len)) {

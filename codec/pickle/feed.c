@@ -42,6 +42,7 @@ static int next_piece(jl_feed *f, jl_error *err) {
 int jl_feed_start(jl_feed *f, jl_doc *doc, jl_compression c, const uint8_t *in, uint64_t n,
                   uint8_t owner, jl_error *err) {
     memset(f, 0, sizeof *f);
+    f->lazy_min = doc->limits.feed_lazy_min ? doc->limits.feed_lazy_min : JL_FEED_LAZY_MIN;
     f->doc = doc;
     f->block = JL_NONE;
     uint32_t kept = jl_block_add(doc, NULL, 0, JL_BLOCK_HEAP, err);

@@ -32,6 +32,8 @@ typedef struct jl_feed {
     uint64_t skipped;          /* stream bytes dropped before the block's end */
     uint64_t *holes;           /* pairs: block offset, bytes skipped up to it */
     uint64_t nholes, cap_holes;
+    uint64_t lazy_min;         /* inline payloads this long or longer are skipped
+                                * (JL_FEED_LAZY_MIN, or the doc's limits.feed_lazy_min) */
 } jl_feed;
 
 /* Adds three blocks to the doc: the kept bytes (f->block), the lazy

@@ -132,7 +132,7 @@ static int skip_payload(jl_vm *vm, uint32_t obj, uint32_t dt, uint32_t shape, ch
     jl_doc *doc = vm->doc;
     int rc;
     jl_ref ref = { vm->pos, nbytes, vm->block };
-    if (nbytes < JL_FEED_LAZY_MIN) {
+    if (nbytes < vm->dec->feed->lazy_min) {
         if ((rc = jl_vm_fill(vm, nbytes))) return rc;
     } else {
         uint64_t at = jl_vm_stream_at(vm, vm->pos), got;
@@ -152,6 +152,7 @@ static int skip_payload(jl_vm *vm, uint32_t obj, uint32_t dt, uint32_t shape, ch
     if (jl_vm_make_array(vm, obj, dt, shape, order, cls, data, JL_ORIGIN_WRAPPER))
         return vm->err->code ? (int)vm->err->code : JL_E_FORMAT;
     if (ref.block == vm->block) vm->pos += nbytes;
+    else doc->nodes[data] = (jl_node){ .kind = JL_NULL }; /* only arrays may refer to the lazy block (lazy.h) */
     return JL_OK;
 }
 

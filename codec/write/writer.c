@@ -31,6 +31,7 @@
 #include "opcodes.h"
 #include "text.h"
 #include "emit.h"
+#include "lazy_read.h"
 
 typedef struct W {
     jl_emit e;
@@ -41,6 +42,9 @@ typedef struct W {
     uint32_t max_depth;
     jl_buf scratch;     /* global memo keys, sidecar names; owned */
     jl_write_sidecars *sc; /* legacy layout (compress='npy'), or NULL; not owned */
+    jl_lazy_reader **lazy; /* payloads still in a compressed stream: the reader of the
+                            * outermost run, opened at the first one (lazy_read.h) */
+    jl_lazy_reader *lazy_own; /* the outermost run's reader; owned */
 } W;
 
 /* Helpers off the recursion path stay out of put()'s frame, so that deep
@@ -200,13 +204,35 @@ static int bad(W *w, uint32_t id, const char *what) {
     return jl_fail(w->err, JL_E_ARG, JL_NO_OFFSET, "cannot write node %u: %s", id, what);
 }
 
-/* The bytes of a ref, checked against its block. */
+/* 1 when r lies in the doc's lazy block: bytes not in memory (lazy.h). */
+static int is_lazy(const W *w, jl_ref r) {
+    return w->doc->lazy_block != JL_NONE && r.block == w->doc->lazy_block;
+}
+
+/* The bytes of a ref, checked against its block; never in the lazy block
+ * (only array payloads may be there: put_payload). */
 static int ref_bytes(W *w, uint32_t id, jl_ref r, const uint8_t **p) {
     const jl_doc *d = w->doc;
+    if (is_lazy(w, r)) return bad(w, id, "its bytes are still in the compressed stream");
     if (r.block >= d->nblocks || r.off > d->blocks[r.block].len || r.len > d->blocks[r.block].len - r.off)
         return bad(w, id, "its bytes lie outside their block");
     *p = r.len ? jl_ref_ptr(d, r) : (const uint8_t *)"";
     return JL_OK;
+}
+
+static int to_emit(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err; /* the emitter says why in its own err, the same one */
+    return jl_emit_direct(ctx, p, n);
+}
+
+/* An array payload onto the output as it is: from memory, or piece by
+ * piece from the compressed stream it was left in. */
+static int put_payload(W *w, jl_ref r, uint64_t n) {
+    if (!n) return JL_OK;
+    if (!is_lazy(w, r)) return jl_emit_direct(&w->e, jl_ref_ptr(w->doc, r), n);
+    int rc;
+    if (!*w->lazy && (rc = jl_lazy_reader_open(w->doc, w->lazy, w->err))) return rc;
+    return jl_lazy_reader_read(*w->lazy, r.off, n, to_emit, &w->e, w->err);
 }
 
 static int enter(W *w) {
@@ -652,6 +678,11 @@ static NOINLINE int array_check(W *w, uint32_t id, const jl_array *a, int *objec
                  (unsigned long long)a->data.len, (unsigned long long)*nbytes);
         return bad(w, id, msg);
     }
+    if (is_lazy(w, a->data)) { /* read as it is written (put_payload) */
+        uint64_t len = doc->blocks[a->data.block].len;
+        if (a->data.off <= len && *nbytes <= len - a->data.off) return JL_OK;
+        return bad(w, id, "its bytes lie outside their block");
+    }
     const uint8_t *p = NULL;
     return ref_bytes(w, id, a->data, &p);
 }
@@ -687,7 +718,7 @@ static NOINLINE int put_wrapper(W *w, uint32_t id, const jl_array *a) {
     pad[0] = (uint8_t)n;
     memset(pad + 1, 0xFF, (size_t)n);
     if ((rc = jl_emit_direct(&w->e, pad, n + 1))) return rc;
-    return nbytes ? jl_emit_direct(&w->e, jl_ref_ptr(w->doc, a->data), nbytes) : JL_OK;
+    return put_payload(w, a->data, nbytes);
 }
 
 int jl_write_sidecar_name(jl_buf *b, const char *base, uint64_t k) {
@@ -734,6 +765,7 @@ static NOINLINE int put_reconstruct(W *w, uint32_t id, const jl_array *a) {
         (rc = put_bool(w, a->order == 'F')))
         return rc;
     if (objects) rc = put(w, a->items);
+    else if (is_lazy(w, a->data)) rc = bad(w, id, "its bytes are still in the compressed stream");
     else rc = put_bytes_raw(w, nbytes ? jl_ref_ptr(w->doc, a->data) : (const uint8_t *)"", nbytes, 0);
     if (rc || (rc = close_tuple(w, 5))) return rc;
     return jl_emit_op(&w->e, OP_BUILD);
@@ -874,10 +906,12 @@ static int put(W *w, uint32_t id) {
 
 /* ---- streams ------------------------------------------------------------------ */
 
+/* lazy: the outer run's reader, or NULL for a run of its own. */
 static int run(W *w, const jl_doc *doc, uint32_t id, int proto, jl_buf *out, int nested, uint32_t depth,
-               jl_write_sidecars *sc, jl_error *err) {
+               jl_write_sidecars *sc, jl_lazy_reader **lazy, jl_error *err) {
     memset(w, 0, sizeof *w);
     w->doc = doc;
+    w->lazy = lazy ? lazy : &w->lazy_own;
     w->sc = sc;
     w->err = err;
     w->nested = nested;
@@ -890,6 +924,7 @@ static int run(W *w, const jl_doc *doc, uint32_t id, int proto, jl_buf *out, int
     if (!rc) rc = jl_emit_end(&w->e);
     jl_emit_free(&w->e);
     jl_buf_free(&w->scratch);
+    jl_lazy_reader_free(w->lazy_own);
     return rc;
 }
 
@@ -897,14 +932,14 @@ static int run(W *w, const jl_doc *doc, uint32_t id, int proto, jl_buf *out, int
  * memo of its own. */
 static int write_nested(W *w, uint32_t id) {
     W inner;
-    return run(&inner, w->doc, id, 2, w->e.out, 1, w->depth, NULL, w->err);
+    return run(&inner, w->doc, id, 2, w->e.out, 1, w->depth, NULL, w->lazy, w->err);
 }
 
 int jl_write_stream(const jl_doc *doc, uint32_t id, int protocol, jl_buf *out, jl_error *err) {
     if (protocol < 2 || protocol > 5)
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "pickle protocol %d is not supported (use 2 to 5)", protocol);
     W w;
-    return run(&w, doc, id, protocol, out, 0, 0, NULL, err);
+    return run(&w, doc, id, protocol, out, 0, 0, NULL, NULL, err);
 }
 
 int jl_write_stream_npy(const jl_doc *doc, uint32_t id, int protocol, jl_write_sidecars *sc, jl_buf *out,
@@ -914,7 +949,13 @@ int jl_write_stream_npy(const jl_doc *doc, uint32_t id, int protocol, jl_write_s
     if (!sc || !sc->base || !*sc->base)
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "the legacy layout needs the main file's name");
     W w;
-    return run(&w, doc, id, protocol, out, 0, 0, sc, err);
+    return run(&w, doc, id, protocol, out, 0, 0, sc, NULL, err);
+}
+
+/* emit into a jl_buf; its `failed` says why (jl_write_npy's message). */
+static int to_buf(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err;
+    return jl_buf_append(ctx, p, n) ? JL_E_NOMEM : JL_OK;
 }
 
 int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
@@ -949,7 +990,15 @@ int jl_write_npy(const jl_doc *doc, uint32_t id, jl_buf *out, jl_error *err) {
         if (!(d = dtype_at(&w, dt))) return err ? err->code : JL_E_ARG;
     }
     if ((rc = jl_npy_write_header(doc, dt, fortran, dims, ndim, out, err))) return rc;
-    if (nbytes && jl_buf_append(out, jl_ref_ptr(doc, a->data), nbytes))
+    if (is_lazy(&w, a->data)) { /* from the compressed stream, piece by piece */
+        jl_lazy_reader *r = NULL;
+        if (!(rc = jl_lazy_reader_open(doc, &r, err))) rc = jl_lazy_reader_read(r, a->data.off, nbytes, to_buf, out, err);
+        jl_lazy_reader_free(r);
+        if (rc != JL_E_NOMEM || !out->failed) return rc;
+    } else if (nbytes) {
+        jl_buf_append(out, jl_ref_ptr(doc, a->data), nbytes);
+    }
+    if (out->failed)
         return jl_fail(err, out->failed, JL_NO_OFFSET, "%s writing a .npy file of %llu data bytes",
                        out->failed == JL_E_LIMIT ? "over max_alloc" : "out of memory", (unsigned long long)nbytes);
     return JL_OK;

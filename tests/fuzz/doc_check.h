@@ -1,7 +1,9 @@
 /*
  * doc_check.h - structural invariants of a decoded jl_doc, checked by the
  * fuzz targets after every successful decode and by test_hostile.c after
- * every corpus truncation or mutation that still decodes.
+ * every corpus truncation or mutation that still decodes. A doc with
+ * payloads left in a compressed stream (value/lazy.h) is checked once they
+ * are read: a ref into the lazy block fails.
  *
  * A violation prints what broke and aborts (libFuzzer records the input as
  * a crash). Every byte a node refers to is read once, so ASan sees any ref
@@ -32,6 +34,8 @@ static volatile uint8_t jl_check_sink;
 static inline void jl_check_ref(const jl_doc *doc, jl_ref r, const char *what, uint64_t who) {
     JL_CHECK(r.block < doc->nblocks, "%s %llu: block %u of %llu", what, (unsigned long long)who, r.block,
              (unsigned long long)doc->nblocks);
+    /* the lazy block has no bytes: check docs once their arrays are read */
+    JL_CHECK(r.block != doc->lazy_block, "%s %llu: in the stream, not read", what, (unsigned long long)who);
     const jl_block *b = &doc->blocks[r.block];
     uint64_t end;
     JL_CHECK(!jl_add_overflow(r.off, r.len, &end) && end <= b->len,
@@ -110,7 +114,8 @@ static inline void jl_check_array(const jl_doc *doc, uint64_t ai, int scalar) {
 static inline void jl_check_doc(const jl_doc *doc) {
     JL_CHECK(doc->root < doc->nnodes, "root %u of %llu nodes", doc->root, (unsigned long long)doc->nnodes);
     for (uint64_t b = 0; b < doc->nblocks; b++)
-        JL_CHECK(doc->blocks[b].p || doc->blocks[b].len == 0, "block %llu has no bytes", (unsigned long long)b);
+        JL_CHECK(doc->blocks[b].p || doc->blocks[b].len == 0 || b == doc->lazy_block, "block %llu has no bytes",
+                 (unsigned long long)b);
     for (uint64_t i = 0; i < doc->nnodes; i++) {
         const jl_node *n = &doc->nodes[i];
         JL_CHECK(n->kind < JL_KIND_COUNT, "node %llu kind %u", (unsigned long long)i, n->kind);

@@ -31,6 +31,7 @@ import math
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -112,6 +113,31 @@ def shared_conn():
     if _shared_conn is None:
         _shared_conn = connect()
     return _shared_conn
+
+
+# The start of a child script measuring its peak RSS: `module` (a name the
+# script set) loaded into `conn`, status(key) reading /proc/self/status in
+# KiB, VmHWM reset and the baseline RSS in `base`.
+RSS_PRELUDE = '''
+conn = sqlite3.connect(":memory:")
+conn.enable_load_extension(True)
+conn.load_extension(module)
+conn.execute("SELECT 1").fetchall()
+def status(key):
+    return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)][0]
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # VmHWM := VmRSS
+base = status("VmRSS")
+'''
+
+
+def vm_size():
+    """Address space (bytes) of a child Python that loaded the extension and
+    nothing else: the baseline of tests that limit RLIMIT_AS."""
+    code = ("import sqlite3,sys; c=sqlite3.connect(':memory:'); c.enable_load_extension(True);"
+            "c.load_extension(sys.argv[1]);"
+            "print([l for l in open('/proc/self/status') if l.startswith('VmSize')][0].split()[1])")
+    return int(subprocess.check_output([sys.executable, "-c", code, MODULE]).decode()) << 10
 
 
 def info_of(conn, src):

@@ -77,14 +77,6 @@ print(json.dumps(out))
 """
 
 
-def vm_size():
-    """Address space of a child that loaded the extension and nothing else."""
-    code = ("import sqlite3,sys; c=sqlite3.connect(':memory:'); c.enable_load_extension(True);"
-            "c.load_extension(sys.argv[1]);"
-            "print([l for l in open('/proc/self/status') if l.startswith('VmSize')][0].split()[1])")
-    return int(subprocess.check_output([sys.executable, "-c", code, jltest.MODULE]).decode()) << 10
-
-
 def child(src, limit):
     r = subprocess.run([sys.executable, "-c", CHILD, jltest.MODULE, src, str(limit)],
                        capture_output=True, timeout=600)
@@ -104,7 +96,7 @@ def check(comp):
     if os.environ.get("JL_PRELOAD"):
         raise jltest.Skip("address-space limits do not work under ASan")
     src = bundle(comp)
-    limit = vm_size() + int(NBYTES * RATIO)
+    limit = jltest.vm_size() + int(NBYTES * RATIO)
     got = child(src, limit)
     info = got["info"]
     if not expect(isinstance(info, str), "joblib_info: %r" % (info,)):
@@ -132,15 +124,7 @@ for c in COMPRESSORS:
 RSS_CHILD = r"""
 import sqlite3, sys
 module, src = sys.argv[1], sys.argv[2]
-conn = sqlite3.connect(":memory:")
-conn.enable_load_extension(True)
-conn.load_extension(module)
-conn.execute("SELECT 1").fetchall()
-def status(key):
-    return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)][0]
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")  # VmHWM := VmRSS
-base = status("VmRSS")
+""" + jltest.RSS_PRELUDE + r"""
 info = conn.execute("SELECT json_extract(joblib_info(?), '$.arrays[0].nbytes')", (src,)).fetchone()[0]
 n = conn.execute("SELECT count(*) FROM joblib_tree(?)", (src,)).fetchone()[0]
 print(info, n, (status("VmHWM") - base) >> 10)

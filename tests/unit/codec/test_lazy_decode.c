@@ -68,13 +68,6 @@ static jl_doc *source(uint32_t *root) {
     return d;
 }
 
-static void write_file(const char *path, const uint8_t *p, uint64_t n) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-}
-
 static void expect_row(jl_doc *d, uint32_t row, uint64_t r) {
     const jl_array *a = jl_array_of(d, row);
     assert_int_not_equal(a->data.block, d->lazy_block);
@@ -92,20 +85,11 @@ static void check_kind(jl_compression c) {
     jl_doc *src = source(&root);
     jl_error err;
     jl_error_clear(&err);
-    uint8_t *plain, *z;
-    uint64_t pn, zn;
-    jl_write_opts none = { 4, JL_COMP_NONE, 0 }, comp = { 4, c, 1 };
-    assert_int_equal(jl_write_bundle(src, root, &none, &plain, &pn, &err), JL_OK);
-    assert_int_equal(jl_write_bundle(src, root, &comp, &z, &zn, &err), JL_OK);
-    char path[64], ppath[64];
-    snprintf(path, sizeof path, "/tmp/jl-lazy-%d-%d.pkl", (int)getpid(), (int)c);
-    snprintf(ppath, sizeof ppath, "/tmp/jl-lazy-%d-plain.pkl", (int)getpid());
-    write_file(path, z, zn);
-    write_file(ppath, plain, pn);
-
-    jl_doc *ref = NULL, *d = NULL;
-    assert_int_equal(jl_open_file(ppath, NULL, &ref, &err), JL_OK);
-    assert_int_equal(jl_open_file(path, NULL, &d, &err), JL_OK);
+    jl_test_pair t;
+    jl_test_pair_open(&t, src, root, c, "lazy", NULL);
+    jl_doc *ref = t.ref, *d = t.d;
+    const char *path = t.path;
+    uint64_t pn = t.pn;
     assert_true(jl_doc_is_lazy(d));
     assert_int_equal(d->stream_len, pn);
     uint32_t big = jl_dict_get(d, d->root, "big", 3), rbig = jl_dict_get(ref, ref->root, "big", 3);
@@ -132,6 +116,7 @@ static void check_kind(jl_compression c) {
     expect_row(d, row, ROWS - 1);
     assert_int_equal(d->nblocks, blocks); /* nothing read again */
     jl_doc_free(d);
+    t.d = NULL;
 
     /* max_alloc under the array: the open succeeds, the read says why not */
     jl_limits lim;
@@ -148,12 +133,7 @@ static void check_kind(jl_compression c) {
              (unsigned long long)BIG, (unsigned long long)jl_array_of(ref, rbig)->stream_off, jl_compression_name(c));
     assert_string_equal(err.message, want);
     jl_doc_free(d);
-
-    jl_doc_free(ref);
-    unlink(path);
-    unlink(ppath);
-    jl_free(&src->alloc, plain);
-    jl_free(&src->alloc, z);
+    jl_test_pair_close(&t, src);
     jl_doc_free(src);
 }
 
@@ -184,8 +164,8 @@ static void test_xz_blocks(void **state) {
     char path[64], opath[64];
     snprintf(path, sizeof path, "/tmp/jl-lazy-%d-blocks.xz", (int)getpid());
     snprintf(opath, sizeof opath, "/tmp/jl-lazy-%d-one.xz", (int)getpid());
-    write_file(path, blocks, bn);
-    write_file(opath, one, onen);
+    jl_test_write_file(path, blocks, bn);
+    jl_test_write_file(opath, one, onen);
 
     jl_doc *d = NULL;
     assert_int_equal(jl_open_file(opath, NULL, &d, &err), JL_OK);

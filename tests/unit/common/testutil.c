@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "writer.h"
 
 #include "container.h"
 #ifdef HAVE_LZMA
@@ -154,3 +158,37 @@ uint8_t *jl_test_xz_blocks(const uint8_t *raw, uint64_t n, uint64_t block, uint6
     return out;
 }
 #endif
+void jl_test_write_file(const char *path, const void *p, uint64_t n) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, (size_t)n, f), (size_t)n);
+    assert_int_equal(fclose(f), 0);
+}
+
+void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag,
+                       const jl_limits *lim) {
+    jl_open_opts o = { NULL, lim };
+    jl_error err;
+    jl_error_clear(&err);
+    uint8_t *z;
+    uint64_t zn;
+    jl_write_opts none = { 4, JL_COMP_NONE, 0 }, comp = { 4, (jl_compression)c, 1 };
+    memset(p, 0, sizeof *p);
+    assert_int_equal(jl_write_bundle(src, root, &none, &p->plain, &p->pn, &err), JL_OK);
+    assert_int_equal(jl_write_bundle(src, root, &comp, &z, &zn, &err), JL_OK);
+    snprintf(p->path, sizeof p->path, "/tmp/jl-%s-%d-%d.pkl", tag, (int)getpid(), c);
+    snprintf(p->ppath, sizeof p->ppath, "/tmp/jl-%s-%d-plain.pkl", tag, (int)getpid());
+    jl_test_write_file(p->path, z, zn);
+    jl_test_write_file(p->ppath, p->plain, p->pn);
+    jl_free(&src->alloc, z);
+    assert_int_equal(jl_open_file(p->ppath, &o, &p->ref, &err), JL_OK);
+    assert_int_equal(jl_open_file(p->path, &o, &p->d, &err), JL_OK);
+}
+
+void jl_test_pair_close(jl_test_pair *p, struct jl_doc *src) {
+    jl_doc_free(p->d);
+    jl_doc_free(p->ref);
+    unlink(p->path);
+    unlink(p->ppath);
+    jl_free(&src->alloc, p->plain);
+}

@@ -64,5 +64,23 @@ int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
  * --block-size=...` writes, sizes in every Block header); malloc'd. */
 uint8_t *jl_test_xz_blocks(const uint8_t *raw, uint64_t n, uint64_t block, uint64_t *zn);
 #endif
+/* Writes n bytes to path (fails the test when it cannot). */
+void jl_test_write_file(const char *path, const void *p, uint64_t n);
+
+/* Node root of a doc written as a bundle file twice (protocol 4), plain
+ * and compressed with c (a jl_compression) at level 1, to
+ * /tmp/jl-<tag>-<pid>-...pkl, and both opened with limits lim (NULL: the defaults):
+ * fails the test on error. jl_test_pair_close frees the docs (either may
+ * have been freed and set NULL), the plain bytes and the files. */
+struct jl_doc; /* value.h, not included here: test_container_nolibs.c renames container.h's names */
+typedef struct jl_test_pair {
+    char path[64], ppath[64]; /* the compressed file, the plain one */
+    uint8_t *plain;           /* the plain bytes (the source doc's allocator) */
+    uint64_t pn;
+    struct jl_doc *ref, *d;   /* opened from ppath and path */
+} jl_test_pair;
+void jl_test_pair_open(jl_test_pair *p, struct jl_doc *src, uint32_t root, int c, const char *tag,
+                       const jl_limits *lim);
+void jl_test_pair_close(jl_test_pair *p, struct jl_doc *src);
 
 #endif

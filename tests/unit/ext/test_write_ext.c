@@ -875,6 +875,46 @@ static void test_sql_flags(void **state) {
     EXPECT("DROP VIEW w", "");
 }
 
+/* joblib_copy (ext/copy.c): the same bytes as joblib_dump of the same
+ * value, for a file src, a BLOB src and a path; DIRECTONLY. */
+static void test_sql_copy(void **state) {
+    (void)state;
+    clear_dir();
+    char sql[1024], want[512];
+    snprintf(sql, sizeof sql, "SELECT joblib_dump(joblib_list(1, 2.5, 'a', x'00ff', NULL), '%s', 'gzip')",
+             tpath("src.pkl.gz"));
+    snprintf(want, sizeof want, "text:[\"%s\"]", tpath("src.pkl.gz"));
+    EXPECT(sql, want);
+    snprintf(sql, sizeof sql, "SELECT joblib_copy('%s', '%s')", tpath("src.pkl.gz"), tpath("m.pkl"));
+    snprintf(want, sizeof want, "text:[\"%s\"]", tpath("m.pkl"));
+    EXPECT(sql, want);
+    expect_file(tpath("m.pkl"), mixed, sizeof mixed);
+    /* a BLOB src; dest's suffix picks the method, as joblib_dump's does */
+    snprintf(sql, sizeof sql,
+             "SELECT joblib_copy(joblib_dumps(joblib_list(1, 2.5, 'a', x'00ff', NULL), 'xz'), '%s') "
+             "->> '$[0]' = '%s', joblib_load('%s', '$[3]')",
+             tpath("b.pkl"), tpath("b.pkl"), tpath("b.pkl"));
+    EXPECT(sql, "int:1|blob:00FF");
+    expect_file(tpath("b.pkl"), mixed, sizeof mixed);
+    /* a path; an explicit method wins over the suffix */
+    char m[sizeof tmpdir + 16];
+    snprintf(m, sizeof m, "%s", tpath("m.pkl")); /* tpath keeps two names at a time */
+    snprintf(sql, sizeof sql, "SELECT joblib_copy('%s', '%s', 'bz2', '$[3]') ->> '$[0]', joblib_load('%s')", m,
+             tpath("c.pkl.gz"), tpath("c.pkl.gz"));
+    snprintf(want, sizeof want, "text:%s|blob:00FF", tpath("c.pkl.gz"));
+    EXPECT(sql, want);
+    char magic[16];
+    file_magic(tpath("c.pkl.gz"), magic, 4);
+    assert_string_equal(magic, "425A6833");
+    /* DETERMINISTIC 0x800, DIRECTONLY 0x80000, SUBTYPE 0x100000, INNOCUOUS 0x200000 */
+    EXPECT("SELECT narg, flags & 0x380800 FROM pragma_function_list WHERE name = 'joblib_copy' ORDER BY narg",
+           "int:2|int:524288\nint:3|int:524288\nint:4|int:524288\nint:5|int:524288");
+    EXPECT("CREATE VIEW w AS SELECT joblib_copy('/nonexistent/a.pkl', '/nonexistent/x.pkl') AS f", "");
+    EXPECT("SELECT f FROM w", "error:unsafe use of joblib_copy()");
+    EXPECT("DROP VIEW w", "");
+    clear_dir();
+}
+
 static int setup_all(void **state) {
     (void)state;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/jl_test_write_XXXXXX");
@@ -902,6 +942,7 @@ int main(void) {
         cmocka_unit_test(test_sql_ndarray),     cmocka_unit_test(test_sql_containers),
         cmocka_unit_test(test_sql_compress),    cmocka_unit_test(test_sql_dump),
         cmocka_unit_test(test_sql_aggregates),  cmocka_unit_test(test_sql_flags),
+        cmocka_unit_test(test_sql_copy),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
