@@ -4,6 +4,7 @@
  */
 #include "seek_index.h"
 
+#include "bz2_index.h"
 #include "inflate_index.h"
 
 /* What a compressor's index offers; impl is its own index type. */
@@ -42,9 +43,32 @@ static uint64_t deflate_total(const void *ix) { return jl_inflate_index_total(ix
 static uint64_t deflate_bytes(const void *ix) { return jl_inflate_index_bytes(ix); }
 static void deflate_release(void *ix) { jl_inflate_index_free(ix); }
 
+#ifdef HAVE_BZ2
+/* bzip2: bz2_index.h (a point per block; span does not apply) */
+static int bz2_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
+                     uint64_t max_out, jl_emit_fn emit, void *ctx, void **out, jl_error *err) {
+    (void)c, (void)span;
+    jl_bz2_index *ix = NULL;
+    int rc = jl_bz2_index_build(in, n, a, max_out, emit, ctx, &ix, err);
+    *out = ix;
+    return rc;
+}
+static int bz2_read(const void *ix, const uint8_t *in, uint64_t n, uint64_t off, uint8_t *dst, uint64_t len,
+                    jl_error *err) {
+    return jl_bz2_index_read(ix, in, n, off, dst, len, err);
+}
+static uint64_t bz2_points(const void *ix) { return jl_bz2_index_points(ix); }
+static uint64_t bz2_total(const void *ix) { return jl_bz2_index_total(ix); }
+static uint64_t bz2_bytes(const void *ix) { return jl_bz2_index_bytes(ix); }
+static void bz2_release(void *ix) { jl_bz2_index_free(ix); }
+#endif
+
 static const seek_ops OPS[] = {
     { JL_COMP_ZLIB, deflate_build, deflate_read, deflate_points, deflate_total, deflate_bytes, deflate_release },
     { JL_COMP_GZIP, deflate_build, deflate_read, deflate_points, deflate_total, deflate_bytes, deflate_release },
+#ifdef HAVE_BZ2
+    { JL_COMP_BZ2, bz2_build, bz2_read, bz2_points, bz2_total, bz2_bytes, bz2_release },
+#endif
 };
 
 static const seek_ops *ops_of(jl_compression c) {

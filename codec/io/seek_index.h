@@ -3,7 +3,7 @@
  * compressor: while the stream is decompressed once from the start (the
  * structure pass), the compressor's own index builder notes where it can
  * later start again (deflate: checkpoints with the 32 KiB window, see
- * inflate_index.h); a later read of bytes [off, off+len) starts at the
+ * inflate_index.h; bzip2: its blocks, bz2_index.h); a later read of bytes [off, off+len) starts at the
  * last such point before off. One row per compressor in seek_index.c; a
  * compressor with no row, or a stream whose format offers no place to
  * start again, gets no index (*out NULL) and its readers inflate from the

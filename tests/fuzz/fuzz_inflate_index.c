@@ -18,28 +18,11 @@
 
 #include "doc_check.h"
 #include "fuzz_limits.h"
+#include "fuzz_sink.h"
 #include "inflate_index.h"
 
 #define SPAN ((uint64_t)2 << 10)
 #define RAW_MAX ((uint64_t)128 << 10)
-
-typedef struct sink {
-    uint8_t *p;
-    uint64_t len, cap;
-} sink;
-
-static int collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    (void)err;
-    sink *s = ctx;
-    if (s->len + n > s->cap) {
-        s->cap = (s->len + n) * 2;
-        s->p = realloc(s->p, (size_t)s->cap);
-        JL_CHECK(s->p != NULL, "out of memory in the fuzz target");
-    }
-    memcpy(s->p + s->len, p, (size_t)n);
-    s->len += n;
-    return JL_OK;
-}
 
 /* Deflates raw[0..n) as zlib (wbits 15) or gzip (31) at level. */
 static uint8_t *deflated(const uint8_t *raw, uint64_t n, int gzip, int level, uint64_t *zn) {
@@ -59,10 +42,9 @@ static uint8_t *deflated(const uint8_t *raw, uint64_t n, int gzip, int level, ui
     return out;
 }
 
-static uint64_t pick(const uint8_t *d, size_t size, size_t *at) {
-    uint64_t v = 0;
-    for (int i = 0; i < 4; i++) v = v << 8 | (size ? d[(*at)++ % size] : 0);
-    return v;
+static int inflate_read(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst, uint64_t len,
+                        jl_error *err) {
+    return jl_inflate_index_read(ix, z, zn, off, dst, len, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -88,13 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         z = deflated(raw, n, c == JL_COMP_GZIP, 1 + (mode >> 2) % 9, &zn);
         intact = !(mode & 32);
         size_t at = 1;
-        for (int k = 0; !intact && k < 1 + rest[0] % 4; k++) z[pick(data, size, &at) % zn] ^= (uint8_t)(1 + data[at % size]);
+        for (int k = 0; !intact && k < 1 + rest[0] % 4; k++) z[fuzz_pick(data, size, &at) % zn] ^= (uint8_t)(1 + data[at % size]);
     }
-    sink s = { NULL, 0, 0 };
+    fuzz_sink s = { NULL, 0, 0, 0 };
     jl_inflate_index *ix = NULL;
     jl_error err;
     jl_error_clear(&err);
-    int rc = jl_inflate_index_build(c, z, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, collect, &s, &ix, &err);
+    int rc = jl_inflate_index_build(c, z, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, &s, &ix, &err);
     if (intact) {
         JL_CHECK(rc == JL_OK, "building the index of a valid stream: %s", err.message);
         JL_CHECK(s.len == n && memcmp(s.p, raw, (size_t)n) == 0, "the emitted bytes differ from the input");
@@ -105,26 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ix) {
         JL_CHECK(jl_inflate_index_total(ix) == s.len, "index total %llu, emitted %llu",
                  (unsigned long long)jl_inflate_index_total(ix), (unsigned long long)s.len);
-        uint8_t *dst = malloc((size_t)s.len + 64);
-        JL_CHECK(dst != NULL, "out of memory in the fuzz target");
-        size_t at = 2;
-        for (int k = 0; k < 32 && s.len; k++) {
-            uint64_t off = pick(data, size, &at) % s.len, len = 1 + pick(data, size, &at) % 20000;
-            if (len > s.len - off + (k % 8 == 7 ? 64 : 0)) len = s.len - off + (k % 8 == 7 ? 64 : 0);
-            jl_error_clear(&err);
-            int r = jl_inflate_index_read(ix, z, zn, off, dst, len, &err);
-            if (r == JL_OK) {
-                JL_CHECK(off + len <= s.len, "read past the end (%llu+%llu of %llu) succeeded",
-                         (unsigned long long)off, (unsigned long long)len, (unsigned long long)s.len);
-                JL_CHECK(memcmp(dst, s.p + off, (size_t)len) == 0, "read %llu+%llu differs from the whole inflation",
-                         (unsigned long long)off, (unsigned long long)len);
-            } else {
-                JL_CHECK(err.code == (jl_code)r && err.message[0], "read error %d without its message", r);
-                JL_CHECK(!intact || off + len > s.len, "read %llu+%llu of a valid stream failed: %s",
-                         (unsigned long long)off, (unsigned long long)len, err.message);
-            }
-        }
-        free(dst);
+        fuzz_check_reads(inflate_read, ix, z, zn, s.p, s.len, data, size, 20000, intact);
         jl_inflate_index_free(ix);
     }
     free(s.p);

@@ -97,3 +97,25 @@ uint8_t *jl_test_pattern(uint64_t n, unsigned seed) {
     for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)((i / 97) * 31 + (i % 7 == 0 ? seed : 0));
     return p;
 }
+
+void jl_test_random_reads(jl_test_read_fn read, const void *ix, const uint8_t *z, uint64_t zn, const uint8_t *raw,
+                          uint64_t n, int count, uint64_t big) {
+    uint8_t *dst = malloc((size_t)n);
+    assert_non_null(dst);
+    uint32_t seed = 7;
+    for (int i = 0; i < count + 2; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint64_t off = i == count ? 0 : i == count + 1 ? n - 1 : ((uint64_t)seed << 8 ^ seed >> 8) % n;
+        seed = seed * 1103515245u + 12345u;
+        uint64_t len = i >= count ? 1 : 1 + seed % (i % 4 == 0 ? big : 4096);
+        if (len > n - off) len = n - off;
+        jl_error err;
+        jl_error_clear(&err);
+        memset(dst, 0xA5, (size_t)len);
+        if (read(ix, z, zn, off, dst, len, &err))
+            fail_msg("read %llu+%llu: %s", (unsigned long long)off, (unsigned long long)len, err.message);
+        if (memcmp(dst, raw + off, (size_t)len) != 0)
+            fail_msg("read %llu+%llu: bytes differ", (unsigned long long)off, (unsigned long long)len);
+    }
+    free(dst);
+}

@@ -46,4 +46,14 @@ int jl_test_have_shared(void);
  * counter, `seed` mixed in every 7th byte). */
 uint8_t *jl_test_pattern(uint64_t n, unsigned seed);
 
+/* An index's read of bytes [off, off+len) of the stream z[0..zn) holds. */
+typedef int (*jl_test_read_fn)(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst,
+                               uint64_t len, jl_error *err);
+
+/* `count` reads through `read` at seeded offsets and lengths (every 4th
+ * up to `big` bytes, the others up to 4096), then the first byte and the
+ * last: each must succeed with the bytes of raw[0..n). */
+void jl_test_random_reads(jl_test_read_fn read, const void *ix, const uint8_t *z, uint64_t zn, const uint8_t *raw,
+                          uint64_t n, int count, uint64_t big);
+
 #endif

@@ -1,0 +1,77 @@
+/*
+ * fuzz_sink.h - helpers of the fuzz targets of stream indexes
+ * (fuzz_inflate_index.c, fuzz_bz2_index.c): a jl_emit_fn that appends the
+ * pieces it is handed, numbers picked from the fuzzer's input, and reads
+ * at offsets it picks checked against the whole stream.
+ */
+#ifndef JL_FUZZ_SINK_H
+#define JL_FUZZ_SINK_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc_check.h"
+
+/* The pieces handed over, appended (p: malloc'd, the target frees). */
+typedef struct fuzz_sink {
+    uint8_t *p;
+    uint64_t len, cap, pieces;
+} fuzz_sink;
+
+static inline int fuzz_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    (void)err;
+    fuzz_sink *s = ctx;
+    if (s->len + n > s->cap) {
+        s->cap = (s->len + n) * 2;
+        s->p = realloc(s->p, (size_t)s->cap);
+        JL_CHECK(s->p != NULL, "out of memory in the fuzz target");
+    }
+    memcpy(s->p + s->len, p, (size_t)n);
+    s->len += n;
+    s->pieces++;
+    return JL_OK;
+}
+
+/* 32 bits from d at *at onwards, wrapping around; *at moves on. */
+static inline uint64_t fuzz_pick(const uint8_t *d, size_t size, size_t *at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 4; i++) v = v << 8 | (size ? d[(*at)++ % size] : 0);
+    return v;
+}
+
+/* An index's read of bytes [off, off+len) of the stream z[0..zn). */
+typedef int (*fuzz_read_fn)(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst,
+                            uint64_t len, jl_error *err);
+
+/* 32 reads through `read` at offsets and lengths (up to maxlen) picked
+ * from d, every 8th running 64 bytes past the end: each gives the bytes
+ * of whole[0..n), or fails with a message (with `intact`, only past the
+ * end). */
+static inline void fuzz_check_reads(fuzz_read_fn read, const void *ix, const uint8_t *z, uint64_t zn,
+                                    const uint8_t *whole, uint64_t n, const uint8_t *d, size_t size,
+                                    uint64_t maxlen, int intact) {
+    uint8_t *dst = malloc((size_t)n + 64);
+    JL_CHECK(dst != NULL, "out of memory in the fuzz target");
+    size_t at = 2;
+    for (int k = 0; k < 32 && n; k++) {
+        uint64_t off = fuzz_pick(d, size, &at) % n, len = 1 + fuzz_pick(d, size, &at) % maxlen;
+        if (len > n - off + (k % 8 == 7 ? 64 : 0)) len = n - off + (k % 8 == 7 ? 64 : 0);
+        jl_error err;
+        jl_error_clear(&err);
+        int r = read(ix, z, zn, off, dst, len, &err);
+        if (r == JL_OK) {
+            JL_CHECK(off + len <= n, "read past the end (%llu+%llu of %llu) succeeded", (unsigned long long)off,
+                     (unsigned long long)len, (unsigned long long)n);
+            JL_CHECK(memcmp(dst, whole + off, (size_t)len) == 0, "read %llu+%llu differs from the whole stream",
+                     (unsigned long long)off, (unsigned long long)len);
+        } else {
+            JL_CHECK(err.code == (jl_code)r && err.message[0], "read error %d without its message", r);
+            JL_CHECK(!intact || off + len > n, "read %llu+%llu of a valid stream failed: %s",
+                     (unsigned long long)off, (unsigned long long)len, err.message);
+        }
+    }
+    free(dst);
+}
+
+#endif
