@@ -3,7 +3,7 @@
  * streams (codec/io/bz2_index.c). The first byte chooses:
  *   bit 0   the rest is a bzip2 stream as it is (mostly invalid: every
  *           fallback to plain decoding);
- *   else    the rest, repeated with a counter into up to 256 KiB, is
+ *   else    the rest, repeated with a counter into up to 160 KiB, is
  *           compressed here (level 1..9 by bits 2-5, 100 kB blocks at
  *           level 1), its bytes first mapped onto 18 values whose symbol
  *           map spells the block magic inside every block when bit 6 is
@@ -11,8 +11,8 @@
  *           damaged at offsets the input picks when bit 7 is set.
  * Building the index must hand over exactly the pieces jl_decompress_each
  * hands over and fail with its code and message; for an intact stream it
- * must succeed with an index. Then 32 reads at offsets and lengths the
- * input picks: each gives the bytes of the whole decompression, or fails
+ * must succeed with an index. Then 8 reads at offsets and lengths the
+ * input picks (each decodes a whole block): each gives the bytes of the whole decompression, or fails
  * with a message (only past the end for an intact stream).
  */
 #include <stdint.h>
@@ -24,7 +24,7 @@
 #include "fuzz_limits.h"
 #include "fuzz_sink.h"
 
-#define RAW_MAX ((uint64_t)256 << 10)
+#define RAW_MAX ((uint64_t)160 << 10) /* two blocks at level 1 */
 
 /* Appends the bzip2 stream of raw[0..n) at level to z (grown). */
 static void append_bz2(uint8_t **z, uint64_t *zn, const uint8_t *raw, uint64_t n, int level) {
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ix) {
         JL_CHECK(jl_bz2_index_total(ix) == b.len, "index total %llu, emitted %llu",
                  (unsigned long long)jl_bz2_index_total(ix), (unsigned long long)b.len);
-        fuzz_check_reads(bz2_read, ix, z, zn, b.p, b.len, data, size, 200000, 1);
+        fuzz_check_reads(bz2_read, ix, z, zn, b.p, b.len, data, size, 8, 200000, 1);
         jl_bz2_index_free(ix);
     }
     free(a.p);

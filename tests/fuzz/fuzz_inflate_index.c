@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ix) {
         JL_CHECK(jl_inflate_index_total(ix) == s.len, "index total %llu, emitted %llu",
                  (unsigned long long)jl_inflate_index_total(ix), (unsigned long long)s.len);
-        fuzz_check_reads(inflate_read, ix, z, zn, s.p, s.len, data, size, 20000, intact);
+        fuzz_check_reads(inflate_read, ix, z, zn, s.p, s.len, data, size, 32, 20000, intact);
         jl_inflate_index_free(ix);
     }
     free(s.p);

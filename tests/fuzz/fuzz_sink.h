@@ -44,17 +44,17 @@ static inline uint64_t fuzz_pick(const uint8_t *d, size_t size, size_t *at) {
 typedef int (*fuzz_read_fn)(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst,
                             uint64_t len, jl_error *err);
 
-/* 32 reads through `read` at offsets and lengths (up to maxlen) picked
+/* `reads` reads through `read` at offsets and lengths (up to maxlen) picked
  * from d, every 8th running 64 bytes past the end: each gives the bytes
  * of whole[0..n), or fails with a message (with `intact`, only past the
  * end). */
 static inline void fuzz_check_reads(fuzz_read_fn read, const void *ix, const uint8_t *z, uint64_t zn,
                                     const uint8_t *whole, uint64_t n, const uint8_t *d, size_t size,
-                                    uint64_t maxlen, int intact) {
+                                    int reads, uint64_t maxlen, int intact) {
     uint8_t *dst = malloc((size_t)n + 64);
     JL_CHECK(dst != NULL, "out of memory in the fuzz target");
     size_t at = 2;
-    for (int k = 0; k < 32 && n; k++) {
+    for (int k = 0; k < reads && n; k++) {
         uint64_t off = fuzz_pick(d, size, &at) % n, len = 1 + fuzz_pick(d, size, &at) % maxlen;
         if (len > n - off + (k % 8 == 7 ? 64 : 0)) len = n - off + (k % 8 == 7 ? 64 : 0);
         jl_error err;
