@@ -53,8 +53,6 @@
 #define MAX_BLOCK_BITS ((uint64_t)64 << 20) /* 8 MiB: bzip2 writes under 3 MiB */
 #define STEP ((uint64_t)1 << 30)           /* libbz2 counts in unsigned ints */
 
-static const uint64_t BLOCK_MAGIC = 0x314159265359ull, END_MAGIC = 0x177245385090ull;
-
 /* One block of the stream. */
 typedef struct blk {
     uint64_t bit, end; /* bit offsets: its magic, the magic after it */
@@ -81,6 +79,8 @@ uint64_t jl_bz2_index_total(const jl_bz2_index *ix) { return ix ? ix->total : 0;
 uint64_t jl_bz2_index_bytes(const jl_bz2_index *ix) { return ix ? sizeof *ix + ix->cap * sizeof(blk) : 0; }
 
 #ifdef HAVE_BZ2
+
+static const uint64_t BLOCK_MAGIC = 0x314159265359ull, END_MAGIC = 0x177245385090ull;
 
 /* ---- bits ---------------------------------------------------------------- */
 
