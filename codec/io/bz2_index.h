@@ -1,26 +1,29 @@
 /*
  * bz2_index.h - random access into bzip2 streams by their block
- * boundaries. A bzip2 block ("BZh<level>", then blocks each opened by the
+ * boundaries. A bzip2 stream ("BZh<level>", then blocks each opened by the
  * 48-bit magic 0x314159265359 at any bit position, then 0x177245385090
- * and the stream's combined CRC) decodes on its own: its bits, shifted to
- * a byte boundary and wrapped as a one-block stream (the stream header,
- * the block, the end magic and the block's own CRC as the combined one),
- * are a complete stream for libbz2. Building decodes the stream block by
- * block that way and notes each block's bit offset and first output byte;
- * a read of [off, off+len) decodes only the blocks that hold it.
+ * and the stream's combined CRC) has blocks that decode on their own: a
+ * block's bits, shifted to a byte boundary and wrapped as a one-block
+ * stream (the stream header, the block, the end magic and the block's own
+ * CRC as the combined one), are a complete stream for libbz2. Building
+ * decodes the stream block by block that way and notes each block's bit
+ * offset and first output byte; a read of [off, off+len) decodes only the
+ * blocks that hold it.
  *
- * Every block is a point: a block holds at most 900 kB before bzip2's
- * first run-length step, so a read decodes at most one block it does not
- * need, and a point costs 32 bytes (under 0.01% of the stream).
+ * Every block is a point: a block holds at most 900 kB after bzip2's
+ * first run-length step (more output only for long runs of a byte), so a
+ * read decodes at most one block's start it does not need, and a point
+ * costs 32 bytes (under 0.01% of the stream).
  *
  * Building gives exactly what jl_decompress_each(JL_COMP_BZ2) gives
  * (pieces, errors, limit, truncation rule, concatenated streams): the
  * block path hands over only output plain decoding would have handed over
  * too, and on anything it does not take for a clean stream (a bad block,
- * a wrong combined CRC, a cut, the limit, a magic found inside compressed
- * bits) it decodes again from the start with libbz2 and passes on only
- * what it has not passed on yet. The cost of a damaged stream is then one
- * more decoding; the errors are plain decoding's own.
+ * a wrong combined CRC, a cut, the limit, more than a few magics found
+ * inside one block's compressed bits) it decodes again from the start
+ * with libbz2 and passes on only what it has not passed on yet. The cost
+ * of a damaged stream is then one more decoding; the errors are plain
+ * decoding's own.
  */
 #ifndef JL_BZ2_INDEX_H
 #define JL_BZ2_INDEX_H
