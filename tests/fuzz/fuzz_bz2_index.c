@@ -57,19 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t n = 0, zn = 0;
     int intact = 0;
     if (mode & 1) {
-        z = malloc(nrest);
-        JL_CHECK(z != NULL, "out of memory in the fuzz target");
-        memcpy(z, rest, nrest);
+        z = fuzz_copy(rest, nrest);
         zn = nrest;
     } else {
-        n = (uint64_t)nrest * (1 + rest[0] % 128);
-        if (n > RAW_MAX) n = RAW_MAX;
-        raw = malloc((size_t)n);
-        JL_CHECK(raw != NULL, "out of memory in the fuzz target");
-        for (uint64_t i = 0; i < n; i++) {
-            uint8_t b = (uint8_t)(rest[i % nrest] + i / nrest);
-            raw[i] = mode & 64 ? spell[b % 18] : b;
-        }
+        raw = fuzz_repeat(rest, nrest, 128, RAW_MAX, 1, &n);
+        if (mode & 64)
+            for (uint64_t i = 0; i < n; i++) raw[i] = spell[raw[i] % 18];
         int level = 1 + (mode >> 2 & 15) % 9;
         uint64_t first = mode & 2 ? n / 2 : n;
         append_bz2(&z, &zn, raw, first, level);

@@ -57,16 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t n = 0, zn;
     int intact = 0;
     if (mode & 1) {
-        z = malloc(nrest);
-        JL_CHECK(z != NULL, "out of memory in the fuzz target");
-        memcpy(z, rest, nrest);
+        z = fuzz_copy(rest, nrest);
         zn = nrest;
     } else {
-        n = (uint64_t)nrest * (1 + rest[0] % 64);
-        if (n > RAW_MAX) n = RAW_MAX;
-        raw = malloc((size_t)n);
-        JL_CHECK(raw != NULL, "out of memory in the fuzz target");
-        for (uint64_t i = 0; i < n; i++) raw[i] = (uint8_t)(rest[i % nrest] + (i / nrest) * (mode >> 6));
+        raw = fuzz_repeat(rest, nrest, 64, RAW_MAX, mode >> 6, &n);
         z = deflated(raw, n, c == JL_COMP_GZIP, 1 + (mode >> 2) % 9, &zn);
         intact = !(mode & 32);
         size_t at = 1;

@@ -1,8 +1,8 @@
 /*
  * fuzz_sink.h - helpers of the fuzz targets of stream indexes
  * (fuzz_inflate_index.c, fuzz_bz2_index.c): a jl_emit_fn that appends the
- * pieces it is handed, numbers picked from the fuzzer's input, and reads
- * at offsets it picks checked against the whole stream.
+ * pieces it is handed, numbers and data made from the fuzzer's input, and
+ * reads at offsets it picks checked against the whole stream.
  */
 #ifndef JL_FUZZ_SINK_H
 #define JL_FUZZ_SINK_H
@@ -38,6 +38,26 @@ static inline uint64_t fuzz_pick(const uint8_t *d, size_t size, size_t *at) {
     uint64_t v = 0;
     for (int i = 0; i < 4; i++) v = v << 8 | (size ? d[(*at)++ % size] : 0);
     return v;
+}
+
+/* A malloc'd copy of p[0..n). */
+static inline uint8_t *fuzz_copy(const uint8_t *p, size_t n) {
+    uint8_t *q = malloc(n ? n : 1);
+    JL_CHECK(q != NULL, "out of memory in the fuzz target");
+    if (n) memcpy(q, p, n);
+    return q;
+}
+
+/* rest[0..nrest) (nrest >= 1) repeated 1 + rest[0] % times times, at most
+ * max bytes, the k-th repeat's bytes raised by k * step: malloc'd, *n. */
+static inline uint8_t *fuzz_repeat(const uint8_t *rest, size_t nrest, unsigned times, uint64_t max, unsigned step,
+                                   uint64_t *n) {
+    *n = (uint64_t)nrest * (1 + rest[0] % times);
+    if (*n > max) *n = max;
+    uint8_t *raw = malloc((size_t)*n);
+    JL_CHECK(raw != NULL, "out of memory in the fuzz target");
+    for (uint64_t i = 0; i < *n; i++) raw[i] = (uint8_t)(rest[i % nrest] + (i / nrest) * step);
+    return raw;
 }
 
 /* An index's read of bytes [off, off+len) of the stream z[0..zn). */
