@@ -29,27 +29,7 @@ static int sampled(void) {
     return vg && vg[0] == '1';
 }
 
-/* The emitted pieces, appended; their sizes in order. */
-typedef struct sink {
-    uint8_t *p;
-    uint64_t len, cap, pieces;
-    uint64_t sizes[512];
-    uint64_t fail_at; /* nonzero: the fail_at-th piece is refused */
-} sink;
-
-static int collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    sink *s = ctx;
-    if (s->pieces < 512) s->sizes[s->pieces] = n;
-    if (++s->pieces == s->fail_at) return jl_fail(err, JL_E_IO, JL_NO_OFFSET, "consumer refused piece %llu", (unsigned long long)s->pieces);
-    if (s->len + n > s->cap) {
-        s->cap = (s->len + n) * 2;
-        s->p = realloc(s->p, (size_t)s->cap);
-        assert_non_null(s->p);
-    }
-    memcpy(s->p + s->len, p, (size_t)n);
-    s->len += n;
-    return JL_OK;
-}
+typedef jl_test_sink sink; /* the pieces handed over (testutil.h) */
 
 static uint32_t next_rand(uint32_t *seed) {
     *seed = *seed * 1103515245u + 12345u;
@@ -104,9 +84,9 @@ static jl_seek_index *same_as_plain(const uint8_t *z, uint64_t zn, uint64_t max_
     jl_error_clear(&ea);
     jl_error_clear(&eb);
     uint64_t total;
-    int ra = jl_decompress_each(JL_COMP_BZ2, z, zn, NULL, max_out, collect, &a, &total, &ea);
+    int ra = jl_decompress_each(JL_COMP_BZ2, z, zn, NULL, max_out, jl_test_collect, &a, &total, &ea);
     jl_seek_index *ix = NULL;
-    int rb = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, max_out, collect, &b, &ix, &eb);
+    int rb = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, max_out, jl_test_collect, &b, &ix, &eb);
     if (ra != rb) fail_msg("rc: plain %d (%s), index %d (%s)", ra, ea.message, rb, eb.message);
     assert_string_equal(ea.message, eb.message);
     assert_int_equal(a.pieces, b.pieces);
@@ -420,7 +400,7 @@ static void test_consumer_and_alloc(void **state) {
         jl_error err;
         jl_error_clear(&err);
         jl_seek_index *ix = NULL;
-        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, UINT64_MAX, collect, &s, &ix, &err);
+        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, UINT64_MAX, jl_test_collect, &s, &ix, &err);
         if (f <= 4 && s.pieces >= f) {
             assert_int_equal(rc, JL_E_IO);
             assert_null(ix);
@@ -436,7 +416,7 @@ static void test_consumer_and_alloc(void **state) {
         jl_error err;
         jl_error_clear(&err);
         jl_seek_index *ix = NULL;
-        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, &t.alloc, 0, UINT64_MAX, collect, &s, &ix, &err);
+        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, &t.alloc, 0, UINT64_MAX, jl_test_collect, &s, &ix, &err);
         if (rc) {
             assert_int_equal(rc, JL_E_NOMEM);
             assert_null(ix);

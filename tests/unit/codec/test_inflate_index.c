@@ -19,26 +19,7 @@
 #define MiB ((uint64_t)1 << 20)
 #define SPAN ((uint64_t)256 << 10)
 
-/* The emitted pieces, appended. */
-typedef struct sink {
-    uint8_t *p;
-    uint64_t len, cap, pieces, short_pieces;
-} sink;
-
-static int collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    (void)err;
-    sink *s = ctx;
-    if (n != JL_LAZY_CHUNK) s->short_pieces++;
-    s->pieces++;
-    if (s->len + n > s->cap) {
-        s->cap = (s->len + n) * 2;
-        s->p = realloc(s->p, (size_t)s->cap);
-        assert_non_null(s->p);
-    }
-    memcpy(s->p + s->len, p, (size_t)n);
-    s->len += n;
-    return JL_OK;
-}
+typedef jl_test_sink sink; /* the pieces handed over (testutil.h) */
 
 /* Text runs and noise (deflate blocks of a few KiB: many checkpoints). */
 static uint8_t *make_data(uint64_t n, uint32_t seed) {
@@ -66,7 +47,7 @@ static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, 
     jl_inflate_index *ix = NULL;
     jl_error_clear(err);
     memset(s, 0, sizeof *s);
-    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, collect, s, &ix, err);
+    int rc = jl_inflate_index_build(c, z, zn, NULL, SPAN, UINT64_MAX, jl_test_collect, s, &ix, err);
     if (rc != want_rc) fail_msg("build %s: rc %d (%s), want %d", jl_compression_name(c), rc, err->message, want_rc);
     return ix;
 }
@@ -226,7 +207,7 @@ static void test_cut(void **state) {
 static int stop_at_two(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     sink *s = ctx;
     if (s->pieces == 2) return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "enough");
-    return collect(ctx, p, n, err);
+    return jl_test_collect(ctx, p, n, err);
 }
 
 static void test_each(void **state) {
@@ -241,14 +222,14 @@ static void test_each(void **state) {
         memset(&s, 0, sizeof s);
         jl_error err;
         jl_error_clear(&err);
-        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, UINT64_MAX, collect, &s, &total, &err), JL_OK);
+        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, UINT64_MAX, jl_test_collect, &s, &total, &err), JL_OK);
         assert_int_equal(total, n);
         assert_int_equal(s.len, n);
         assert_int_equal(s.pieces, 3);
         assert_memory_equal(s.p, raw, n);
         free(s.p);
         memset(&s, 0, sizeof s);
-        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, n - 1, collect, &s, &total, &err), JL_E_LIMIT);
+        assert_int_equal(jl_decompress_each(kinds[k], z, zn, NULL, n - 1, jl_test_collect, &s, &total, &err), JL_E_LIMIT);
         assert_string_equal(err.message, "decompressed size exceeds the limit of 2097156 bytes");
         free(s.p);
         memset(&s, 0, sizeof s);

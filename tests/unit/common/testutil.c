@@ -3,6 +3,8 @@
  */
 #include "testutil.h"
 
+#include "container.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +120,20 @@ void jl_test_random_reads(jl_test_read_fn read, const void *ix, const uint8_t *z
             fail_msg("read %llu+%llu: bytes differ", (unsigned long long)off, (unsigned long long)len);
     }
     free(dst);
+}
+
+int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
+    jl_test_sink *s = ctx;
+    if (s->pieces < 512) s->sizes[s->pieces] = n;
+    if (n != JL_LAZY_CHUNK) s->short_pieces++;
+    if (++s->pieces == s->fail_at)
+        return jl_fail(err, JL_E_IO, JL_NO_OFFSET, "consumer refused piece %llu", (unsigned long long)s->pieces);
+    if (s->len + n > s->cap) {
+        s->cap = (s->len + n) * 2;
+        s->p = realloc(s->p, (size_t)s->cap);
+        assert_non_null(s->p);
+    }
+    memcpy(s->p + s->len, p, (size_t)n);
+    s->len += n;
+    return JL_OK;
 }

@@ -46,6 +46,18 @@ int jl_test_have_shared(void);
  * counter, `seed` mixed in every 7th byte). */
 uint8_t *jl_test_pattern(uint64_t n, unsigned seed);
 
+/* The pieces a jl_emit_fn (container.h) is handed, appended: p is
+ * malloc'd (the test frees it); the first 512 sizes kept in order. */
+typedef struct jl_test_sink {
+    uint8_t *p;
+    uint64_t len, cap, pieces;
+    uint64_t short_pieces; /* pieces shorter than JL_LAZY_CHUNK */
+    uint64_t sizes[512];
+    uint64_t fail_at; /* nonzero: the fail_at-th piece is refused (JL_E_IO) */
+} jl_test_sink;
+
+int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
+
 /* An index's read of bytes [off, off+len) of the stream z[0..zn) holds. */
 typedef int (*jl_test_read_fn)(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst,
                                uint64_t len, jl_error *err);
