@@ -23,12 +23,6 @@
  * boundary, or the block is bad: the next magic is tried, MAX_TRIES
  * times, then the stream goes to plain decoding (bz2_index.h).
  *
- * Two threads. While a block is decoded, the block after the first magic
- * following it is decoded on a second thread (both with the caller's
- * allocator behind a mutex); its output is taken when the first block
- * ends at that magic, which is the common case, and dropped otherwise.
- * A clean stream is so decoded in about half the time on two cores.
- *
  * What plain decoding hands over. Its 1 MiB window goes to emit when the
  * next piece of output is asked for; libbz2 fills it and then goes on to
  * the next block's header and codes in the same call, so a window ending
@@ -40,7 +34,6 @@
 #include "bz2_index.h"
 
 #include <limits.h>
-#include <pthread.h>
 #include <string.h>
 #ifdef HAVE_BZ2
 #include <bzlib.h>
@@ -227,131 +220,57 @@ static int decode_one(const jl_alloc *a, const uint8_t *w, uint64_t wn, const ou
 
 /* ---- building ------------------------------------------------------------ */
 
-/* Output of blocks being decoded: buf[0, keep) kept from before, then
- * buf[keep, keep + made) of the block; the block may give budget bytes. */
-typedef struct outbuf {
-    const jl_alloc *a;
-    uint8_t *buf; /* owned: jl_free(a) */
-    uint64_t cap, keep, made, budget;
-} outbuf;
-
-static int out_room(void *ctx, uint8_t **dst, uint64_t *room) {
-    outbuf *o = ctx;
-    if (o->made > o->budget) return 1; /* plain decoding says "limit" */
-    uint64_t used = o->keep + o->made;
-    if (used == o->cap) {
-        uint64_t ncap = o->cap < 2 * PIECE ? 2 * PIECE : o->cap * 2;
-        if (ncap > SIZE_MAX) return 1;
-        uint8_t *q = jl_realloc(o->a, o->buf, (size_t)ncap);
-        if (!q) return 1;
-        o->buf = q;
-        o->cap = ncap;
-    }
-    uint64_t r = o->cap - used;
-    if (o->budget - o->made < r) r = o->budget - o->made + 1; /* one byte past the limit shows it */
-    *dst = o->buf + used;
-    *room = r;
-    return 0;
-}
-
-static void out_commit(void *ctx, uint64_t got) { ((outbuf *)ctx)->made += got; }
-
-/* Room for `need` bytes after keep: 0, or 1 when there is none. */
-static int out_reserve(outbuf *o, uint64_t need) {
-    if (o->cap - o->keep >= need) return 0;
-    if (need > SIZE_MAX - o->keep) return 1;
-    uint8_t *q = jl_realloc(o->a, o->buf, (size_t)(o->keep + need));
-    if (!q) return 1;
-    o->buf = q;
-    o->cap = o->keep + need;
-    return 0;
-}
-
-/* Decodes the block of bits [bit, end) into o (after its keep): 1 when it
- * ends cleanly within o's budget. *wrapped: the caller's scratch. */
-static int decode_block(outbuf *o, uint8_t **wrapped, uint64_t *wcap, const uint8_t *in, uint64_t n, uint64_t bit,
-                        uint64_t end, uint8_t level, uint32_t crc) {
-    const outlet let = { out_room, out_commit, o };
-    uint64_t wn;
-    o->made = 0;
-    if (end - bit > MAX_BLOCK_BITS || wrap(o->a, wrapped, wcap, in, n, bit, end, level, crc, &wn)) return 0;
-    return decode_one(o->a, *wrapped, wn, &let) == DEC_END && o->made <= o->budget;
-}
-
-/* The block after the one the builder decodes, decoded at the same time on
- * a second thread, taken when the first ends where it begins. */
-typedef struct ahead {
-    outbuf out;
-    const uint8_t *in;
-    uint64_t n, bit, end;
-    uint32_t crc;
-    uint8_t level;
-    uint8_t *wrapped; /* owned: jl_free(out.a) */
-    uint64_t wcap;
-    int ok; /* 1: [bit, end) decoded into out.buf[0, out.made) */
-} ahead;
-
-static void *ahead_run(void *arg) {
-    ahead *h = arg;
-    h->ok = decode_block(&h->out, &h->wrapped, &h->wcap, h->in, h->n, h->bit, h->end, h->level, h->crc);
-    return NULL;
-}
-
-/* The caller's allocator behind a mutex while two threads allocate. */
-typedef struct locked {
-    jl_alloc alloc;
-    const jl_alloc *a;
-    pthread_mutex_t mu;
-} locked;
-
-static void *lk_malloc(void *ctx, size_t n) {
-    locked *l = ctx;
-    pthread_mutex_lock(&l->mu);
-    void *p = l->a->malloc(l->a->ctx, n);
-    pthread_mutex_unlock(&l->mu);
-    return p;
-}
-static void *lk_realloc(void *ctx, void *p, size_t n) {
-    locked *l = ctx;
-    pthread_mutex_lock(&l->mu);
-    void *q = l->a->realloc(l->a->ctx, p, n);
-    pthread_mutex_unlock(&l->mu);
-    return q;
-}
-static void lk_free(void *ctx, void *p) {
-    locked *l = ctx;
-    pthread_mutex_lock(&l->mu);
-    l->a->free(l->a->ctx, p);
-    pthread_mutex_unlock(&l->mu);
-}
-
 typedef struct builder {
-    const jl_alloc *a; /* the locked allocator */
+    const jl_alloc *a;
     const uint8_t *in;
     uint64_t n, max_out;
     jl_emit_fn emit;
     void *ctx;
     jl_bz2_index *ix; /* owned until handed out */
     int lost;         /* 1: a point could not be kept; the index is dropped */
-    outbuf out;       /* out.buf[0, out.keep): verified, not handed over */
+    uint8_t *buf;     /* owned: output not handed over yet, then the block's */
+    uint64_t cap;
     uint64_t emitted; /* output handed over */
+    uint64_t keep;    /* buf[0, keep): verified, not handed over */
+    uint64_t made;    /* buf[keep, keep + made): the block being decoded */
     uint8_t *wrapped; /* owned: the block as a stream of its own */
     uint64_t wcap;
-    ahead h;          /* h.ok: the block at h.bit is decoded already */
 } builder;
+
+static int build_room(void *ctx, uint8_t **dst, uint64_t *room) {
+    builder *B = ctx;
+    uint64_t budget = B->max_out - (B->emitted + B->keep); /* bytes the block may have */
+    if (B->made > budget) return 1;                         /* plain decoding says "limit" */
+    uint64_t used = B->keep + B->made;
+    if (used == B->cap) {
+        uint64_t ncap = B->cap < 2 * PIECE ? 2 * PIECE : B->cap * 2;
+        if (ncap > SIZE_MAX) return 1;
+        uint8_t *q = jl_realloc(B->a, B->buf, (size_t)ncap);
+        if (!q) return 1;
+        B->buf = q;
+        B->cap = ncap;
+    }
+    uint64_t r = B->cap - used;
+    if (budget - B->made < r) r = budget - B->made + 1; /* one byte past the limit shows it */
+    *dst = B->buf + used;
+    *room = r;
+    return 0;
+}
+
+static void build_commit(void *ctx, uint64_t got) { ((builder *)ctx)->made += got; }
 
 /* Hands over whole pieces of the verified output; with `all`, the rest
  * too (the stream ended cleanly). */
 static int hand_over(builder *B, int all, jl_error *err) {
-    uint64_t h = 0, keep = B->out.keep;
+    uint64_t h = 0;
     int rc = JL_OK;
-    while (!rc && (keep - h > PIECE || (all && keep > h))) {
-        uint64_t k = keep - h < PIECE ? keep - h : PIECE;
-        rc = B->emit(B->ctx, B->out.buf + h, k, err);
+    while (!rc && (B->keep - h > PIECE || (all && B->keep > h))) {
+        uint64_t k = B->keep - h < PIECE ? B->keep - h : PIECE;
+        rc = B->emit(B->ctx, B->buf + h, k, err);
         h += k;
     }
-    if (h) memmove(B->out.buf, B->out.buf + h, (size_t)(keep - h));
-    B->out.keep -= h;
+    if (h) memmove(B->buf, B->buf + h, (size_t)(B->keep - h));
+    B->keep -= h;
     B->emitted += h;
     return rc;
 }
@@ -372,55 +291,27 @@ static void add_point(builder *B, const blk *b) {
     ix->b[ix->n++] = *b;
 }
 
-/* Starts the second thread on the block at bit c (when a block magic is
- * there and a magic after it); 1 when it runs. */
-static int start_ahead(builder *B, const scan *S, uint64_t c, uint8_t level, pthread_t *t) {
-    ahead *h = &B->h;
-    uint64_t end;
-    if (c + 80 > B->n * 8 || bits_at(B->in, B->n, c, 48) != BLOCK_MAGIC || !next_magic(S, B->in, B->n, c + 80, &end))
-        return 0;
-    h->in = B->in;
-    h->n = B->n;
-    h->bit = c;
-    h->end = end;
-    h->crc = (uint32_t)bits_at(B->in, B->n, c + 48, 32);
-    h->level = level;
-    h->out.budget = B->max_out - (B->emitted + B->out.keep); /* at most: checked again when taken */
-    h->ok = 0;
-    return pthread_create(t, NULL, ahead_run, h) == 0;
-}
-
-/* Decodes the block whose magic is at bit `bit` (or takes it from the
- * second thread) and sets *next to the bit after it; *plain = 1 when it
- * is left to plain decoding. Errors: emit's. */
+/* Decodes the block whose magic is at bit `bit` and sets *next to the bit
+ * after it; *plain = 1 when it is left to plain decoding. Errors: emit's. */
 static int one_block(builder *B, const scan *S, uint64_t bit, uint8_t level, uint32_t crc, uint64_t *next,
                      int *plain, jl_error *err) {
-    uint64_t c, budget = B->max_out - (B->emitted + B->out.keep);
-    int ok = 0;
-    if (B->h.ok && B->h.bit == bit) { /* decoded ahead */
-        B->h.ok = 0;
-        uint64_t made = B->h.out.made;
-        if (made > budget) return *plain = 1, JL_OK;
-        if (out_reserve(&B->out, made)) return *plain = 1, JL_OK;
-        memcpy(B->out.buf + B->out.keep, B->h.out.buf, (size_t)made);
-        B->out.made = made;
-        c = B->h.end;
-    } else {
-        B->h.ok = 0;
-        if (!next_magic(S, B->in, B->n, bit + 80, &c)) return *plain = 1, JL_OK;
-        pthread_t t;
-        int ran = start_ahead(B, S, c, level, &t);
-        B->out.budget = budget;
-        for (int tries = 1; !ok; tries++) {
-            ok = decode_block(&B->out, &B->wrapped, &B->wcap, B->in, B->n, bit, c, level, crc);
-            if (!ok && (tries == MAX_TRIES || !next_magic(S, B->in, B->n, c + 1, &c))) break;
-        }
-        if (ran) pthread_join(t, NULL);
-        if (!ok) return *plain = 1, JL_OK;
+    const outlet o = { build_room, build_commit, B };
+    uint64_t c;
+    if (!next_magic(S, B->in, B->n, bit + 80, &c)) return *plain = 1, JL_OK;
+    for (int tries = 1;; tries++) {
+        uint64_t wn;
+        if (c - bit > MAX_BLOCK_BITS || wrap(B->a, &B->wrapped, &B->wcap, B->in, B->n, bit, c, level, crc, &wn))
+            return *plain = 1, JL_OK;
+        B->made = 0;
+        int d = decode_one(B->a, B->wrapped, wn, &o);
+        if (d == DEC_END && B->made > B->max_out - (B->emitted + B->keep)) return *plain = 1, JL_OK; /* the limit */
+        if (d == DEC_END) break;
+        if (d != DEC_BAD || tries == MAX_TRIES || !next_magic(S, B->in, B->n, c + 1, &c))
+            return *plain = 1, JL_OK;
     }
-    add_point(B, &(blk){ bit, c, B->emitted + B->out.keep, crc, level });
-    B->out.keep += B->out.made;
-    B->out.made = 0;
+    add_point(B, &(blk){ bit, c, B->emitted + B->keep, crc, level });
+    B->keep += B->made;
+    B->made = 0;
     *next = c;
     return hand_over(B, 0, err);
 }
@@ -483,15 +374,7 @@ int jl_bz2_index_build(const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_
         in = empty;
         n = 0;
     }
-    locked L = { { lk_malloc, lk_realloc, lk_free, &L }, a, PTHREAD_MUTEX_INITIALIZER };
-    builder B;
-    memset(&B, 0, sizeof B);
-    B.a = B.out.a = B.h.out.a = &L.alloc;
-    B.in = in;
-    B.n = n;
-    B.max_out = max_out;
-    B.emit = emit;
-    B.ctx = ctx;
+    builder B = { a, in, n, max_out, emit, ctx, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     int rc = JL_OK, plain = 0;
     scan S;
     scan_init(&S);
@@ -503,16 +386,13 @@ int jl_bz2_index_build(const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_
         rc = walk(&B, &S, &plain, err);
         if (!rc && !plain) rc = hand_over(&B, 1, err);
     }
-    jl_free(a, B.out.buf);
-    jl_free(a, B.wrapped);
-    jl_free(a, B.h.out.buf);
-    jl_free(a, B.h.wrapped);
-    pthread_mutex_destroy(&L.mu);
     if (!rc && plain) {
         skipper s = { emit, ctx, B.emitted };
         uint64_t total;
         rc = jl_decompress_each(JL_COMP_BZ2, in, n, a, max_out, skip_emit, &s, &total, err);
     }
+    jl_free(a, B.buf);
+    jl_free(a, B.wrapped);
     if (rc || plain || B.lost || !B.ix->n) {
         jl_bz2_index_free(B.ix);
         return rc;
