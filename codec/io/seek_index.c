@@ -2,10 +2,12 @@
  * seek_index.c - the table of index builders, one row per compressor
  * (seek_index.h): zlib and gzip (inflate_index.h), lz4 frames
  * (lz4_index.h), xz (xz_index.h; not lzma-alone, which has no index),
- * and the generic handle around the index each builds.
+ * bzip2 (bz2_index.h), and the generic handle around the index each
+ * builds.
  */
 #include "seek_index.h"
 
+#include "bz2_index.h"
 #include "inflate_index.h"
 #include "lz4_index.h"
 #include "xz_index.h"
@@ -85,6 +87,25 @@ static uint64_t xz_total(const void *ix) { return jl_xz_index_total(ix); }
 static uint64_t xz_bytes(const void *ix) { return jl_xz_index_bytes(ix); }
 static void xz_release(void *ix) { jl_xz_index_free(ix); }
 #endif
+#ifdef HAVE_BZ2
+/* bzip2: bz2_index.h (a point per block; span does not apply) */
+static int bz2_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
+                     uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err) {
+    (void)c, (void)span, (void)piece;
+    jl_bz2_index *ix = NULL;
+    int rc = jl_bz2_index_build(in, n, a, max_out, emit, ctx, &ix, err);
+    *out = ix;
+    return rc;
+}
+static int bz2_read(const void *ix, const uint8_t *in, uint64_t n, uint64_t off, uint8_t *dst, uint64_t len,
+                    jl_error *err) {
+    return jl_bz2_index_read(ix, in, n, off, dst, len, err);
+}
+static uint64_t bz2_points(const void *ix) { return jl_bz2_index_points(ix); }
+static uint64_t bz2_total(const void *ix) { return jl_bz2_index_total(ix); }
+static uint64_t bz2_bytes(const void *ix) { return jl_bz2_index_bytes(ix); }
+static void bz2_release(void *ix) { jl_bz2_index_free(ix); }
+#endif
 
 static const seek_ops OPS[] = {
     { JL_COMP_ZLIB, deflate_build, deflate_read, deflate_points, deflate_total, deflate_bytes, deflate_release },
@@ -94,6 +115,9 @@ static const seek_ops OPS[] = {
 #endif
 #ifdef HAVE_LZMA
     { JL_COMP_XZ, xz_build, xz_read, xz_points, xz_total, xz_bytes, xz_release },
+#endif
+#ifdef HAVE_BZ2
+    { JL_COMP_BZ2, bz2_build, bz2_read, bz2_points, bz2_total, bz2_bytes, bz2_release },
 #endif
 };
 

@@ -5,7 +5,8 @@
  * later start again (deflate: checkpoints with the 32 KiB window, see
  * inflate_index.h; lz4 frames: block starts, with the 64 KiB window for
  * linked blocks, see lz4_index.h; xz: the file's own Blocks, see
- * xz_index.h); a later read of bytes [off, off+len) starts at the
+ * xz_index.h; bzip2: its blocks, see bz2_index.h); a later read of
+ * bytes [off, off+len) starts at the
  * last such point before off. One row per compressor in seek_index.c; a
  * compressor with no row, or a stream whose format offers no place to
  * start again, gets no index (*out NULL) and its readers inflate from the

@@ -14,12 +14,13 @@
 /* The emitted bytes; p is owned, free() it. */
 typedef struct fuzz_sink {
     uint8_t *p;
-    uint64_t len, cap;
+    uint64_t len, cap, pieces;
 } fuzz_sink;
 
 static inline int fuzz_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
     (void)err;
     fuzz_sink *s = ctx;
+    s->pieces++;
     if (s->len + n > s->cap) {
         s->cap = (s->len + n) * 2;
         s->p = realloc(s->p, (size_t)s->cap);

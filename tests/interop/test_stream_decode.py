@@ -117,9 +117,37 @@ def cut_after_pickle():
     expect_eq(one(con, "SELECT joblib_load(?, '$.name')", path), OBJ["name"], "$.name of the cut file")
 
 
+def bz2_many_arrays():
+    """bz2 at level 9 (900 kB blocks), 24 arrays of 512 KiB: after the
+    first statement, each array read through the block index (issue 14),
+    last first, equals numpy's bytes and the uncompressed copy."""
+    r = np.random.default_rng(15)
+    obj = {"a%02d" % i: np.round(r.standard_normal(1 << 16), 3) for i in range(24)}
+    obj["tail"] = "after"
+    path = jltest.TempDir.path("many.bz2")
+    plain = jltest.TempDir.path("many.none")
+    joblib.dump(obj, path, compress=("bz2", 9))
+    joblib.dump(obj, plain)
+    con = jltest.shared_conn()
+    info = json.loads(one(con, "SELECT joblib_info(?)", path))
+    expect_eq(info["compression"], "bz2", "compression")
+    expect_eq(len(info["arrays"]), 24, "arrays")
+    for i in list(range(23, -1, -1)) + [0, 12, 23]:
+        k = "a%02d" % i
+        got = one(con, "SELECT joblib_load(?, '$.%s')" % k, path)
+        expect_eq(got, obj[k].tobytes(), "$.%s of the bz2 bundle" % k)
+        expect_eq(got, one(con, "SELECT joblib_load(?, '$.%s')" % k, plain), "$.%s against the uncompressed copy" % k)
+    expect_eq(one(con, "SELECT joblib_json(?, '$.a17[40000]')", path), json.dumps(float(obj["a17"][40000])),
+              "$.a17[40000]")
+    expect_eq(one(con, "SELECT sum(length(value)) FROM joblib_tree(?) WHERE type = 'ndarray'", path), 24 << 19,
+              "all arrays through joblib_tree")
+    expect_eq(one(con, "SELECT joblib_load(?, '$.tail')", path), "after", "$.tail")
+
+
 for c in COMPRESSORS:
     jltest.add_case("stream_" + c, check, c)
 case(cut_after_pickle)
+case(bz2_many_arrays)
 
 if __name__ == "__main__":
     jltest.run()

@@ -118,11 +118,34 @@ uint8_t *jl_test_text_noise(uint64_t n, uint32_t seed) {
     return p;
 }
 
+void jl_test_random_reads(jl_test_read_fn read, const void *ix, const uint8_t *z, uint64_t zn, const uint8_t *raw,
+                          uint64_t n, int count, uint64_t big) {
+    uint8_t *dst = malloc((size_t)n);
+    assert_non_null(dst);
+    uint32_t seed = 7;
+    for (int i = 0; i < count + 2; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint64_t off = i == count ? 0 : i == count + 1 ? n - 1 : ((uint64_t)seed << 8 ^ seed >> 8) % n;
+        seed = seed * 1103515245u + 12345u;
+        uint64_t len = i >= count ? 1 : 1 + seed % (i % 4 == 0 ? big : 4096);
+        if (len > n - off) len = n - off;
+        jl_error err;
+        jl_error_clear(&err);
+        memset(dst, 0xA5, (size_t)len);
+        if (read(ix, z, zn, off, dst, len, &err))
+            fail_msg("read %llu+%llu: %s", (unsigned long long)off, (unsigned long long)len, err.message);
+        if (memcmp(dst, raw + off, (size_t)len) != 0)
+            fail_msg("read %llu+%llu: bytes differ", (unsigned long long)off, (unsigned long long)len);
+    }
+    free(dst);
+}
+
 int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err) {
-    (void)err;
     jl_test_sink *s = ctx;
+    if (s->pieces < 512) s->sizes[s->pieces] = n;
     if (n != JL_LAZY_CHUNK) s->short_pieces++;
-    s->pieces++;
+    if (++s->pieces == s->fail_at)
+        return jl_fail(err, JL_E_IO, JL_NO_OFFSET, "consumer refused piece %llu", (unsigned long long)s->pieces);
     if (s->len + n > s->cap) {
         s->cap = (s->len + n) * 2;
         s->p = realloc(s->p, (size_t)s->cap);

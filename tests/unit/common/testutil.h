@@ -50,13 +50,27 @@ uint8_t *jl_test_pattern(uint64_t n, unsigned seed);
  * into many small deflate blocks and a few times less with xz. */
 uint8_t *jl_test_text_noise(uint64_t n, uint32_t seed);
 
-/* A jl_emit_fn consumer (container.h) for tests: appends every piece
- * (p: malloc'd, the test frees it) and counts them. */
+/* The pieces a jl_emit_fn (container.h) is handed, appended: p is
+ * malloc'd (the test frees it); the first 512 sizes kept in order. */
 typedef struct jl_test_sink {
     uint8_t *p;
-    uint64_t len, cap, pieces, short_pieces; /* short: not JL_LAZY_CHUNK bytes */
+    uint64_t len, cap, pieces;
+    uint64_t short_pieces; /* pieces shorter than JL_LAZY_CHUNK */
+    uint64_t sizes[512];
+    uint64_t fail_at; /* nonzero: the fail_at-th piece is refused (JL_E_IO) */
 } jl_test_sink;
+
 int jl_test_collect(void *ctx, const uint8_t *p, uint64_t n, jl_error *err);
+
+/* An index's read of bytes [off, off+len) of the stream z[0..zn) holds. */
+typedef int (*jl_test_read_fn)(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst,
+                               uint64_t len, jl_error *err);
+
+/* `count` reads through `read` at seeded offsets and lengths (every 4th
+ * up to `big` bytes, the others up to 4096), then the first byte and the
+ * last: each must succeed with the bytes of raw[0..n). */
+void jl_test_random_reads(jl_test_read_fn read, const void *ix, const uint8_t *z, uint64_t zn, const uint8_t *raw,
+                          uint64_t n, int count, uint64_t big);
 
 #ifdef HAVE_LZMA
 /* raw[0..n) as one xz stream of `block`-byte Blocks by liblzma's
