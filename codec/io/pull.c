@@ -28,6 +28,8 @@ struct jl_pull {
     uint64_t n, max_out;
     int mapped;            /* in is a file mapping: release its pages as it is read */
     uint64_t out, released_at; /* bytes emitted; at the last release */
+    uint64_t in_at;        /* input the decoder has read up to, or UNKNOWN (seek_index.h) */
+    uintptr_t in_free;     /* pages of `in` below this address are handed back */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -41,13 +43,23 @@ struct jl_pull {
     jl_seek_index *index;  /* where reads can start again (until taken) */
 };
 
-/* Hands the compressed mapping's pages back: the decoder is paused here,
+/* in_at of a builder that does not say where its decoder is */
+#define UNKNOWN UINT64_MAX
+
+/* Hands the compressed mapping's pages back: those the decoder has passed
+ * since the last time, or the whole mapping when it does not say where it
+ * is (madvise then walks all its page tables). The decoder is paused here,
  * and a page it still reads faults back in (clean, file-backed). */
 static void release_input(jl_pull *s) {
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0 || s->n == 0) return;
-    uintptr_t start = (uintptr_t)s->in & ~(uintptr_t)(page - 1);
-    (void)madvise((void *)start, (size_t)((uintptr_t)s->in + s->n - start), MADV_DONTNEED);
+    uintptr_t mask = ~(uintptr_t)(page - 1);
+    uintptr_t end = (uintptr_t)s->in + s->n;
+    if (s->in_at != UNKNOWN) end = ((uintptr_t)s->in + (s->in_at < s->n ? s->in_at : s->n)) & mask;
+    uintptr_t start = s->in_at != UNKNOWN && s->in_free ? s->in_free : (uintptr_t)s->in & mask;
+    if (end <= start) return;
+    (void)madvise((void *)start, (size_t)(end - start), MADV_DONTNEED);
+    s->in_free = end;
 }
 
 /* The largest piece handed to the reader: the decompressor's (JL_LAZY_CHUNK)
@@ -109,7 +121,7 @@ static void *run(void *arg) {
     jl_error_clear(&err);
     /* slots smaller than a decoder's piece (the fuzz build) cannot take one whole */
     jl_piece_fn offer = JL_PULL_PIECE_MAX == JL_LAZY_CHUNK ? piece : NULL;
-    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, offer, s, &s->index, &err);
+    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, offer, &s->in_at, s, &s->index, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;
@@ -137,6 +149,7 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
     s->in = in;
     s->n = n;
     s->mapped = mapped;
+    s->in_at = UNKNOWN;
     s->max_out = max_out;
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
         if (!(s->slot[i] = jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
