@@ -13,6 +13,7 @@
 #include "pull.h"
 
 #include "seek_index.h"
+#include "shared.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -33,7 +34,8 @@ struct jl_pull {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    uint8_t *slot[JL_PULL_SLOTS];
+    uint8_t *slot[JL_PULL_SLOTS]; /* in one shared block (huge pages) when ring is set, else each from a */
+    uint8_t *ring;
     uint64_t slot_len[JL_PULL_SLOTS];
     unsigned head, count;  /* first full slot, full slots */
     int holding;           /* the reader holds slot[head] */
@@ -133,7 +135,9 @@ static void *run(void *arg) {
 
 static void pull_free(jl_pull *s) {
     jl_seek_index_free(s->index);
-    for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
+    if (s->ring) jl_shared_unref(s->ring);
+    else
+        for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
     jl_free(s->a, s);
 }
 
@@ -151,8 +155,10 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
     s->mapped = mapped;
     s->in_at = UNKNOWN;
     s->max_out = max_out;
+    uint64_t got = 0; /* the slots are written whole: huge pages save a fault per 4 KiB */
+    s->ring = jl_shared_new(JL_PULL_SLOTS * JL_PULL_PIECE_MAX, &got);
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
-        if (!(s->slot[i] = jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
+        if (!(s->slot[i] = s->ring ? s->ring + i * JL_PULL_PIECE_MAX : jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
             pull_free(s);
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for the %s reader's %d MiB of buffers",
                            jl_compression_name(c), (int)((JL_PULL_SLOTS * JL_PULL_PIECE_MAX) >> 20));
