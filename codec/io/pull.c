@@ -156,7 +156,7 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
     s->in_at = UNKNOWN;
     s->max_out = max_out;
     uint64_t got = 0; /* the slots are written whole: huge pages save a fault per 4 KiB */
-    s->ring = jl_shared_new(JL_PULL_SLOTS * JL_PULL_PIECE_MAX, &got);
+    if (JL_PULL_PIECE_MAX == JL_LAZY_CHUNK) s->ring = jl_shared_new(JL_PULL_SLOTS * JL_PULL_PIECE_MAX, &got);
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
         if (!(s->slot[i] = s->ring ? s->ring + i * JL_PULL_PIECE_MAX : jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
             pull_free(s);
