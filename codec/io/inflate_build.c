@@ -33,12 +33,12 @@ int jl_ix_add_point(jl_inflate_index *ix, uint64_t out, uint64_t in, int bits, c
         ix->pts = p;
         ix->cap = cap;
     }
-    uint8_t *d = jl_malloc(ix->a, (size_t)(n1 + n2));
-    if (!d) return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for a checkpoint of the %s stream", JL_IX_NAME(ix->c));
-    memcpy(d, p1, (size_t)n1);
-    if (n2) memcpy(d + n1, p2, (size_t)n2);
-    ix->pts[ix->n++] = (jl_ix_point){ out, in, bits, n1 + n2, d };
-    ix->held += n1 + n2;
+    uint64_t at, at2;
+    if (jl_arena_reserve(&ix->arena, ix->a, n1 + n2))
+        return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for a checkpoint of the %s stream", JL_IX_NAME(ix->c));
+    (void)jl_arena_append(&ix->arena, ix->a, p1, n1, &at); /* room reserved: cannot fail */
+    (void)jl_arena_append(&ix->arena, ix->a, p2, n2, &at2);
+    ix->pts[ix->n++] = (jl_ix_point){ out, in, bits, n1 + n2, at };
     return JL_OK;
 }
 

@@ -4,11 +4,13 @@
  * by the API (inflate_index.c) and its two engines (inflate_index_zlib.c,
  * inflate_index_isal.c). A checkpoint holds what its engine needs to
  * start again: zlib the bit position and the 32 KiB window, ISA-L a copy
- * of its decoder state.
+ * of its decoder state, kept one after another in the index's arena
+ * (arena.h: huge pages rather than a fault per fresh 4 KiB page).
  */
 #ifndef JL_INFLATE_BUILD_H
 #define JL_INFLATE_BUILD_H
 
+#include "arena.h"
 #include "container.h"
 
 /* as in inflate_index.h (this header does not depend on it) */
@@ -23,9 +25,12 @@ typedef struct jl_inflate_index jl_inflate_index;
 typedef struct jl_ix_point {
     uint64_t out, in; /* offsets: the first output byte after the point, the input byte it reads next */
     int bits;         /* zlib: bits of in[in - 1] still unread (0-7) */
-    uint64_t size;    /* bytes at data */
-    uint8_t *data;    /* zlib: the window before `out`; ISA-L: the decoder state (owned, ix->a) */
+    uint64_t size;    /* bytes of its data */
+    uint64_t at;      /* where they are in ix->arena: zlib the window before `out`; ISA-L the decoder state */
 } jl_ix_point;
+
+/* A point's data. */
+#define JL_IX_DATA(ix, pt) ((ix)->arena.p + (pt)->at)
 
 struct jl_inflate_index {
     const jl_alloc *a;
@@ -33,7 +38,7 @@ struct jl_inflate_index {
     jl_ix_point *pts; /* ascending `out`; owned, a */
     uint64_t n, cap;
     uint64_t total; /* uncompressed bytes seen while building */
-    uint64_t held;  /* bytes of the points' data */
+    jl_arena arena; /* the points' data; owned, a */
 };
 
 /* The builder: output goes through buf (a window of JL_IX_WIN bytes, then
@@ -55,6 +60,7 @@ typedef struct jl_ix_build {
     void *ctx;
     int window;   /* keep the window (zlib's checkpoints need it; ISA-L keeps its own) */
     uint8_t *out; /* the piece being filled: buf + JL_IX_WIN, or what piece handed out */
+    uint64_t *in_at; /* the engine stores the input offset read up to here before jl_ix_put */
 } jl_ix_build;
 
 /* Accounts `got` bytes just written at out + used: the output limit,

@@ -14,7 +14,7 @@
 
 void jl_inflate_index_free(jl_inflate_index *ix) {
     if (!ix) return;
-    for (uint64_t i = 0; i < ix->n; i++) jl_free(ix->a, ix->pts[i].data);
+    jl_arena_free(&ix->arena, ix->a);
     jl_free(ix->a, ix->pts);
     jl_free(ix->a, ix);
 }
@@ -23,12 +23,12 @@ uint64_t jl_inflate_index_points(const jl_inflate_index *ix) { return ix ? ix->n
 uint64_t jl_inflate_index_total(const jl_inflate_index *ix) { return ix ? ix->total : 0; }
 
 uint64_t jl_inflate_index_bytes(const jl_inflate_index *ix) {
-    return ix ? sizeof *ix + ix->cap * sizeof(jl_ix_point) + ix->held : 0;
+    return ix ? sizeof *ix + ix->cap * sizeof(jl_ix_point) + ix->arena.cap : 0;
 }
 
 int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx,
-                           jl_inflate_index **out, jl_error *err) {
+                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at,
+                           void *ctx, jl_inflate_index **out, jl_error *err) {
     *out = NULL;
     if (c != JL_COMP_ZLIB && c != JL_COMP_GZIP)
         return jl_fail(err, JL_E_ARG, JL_NO_OFFSET, "checkpoints are kept for zlib and gzip streams only, not %s",
@@ -50,7 +50,9 @@ int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, cons
     ix->a = a;
     ix->c = c;
     memset(buf, 0, JL_IX_WIN); /* the "window" before the first byte: never referred to */
-    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, NULL, ctx, 0, buf + JL_IX_WIN };
+    uint64_t in_unused;
+    jl_ix_build b = { ix, in, n, JL_IX_NAME(c), buf, 0, 0, 0, span ? span : JL_INDEX_SPAN, max_out, emit, NULL, ctx,
+                      0, buf + JL_IX_WIN, in_at ? in_at : &in_unused };
 #ifdef HAVE_ISAL
     b.piece = piece;
     int rc = piece ? piece(ctx, &b.out, err) : JL_OK;

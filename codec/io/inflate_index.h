@@ -35,10 +35,12 @@ typedef struct jl_inflate_index jl_inflate_index;
  * limit and truncation rule), and builds the index (*out; free with
  * jl_inflate_index_free). On an error *out is NULL; on JL_E_TRUNCATED it
  * is the index of the part before the cut. span 0 means JL_INDEX_SPAN.
- * piece may be NULL; the ISA-L engine inflates into what it hands out. */
+ * piece may be NULL; the ISA-L engine inflates into what it hands out.
+ * in_at may be NULL; else before each emit it holds the input offset the
+ * decoder has read up to (pull.c hands the pages before it back). */
 int jl_inflate_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a,
-                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx,
-                           jl_inflate_index **out, jl_error *err);
+                           uint64_t span, uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at,
+                           void *ctx, jl_inflate_index **out, jl_error *err);
 
 /* Copies bytes [off, off+len) of the uncompressed stream into dst,
  * inflating from the last checkpoint at or before off. in/n must be the

@@ -123,6 +123,7 @@ int jl_ix_build_isal(jl_ix_build *b, jl_error *err) {
         uint64_t room = JL_IX_PIECE - b->used, got;
         if (b->total - b->last < b->span && b->span - (b->total - b->last) < room) room = b->span - (b->total - b->last);
         int src = step(st, b->in, b->n, &fed, b->out + b->used, room, b->name, &got, &ev, err);
+        *b->in_at = fed - st->avail_in;
         if ((rc = jl_ix_put(b, got, err)) || (rc = src)) break;
         if (ev == MEMBER_END) {
             uint64_t next = ix->c == JL_COMP_GZIP ? jl_ix_next_member(b->in, b->n, fed - st->avail_in) : b->n;
@@ -160,8 +161,8 @@ int jl_ix_read_isal(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, c
     }
     uint64_t fed = 0, pos = 0, done = 0;
     if (pt) {
-        memcpy(st, pt->data, HEAD);
-        memcpy(st->tmp_out_buffer, pt->data + HEAD, (size_t)(pt->size - HEAD));
+        memcpy(st, JL_IX_DATA(ix, pt), HEAD);
+        memcpy(st->tmp_out_buffer, JL_IX_DATA(ix, pt) + HEAD, (size_t)(pt->size - HEAD));
         memset(st->tmp_out_buffer + (pt->size - HEAD), 0, (size_t)(STATE_MAX - pt->size));
         st->next_in = NULL;
         st->avail_in = 0;

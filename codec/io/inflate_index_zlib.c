@@ -81,6 +81,7 @@ int jl_ix_build_zlib(jl_ix_build *b, uint64_t start, uint64_t skip, int points, 
         z.avail_out = (uInt)room;
         int zr = inflate(&z, Z_BLOCK);
         uint64_t got = room - z.avail_out;
+        *b->in_at = fed - z.avail_in;
         if (skipping) skipped += got;
         else if ((rc = jl_ix_put(b, got, err))) break;
         if (zr == Z_STREAM_END) {
@@ -121,7 +122,7 @@ int jl_ix_read_zlib(const jl_inflate_index *ix, const uint8_t *in, uint64_t n, c
             return jl_ix_fail_other(name, err);
         }
         if (pt->bits) inflatePrime(&z, pt->bits, in[pt->in - 1] >> (8 - pt->bits));
-        inflateSetDictionary(&z, pt->data, WIN);
+        inflateSetDictionary(&z, JL_IX_DATA(ix, pt), WIN);
         fed = pt->in;
         pos = pt->out;
     }

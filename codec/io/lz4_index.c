@@ -42,7 +42,7 @@
 
 #include <string.h>
 
-#include "shared.h"
+#include "arena.h"
 
 #ifdef HAVE_LZ4
 #define LZ4F_STATIC_LINKING_ONLY /* LZ4F_createDecompressionContext_advanced, lz4 >= 1.9.4 */
@@ -76,12 +76,9 @@ struct jl_lz4_index {
     point *pts; /* owned, jl_free(a) */
     uint64_t n, cap;
     uint64_t total;  /* uncompressed bytes emitted while building */
-    /* the points' windows, one after another: a shared block (shared.h:
-     * huge pages, 2 faults for the 4 MiB of windows of a 256 MiB stream
-     * instead of 1024) or, where there is none, from a */
-    uint8_t *arena; /* owned: jl_shared_unref if arena_shared, else jl_free(a) */
-    uint64_t arena_len, arena_cap;
-    int arena_shared;
+    /* the points' windows, one after another (arena.h: huge pages, 2
+     * faults for the 4 MiB of windows of a 256 MiB stream instead of 1024) */
+    jl_arena arena;
 };
 
 static uint32_t rd32le(const uint8_t *p) {
@@ -143,8 +140,7 @@ static uint64_t next_frame(const uint8_t *in, uint64_t n, uint64_t pos) {
 
 void jl_lz4_index_free(jl_lz4_index *ix) {
     if (!ix) return;
-    if (ix->arena_shared) jl_shared_unref(ix->arena);
-    else jl_free(ix->a, ix->arena);
+    jl_arena_free(&ix->arena, ix->a);
     jl_free(ix->a, ix->pts);
     jl_free(ix->a, ix);
 }
@@ -152,32 +148,11 @@ void jl_lz4_index_free(jl_lz4_index *ix) {
 uint64_t jl_lz4_index_points(const jl_lz4_index *ix) { return ix ? ix->n : 0; }
 uint64_t jl_lz4_index_total(const jl_lz4_index *ix) { return ix ? ix->total : 0; }
 uint64_t jl_lz4_index_bytes(const jl_lz4_index *ix) {
-    return ix ? sizeof *ix + ix->cap * sizeof(point) + ix->arena_cap : 0;
+    return ix ? sizeof *ix + ix->cap * sizeof(point) + ix->arena.cap : 0;
 }
 
 static int fail_nomem(jl_error *err, const char *what) {
     return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory in the lz4 %s", what);
-}
-
-/* Room for `need` more window bytes: the arena doubles from 2 MiB. */
-static int arena_grow(jl_lz4_index *ix, uint64_t need, jl_error *err) {
-    uint64_t cap = ix->arena_cap ? ix->arena_cap * 2 : (uint64_t)2 << 20, got = 0;
-    while (cap - ix->arena_len < need) cap *= 2;
-    if (!ix->arena || ix->arena_shared) {
-        uint8_t *q = ix->arena ? jl_shared_resize(ix->arena, cap, &got) : jl_shared_new(cap, &got);
-        if (q) {
-            ix->arena = q;
-            ix->arena_cap = got;
-            ix->arena_shared = 1;
-            return JL_OK;
-        }
-        if (ix->arena_shared) return fail_nomem(err, "index");
-    }
-    uint8_t *q = cap > SIZE_MAX ? NULL : jl_realloc(ix->a, ix->arena, (size_t)cap);
-    if (!q) return fail_nomem(err, "index");
-    ix->arena = q;
-    ix->arena_cap = cap;
-    return JL_OK;
 }
 
 static int add_point(jl_lz4_index *ix, const point *pt, const uint8_t *window, jl_error *err) {
@@ -189,13 +164,7 @@ static int add_point(jl_lz4_index *ix, const point *pt, const uint8_t *window, j
         ix->cap = cap;
     }
     point q = *pt;
-    q.woff = ix->arena_len;
-    if (q.wlen) {
-        int rc = ix->arena_cap - ix->arena_len < q.wlen ? arena_grow(ix, q.wlen, err) : JL_OK;
-        if (rc) return rc;
-        memcpy(ix->arena + ix->arena_len, window, q.wlen);
-        ix->arena_len += q.wlen;
-    }
+    if (jl_arena_append(&ix->arena, ix->a, window, q.wlen, &q.woff)) return fail_nomem(err, "index");
     ix->pts[ix->n++] = q;
     return JL_OK;
 }
@@ -490,7 +459,7 @@ int jl_lz4_index_read(const jl_lz4_index *ix, const uint8_t *in, uint64_t n, uin
         pos = pt->in;
         o = pt->out;
         in_frame = 1;
-        if (pt->wlen) r.hend = ix->arena + pt->woff + pt->wlen;
+        if (pt->wlen) r.hend = ix->arena.p + pt->woff + pt->wlen;
         r.hist = pt->wlen;
     }
     while (done < len) {

@@ -13,6 +13,7 @@
 #include "pull.h"
 
 #include "seek_index.h"
+#include "shared.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -28,10 +29,13 @@ struct jl_pull {
     uint64_t n, max_out;
     int mapped;            /* in is a file mapping: release its pages as it is read */
     uint64_t out, released_at; /* bytes emitted; at the last release */
+    uint64_t in_at;        /* input the decoder has read up to, or UNKNOWN (seek_index.h) */
+    uintptr_t in_free;     /* pages of `in` below this address are handed back */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    uint8_t *slot[JL_PULL_SLOTS];
+    uint8_t *slot[JL_PULL_SLOTS]; /* in one shared block (huge pages) when ring is set, else each from a */
+    uint8_t *ring;
     uint64_t slot_len[JL_PULL_SLOTS];
     unsigned head, count;  /* first full slot, full slots */
     int holding;           /* the reader holds slot[head] */
@@ -41,13 +45,23 @@ struct jl_pull {
     jl_seek_index *index;  /* where reads can start again (until taken) */
 };
 
-/* Hands the compressed mapping's pages back: the decoder is paused here,
+/* in_at of a builder that does not say where its decoder is */
+#define UNKNOWN UINT64_MAX
+
+/* Hands the compressed mapping's pages back: those the decoder has passed
+ * since the last time, or the whole mapping when it does not say where it
+ * is (madvise then walks all its page tables). The decoder is paused here,
  * and a page it still reads faults back in (clean, file-backed). */
 static void release_input(jl_pull *s) {
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0 || s->n == 0) return;
-    uintptr_t start = (uintptr_t)s->in & ~(uintptr_t)(page - 1);
-    (void)madvise((void *)start, (size_t)((uintptr_t)s->in + s->n - start), MADV_DONTNEED);
+    uintptr_t mask = ~(uintptr_t)(page - 1);
+    uintptr_t end = (uintptr_t)s->in + s->n;
+    if (s->in_at != UNKNOWN) end = ((uintptr_t)s->in + (s->in_at < s->n ? s->in_at : s->n)) & mask;
+    uintptr_t start = s->in_at != UNKNOWN && s->in_free ? s->in_free : (uintptr_t)s->in & mask;
+    if (end <= start) return;
+    (void)madvise((void *)start, (size_t)(end - start), MADV_DONTNEED);
+    s->in_free = end;
 }
 
 /* The largest piece handed to the reader: the decompressor's (JL_LAZY_CHUNK)
@@ -109,7 +123,7 @@ static void *run(void *arg) {
     jl_error_clear(&err);
     /* slots smaller than a decoder's piece (the fuzz build) cannot take one whole */
     jl_piece_fn offer = JL_PULL_PIECE_MAX == JL_LAZY_CHUNK ? piece : NULL;
-    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, offer, s, &s->index, &err);
+    int rc = jl_seek_index_build(s->c, s->in, s->n, s->a, 0, s->max_out, emit, offer, &s->in_at, s, &s->index, &err);
     pthread_mutex_lock(&s->mu);
     s->rc = rc;
     s->err = err;
@@ -121,7 +135,9 @@ static void *run(void *arg) {
 
 static void pull_free(jl_pull *s) {
     jl_seek_index_free(s->index);
-    for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
+    if (s->ring) jl_shared_unref(s->ring);
+    else
+        for (unsigned i = 0; i < JL_PULL_SLOTS; i++) jl_free(s->a, s->slot[i]);
     jl_free(s->a, s);
 }
 
@@ -137,9 +153,12 @@ int jl_pull_start(jl_compression c, const uint8_t *in, uint64_t n, int mapped, c
     s->in = in;
     s->n = n;
     s->mapped = mapped;
+    s->in_at = UNKNOWN;
     s->max_out = max_out;
+    uint64_t got = 0; /* the slots are written whole: huge pages save a fault per 4 KiB */
+    if (JL_PULL_PIECE_MAX == JL_LAZY_CHUNK) s->ring = jl_shared_new(JL_PULL_SLOTS * JL_PULL_PIECE_MAX, &got);
     for (unsigned i = 0; i < JL_PULL_SLOTS; i++)
-        if (!(s->slot[i] = jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
+        if (!(s->slot[i] = s->ring ? s->ring + i * JL_PULL_PIECE_MAX : jl_malloc(a, (size_t)JL_PULL_PIECE_MAX))) {
             pull_free(s);
             return jl_fail(err, JL_E_NOMEM, JL_NO_OFFSET, "out of memory for the %s reader's %d MiB of buffers",
                            jl_compression_name(c), (int)((JL_PULL_SLOTS * JL_PULL_PIECE_MAX) >> 20));

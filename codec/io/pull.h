@@ -17,7 +17,8 @@ typedef struct jl_pull jl_pull;
 /* Starts decompressing in[0..n) (kind c, not ZF or none; the bytes must
  * outlive the reader) on a helper thread, bounded by max_out. `mapped`:
  * in is a read-only file mapping (source.h), whose pages the thread hands
- * back to the kernel every JL_PULL_RELEASE bytes of output, so that the
+ * back to the kernel every JL_PULL_RELEASE bytes of output (those the
+ * decoder has passed, when its builder says where it is), so that the
  * process does not keep the whole compressed file resident while it
  * streams (a page needed again faults back in from the page cache). */
 #define JL_PULL_RELEASE ((uint64_t)4 << 20)

@@ -16,7 +16,7 @@
 typedef struct seek_ops {
     jl_compression c;
     int (*build)(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                 uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err);
+                 uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx, void **out, jl_error *err);
     int (*read)(const void *ix, const uint8_t *in, uint64_t n, uint64_t off, uint8_t *dst, uint64_t len,
                 jl_error *err);
     uint64_t (*points)(const void *ix);
@@ -33,9 +33,9 @@ struct jl_seek_index {
 
 /* deflate (zlib, gzip): inflate_index.h */
 static int deflate_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                         uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err) {
+                         uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx, void **out, jl_error *err) {
     jl_inflate_index *ix = NULL;
-    int rc = jl_inflate_index_build(c, in, n, a, span, max_out, emit, piece, ctx, &ix, err);
+    int rc = jl_inflate_index_build(c, in, n, a, span, max_out, emit, piece, in_at, ctx, &ix, err);
     *out = ix;
     return rc;
 }
@@ -51,8 +51,8 @@ static void deflate_release(void *ix) { jl_inflate_index_free(ix); }
 #ifdef HAVE_LZ4
 /* lz4 frames, linked or independent blocks: lz4_index.h */
 static int lz4_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                     uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err) {
-    (void)c, (void)piece;
+                     uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx, void **out, jl_error *err) {
+    (void)c, (void)piece, (void)in_at;
     jl_lz4_index *ix = NULL;
     int rc = jl_lz4_index_build(in, n, a, span, max_out, emit, ctx, &ix, err);
     *out = ix;
@@ -71,8 +71,8 @@ static void lz4_release(void *ix) { jl_lz4_index_free(ix); }
 #ifdef HAVE_LZMA
 /* xz: the file's own Blocks (xz_index.h); span does not apply */
 static int xz_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                    uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err) {
-    (void)c, (void)span, (void)piece;
+                    uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx, void **out, jl_error *err) {
+    (void)c, (void)span, (void)piece, (void)in_at;
     jl_xz_index *ix = NULL;
     int rc = jl_xz_index_build(in, n, a, max_out, emit, ctx, &ix, err);
     *out = ix;
@@ -90,8 +90,9 @@ static void xz_release(void *ix) { jl_xz_index_free(ix); }
 #ifdef HAVE_BZ2
 /* bzip2: bz2_index.h (a point per block; span does not apply) */
 static int bz2_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                     uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, void **out, jl_error *err) {
-    (void)c, (void)span, (void)piece;
+                     uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx, void **out,
+                     jl_error *err) {
+    (void)c, (void)span, (void)piece, (void)in_at;
     jl_bz2_index *ix = NULL;
     int rc = jl_bz2_index_build(in, n, a, max_out, emit, ctx, &ix, err);
     *out = ix;
@@ -128,8 +129,8 @@ static const seek_ops *ops_of(jl_compression c) {
 }
 
 int jl_seek_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                        uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, jl_seek_index **out,
-                        jl_error *err) {
+                        uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx,
+                        jl_seek_index **out, jl_error *err) {
     *out = NULL;
     if (!a) a = jl_alloc_default();
     const seek_ops *ops = ops_of(c);
@@ -138,7 +139,7 @@ int jl_seek_index_build(jl_compression c, const uint8_t *in, uint64_t n, const j
         return jl_decompress_each(c, in, n, a, max_out, emit, ctx, &total, err);
     }
     void *impl = NULL;
-    int rc = ops->build(c, in, n, a, span, max_out, emit, piece, ctx, &impl, err);
+    int rc = ops->build(c, in, n, a, span, max_out, emit, piece, in_at, ctx, &impl, err);
     if (!impl) return rc;
     jl_seek_index *ix = jl_malloc(a, sizeof *ix);
     if (!ix) { /* the stream was read; only random access is lost */

@@ -26,10 +26,12 @@ typedef struct jl_seek_index jl_seek_index;
  * JL_E_TRUNCATED it may be the index of the part before the cut. span 0
  * means each builder's default distance between points. piece (may be
  * NULL) offers the emit's own storage for the next piece (container.h);
- * a builder may use it or not. */
+ * a builder may use it or not. in_at (may be NULL): where a builder that
+ * tracks it stores, before each emit, the input offset its decoder has
+ * read up to (zlib and gzip do; the others leave *in_at alone). */
 int jl_seek_index_build(jl_compression c, const uint8_t *in, uint64_t n, const jl_alloc *a, uint64_t span,
-                        uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, void *ctx, jl_seek_index **out,
-                        jl_error *err);
+                        uint64_t max_out, jl_emit_fn emit, jl_piece_fn piece, uint64_t *in_at, void *ctx,
+                        jl_seek_index **out, jl_error *err);
 
 /* Copies bytes [off, off+len) of the uncompressed stream into dst, starting
  * at the last point at or before off. in/n must be the bytes the index was

@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jl_inflate_index *ix = NULL;
     jl_error err;
     jl_error_clear(&err);
-    int rc = jl_inflate_index_build(c, z, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, NULL, &s, &ix, &err);
+    int rc = jl_inflate_index_build(c, z, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, NULL, NULL, &s, &ix, &err);
     if (intact) {
         JL_CHECK(rc == JL_OK, "building the index of a valid stream: %s", err.message);
         JL_CHECK(s.len == n && memcmp(s.p, raw, (size_t)n) == 0, "the emitted bytes differ from the input");
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (good) { /* the damaged stream through the undamaged one's index */
         fuzz_sink g = { NULL, 0, 0 };
         jl_error_clear(&err);
-        rc = jl_inflate_index_build(c, good, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, NULL, &g, &ix, &err);
+        rc = jl_inflate_index_build(c, good, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, NULL, NULL, &g, &ix, &err);
         JL_CHECK(rc == JL_OK && g.len == n, "building the index of a valid stream: %s", err.message);
         reads(ix, z, zn, g.p, g.len, 0, 0, data, size);
         jl_inflate_index_free(ix);

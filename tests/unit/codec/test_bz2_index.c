@@ -86,7 +86,7 @@ static jl_seek_index *same_as_plain(const uint8_t *z, uint64_t zn, uint64_t max_
     uint64_t total;
     int ra = jl_decompress_each(JL_COMP_BZ2, z, zn, NULL, max_out, jl_test_collect, &a, &total, &ea);
     jl_seek_index *ix = NULL;
-    int rb = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, max_out, jl_test_collect, NULL, &b, &ix, &eb);
+    int rb = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, max_out, jl_test_collect, NULL, NULL, &b, &ix, &eb);
     if (ra != rb) fail_msg("rc: plain %d (%s), index %d (%s)", ra, ea.message, rb, eb.message);
     assert_string_equal(ea.message, eb.message);
     assert_int_equal(a.pieces, b.pieces);
@@ -400,7 +400,7 @@ static void test_consumer_and_alloc(void **state) {
         jl_error err;
         jl_error_clear(&err);
         jl_seek_index *ix = NULL;
-        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, UINT64_MAX, jl_test_collect, NULL, &s, &ix, &err);
+        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, NULL, 0, UINT64_MAX, jl_test_collect, NULL, NULL, &s, &ix, &err);
         if (f <= 4 && s.pieces >= f) {
             assert_int_equal(rc, JL_E_IO);
             assert_null(ix);
@@ -416,7 +416,7 @@ static void test_consumer_and_alloc(void **state) {
         jl_error err;
         jl_error_clear(&err);
         jl_seek_index *ix = NULL;
-        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, &t.alloc, 0, UINT64_MAX, jl_test_collect, NULL, &s, &ix, &err);
+        int rc = jl_seek_index_build(JL_COMP_BZ2, z, zn, &t.alloc, 0, UINT64_MAX, jl_test_collect, NULL, NULL, &s, &ix, &err);
         if (rc) {
             assert_int_equal(rc, JL_E_NOMEM);
             assert_null(ix);

@@ -181,7 +181,7 @@ static void test_joblib_framing(void **state) {
     sink s;
     memset(&s, 0, sizeof s);
     jl_seek_index *ix = NULL;
-    assert_int_equal(jl_seek_index_build(JL_COMP_LZ4, z, zn, NULL, 0, UINT64_MAX, collect, NULL, &s, &ix, &err), JL_OK);
+    assert_int_equal(jl_seek_index_build(JL_COMP_LZ4, z, zn, NULL, 0, UINT64_MAX, collect, NULL, NULL, &s, &ix, &err), JL_OK);
     assert_non_null(ix);
     assert_int_equal(s.len, n);
     assert_memory_equal(s.p, raw, (size_t)n);

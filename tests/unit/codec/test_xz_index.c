@@ -208,7 +208,7 @@ static void test_one_block(void **state) {
     jl_test_sink s;
     memset(&s, 0, sizeof s);
     jl_seek_index *six = NULL;
-    assert_int_equal(jl_seek_index_build(JL_COMP_XZ, z, zn, NULL, 0, UINT64_MAX, jl_test_collect, NULL, &s, &six, &err), JL_OK);
+    assert_int_equal(jl_seek_index_build(JL_COMP_XZ, z, zn, NULL, 0, UINT64_MAX, jl_test_collect, NULL, NULL, &s, &six, &err), JL_OK);
     assert_non_null(six);
     assert_int_equal(jl_seek_index_points(six), 2);
     assert_int_equal(jl_seek_index_total(six), n);
@@ -222,7 +222,7 @@ static void test_one_block(void **state) {
     uint64_t an;
     assert_int_equal(jl_compress(JL_COMP_LZMA, 1, raw, n, NULL, &alone, &an, &err), JL_OK);
     memset(&s, 0, sizeof s);
-    assert_int_equal(jl_seek_index_build(JL_COMP_LZMA, alone, an, NULL, 0, UINT64_MAX, jl_test_collect, NULL, &s, &six, &err),
+    assert_int_equal(jl_seek_index_build(JL_COMP_LZMA, alone, an, NULL, 0, UINT64_MAX, jl_test_collect, NULL, NULL, &s, &six, &err),
                      JL_OK);
     assert_null(six);
     assert_int_equal(s.len, n);
