@@ -8,22 +8,35 @@
 
 #include "shared.h"
 
+/* Small arenas (an index of a few points) stay on the heap; from this
+ * size on they move into a shared block, whose huge pages save the faults. */
+#define ARENA_FIRST ((uint64_t)64 << 10)
+#define ARENA_SHARED_FROM ((uint64_t)2 << 20)
+
 int jl_arena_reserve(jl_arena *ar, const jl_alloc *a, uint64_t need) {
     if (ar->cap - ar->len >= need) return JL_OK;
-    uint64_t cap = ar->cap ? ar->cap * 2 : (uint64_t)2 << 20, got = 0;
+    uint64_t cap = ar->cap ? ar->cap * 2 : ARENA_FIRST, got = 0;
     while (cap - ar->len < need) {
         if (cap > UINT64_MAX / 2) return JL_E_NOMEM;
         cap *= 2;
     }
-    if (!ar->p || ar->shared) {
-        uint8_t *q = ar->p ? jl_shared_resize(ar->p, cap, &got) : jl_shared_new(cap, &got);
-        if (q) {
+    if (ar->shared) {
+        uint8_t *q = jl_shared_resize(ar->p, cap, &got);
+        if (!q) return JL_E_NOMEM;
+        ar->p = q;
+        ar->cap = got;
+        return JL_OK;
+    }
+    if (cap >= ARENA_SHARED_FROM) {
+        uint8_t *q = jl_shared_new(cap, &got);
+        if (q) { /* the heap run moves in */
+            if (ar->len) memcpy(q, ar->p, (size_t)ar->len);
+            jl_free(a, ar->p);
             ar->p = q;
             ar->cap = got;
             ar->shared = 1;
             return JL_OK;
         }
-        if (ar->shared) return JL_E_NOMEM;
     }
     uint8_t *q = cap > SIZE_MAX ? NULL : jl_realloc(a, ar->p, (size_t)cap);
     if (!q) return JL_E_NOMEM;

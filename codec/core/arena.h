@@ -1,9 +1,10 @@
 /*
  * arena.h - a growable run of bytes for an index's saved windows or
- * decoder states, one after another (lz4_index.c, inflate_build.c): a
- * shared block (shared.h) when one can be had, so that its pages come as
- * huge pages (a fresh 4 KiB page costs a fault each, ~16 us in a VM),
- * else the caller's allocator. It may move as it grows: keep offsets.
+ * decoder states, one after another (lz4_index.c, inflate_build.c): the
+ * caller's allocator while it is small (a few points), then, from 2 MiB,
+ * a shared block (shared.h) when one can be had, so that its pages come
+ * as huge pages (a fresh 4 KiB page costs a fault each, ~16 us in a VM).
+ * It may move as it grows: keep offsets.
  */
 #ifndef JL_ARENA_H
 #define JL_ARENA_H
@@ -16,7 +17,7 @@ typedef struct jl_arena {
     int shared;
 } jl_arena;
 
-/* Room for `need` more bytes (cap doubles from 2 MiB). JL_OK, or
+/* Room for `need` more bytes (cap doubles from 64 KiB). JL_OK, or
  * JL_E_NOMEM with the arena untouched (the caller says what failed). */
 int jl_arena_reserve(jl_arena *ar, const jl_alloc *a, uint64_t need);
 

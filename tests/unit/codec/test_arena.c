@@ -1,7 +1,8 @@
 /*
  * test_arena.c - the growable byte run of codec/core/arena.c: offsets
- * of appended bytes, the bytes kept as it grows (2 MiB, then doubling;
- * a shared block where there is one, else the allocator), freeing.
+ * of appended bytes, the bytes kept as it grows (64 KiB, then doubling;
+ * the allocator up to 1 MiB, then a shared block where there is one),
+ * freeing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ static void test_append_grow(void **state) {
         fill(chunk, 700 << 10, i);
         assert_int_equal(jl_arena_append(&ar, a, chunk, 700 << 10, &at), JL_OK);
         assert_int_equal(at, (uint64_t)i * (700 << 10));
+        if (i == 0) assert_false(ar.shared); /* 1 MiB: still on the heap */
+        if (i == 1) assert_int_equal(ar.shared, jl_test_have_shared()); /* 2 MiB: moved */
     }
     assert_int_equal(ar.len, (uint64_t)9 * (700 << 10));
     assert_true(ar.cap >= ar.len && ar.cap < 10 * MiB); /* 2, 4, 8 MiB (less a shared block's header) */
