@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t at = 1;
         for (int k = 0; !intact && k < 1 + rest[0] % 4; k++) z[fuzz_pick(data, size, &at) % zn] ^= (uint8_t)(1 + data[at % size]);
     }
-    fuzz_sink s = { NULL, 0, 0 };
+    fuzz_sink s = { NULL, 0, 0, 0 };
     jl_inflate_index *ix = NULL;
     jl_error err;
     jl_error_clear(&err);
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         jl_inflate_index_free(ix);
     }
     if (good) { /* the damaged stream through the undamaged one's index */
-        fuzz_sink g = { NULL, 0, 0 };
+        fuzz_sink g = { NULL, 0, 0, 0 };
         jl_error_clear(&err);
         rc = jl_inflate_index_build(c, good, zn, jl_alloc_default(), SPAN, JL_FUZZ_MAX_OUT, fuzz_collect, NULL, NULL, &g, &ix, &err);
         JL_CHECK(rc == JL_OK && g.len == n, "building the index of a valid stream: %s", err.message);

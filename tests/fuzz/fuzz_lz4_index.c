@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* a limit: none, or one the input picks (every 4th input) */
     uint64_t max_out = JL_FUZZ_MAX_OUT;
     if (size > 8 && data[size - 1] % 4 == 0) max_out = (uint64_t)data[size - 2] << 11;
-    fuzz_sink s = { NULL, 0, 0 }, e = { NULL, 0, 0 };
+    fuzz_sink s = { NULL, 0, 0, 0 }, e = { NULL, 0, 0, 0 };
     jl_lz4_index *ix = NULL;
     jl_error err, eerr;
     jl_error_clear(&err);

@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int k = 0; !intact && k < 1 + rest[0] % 4; k++) z[fuzz_pick(data, size, &at) % zn] ^= (uint8_t)(1 + data[at % size]);
     }
     /* the whole-file pass, as the index builder must repeat it */
-    fuzz_sink want = { NULL, 0, 0 }, got = { NULL, 0, 0 };
+    fuzz_sink want = { NULL, 0, 0, 0 }, got = { NULL, 0, 0, 0 };
     jl_error ew, eg;
     jl_error_clear(&ew);
     jl_error_clear(&eg);
