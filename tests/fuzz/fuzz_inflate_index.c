@@ -21,7 +21,7 @@
 
 #include "doc_check.h"
 #include "fuzz_limits.h"
-#include "fuzz_sink.h"
+#include "fuzz_util.h"
 #include "inflate_index.h"
 
 #define SPAN ((uint64_t)2 << 10)
@@ -85,9 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t n = 0, zn;
     int intact = 0;
     if (mode & 1) {
-        z = malloc(nrest);
-        JL_CHECK(z != NULL, "out of memory in the fuzz target");
-        memcpy(z, rest, nrest);
+        z = fuzz_dup(rest, nrest);
         zn = nrest;
     } else {
         n = (uint64_t)nrest * (1 + rest[0] % 64);

@@ -92,32 +92,22 @@ static jl_inflate_index *build(jl_compression c, const uint8_t *z, uint64_t zn, 
     return build_with(c, z, zn, s, want_rc, NULL, err);
 }
 
-/* 100 reads at seeded random offsets and lengths, plus both ends. */
+static int read_index(const void *ix, const uint8_t *z, uint64_t zn, uint64_t off, uint8_t *dst, uint64_t len,
+                      jl_error *err) {
+    return jl_inflate_index_read(ix, z, zn, off, dst, len, err);
+}
+
+/* 100 reads at seeded random offsets and lengths, plus both ends
+ * (testutil.h), then one past the end. */
 static void random_reads(const jl_inflate_index *ix, const uint8_t *z, uint64_t zn, const uint8_t *raw,
                          uint64_t n) {
-    uint8_t *dst = malloc((size_t)n);
-    assert_non_null(dst);
-    uint32_t seed = 7;
-    for (int i = 0; i < 102; i++) {
-        seed = seed * 1103515245u + 12345u;
-        uint64_t off = i == 100 ? 0 : i == 101 ? n - 1 : ((uint64_t)seed << 8 ^ seed >> 8) % n;
-        seed = seed * 1103515245u + 12345u;
-        uint64_t len = i >= 100 ? 1 : 1 + seed % (i % 4 == 0 ? MiB : 4096);
-        if (len > n - off) len = n - off;
-        jl_error err;
-        jl_error_clear(&err);
-        memset(dst, 0xA5, (size_t)len);
-        if (jl_inflate_index_read(ix, z, zn, off, dst, len, &err))
-            fail_msg("read %llu+%llu: %s", (unsigned long long)off, (unsigned long long)len, err.message);
-        if (memcmp(dst, raw + off, (size_t)len) != 0)
-            fail_msg("read %llu+%llu: bytes differ", (unsigned long long)off, (unsigned long long)len);
-    }
+    jl_test_random_reads(read_index, ix, z, zn, raw, n, 100, MiB);
+    uint8_t dst[20];
     /* past the end: the stream's own words */
     jl_error err;
     jl_error_clear(&err);
     assert_int_equal(jl_inflate_index_read(ix, z, zn, n - 10, dst, 20, &err), JL_E_TRUNCATED);
     assert_non_null(strstr(err.message, "file is truncated: the "));
-    free(dst);
 }
 
 static void check_kind(jl_compression c) {
